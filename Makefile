@@ -1,0 +1,45 @@
+# kg: make help lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install demo test bench lint clean java
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) java ## Create .venv with the kg command (and a Java runtime for the reasoner)
+
+java: ## Install a Java runtime for HermiT if none is present
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "no Java found: installing default-jre-headless"; \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null); \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
+
+demo: install ## Build and validate the bundled examples, then show what was built
+	@mkdir -p out
+	$(BIN)/kg build examples -o out/examples.ttl
+	$(BIN)/kg validate out/examples.ttl
+	$(BIN)/kg stats out/examples.ttl | head -25
+	$(BIN)/kg ontology check
+
+test: install ## Run the test suite
+	$(BIN)/pytest
+
+bench: install ## Benchmark the build (trials/s, peak memory)
+	$(BIN)/python bench/bench_build.py
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check kg tests bench
+	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/mypy kg
+
+clean: ## Remove .venv and outputs
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,0 +1,234 @@
+"""`kg build`: read records, keep one per trial, map, validate in batches, write atomically.
+
+Two passes over the inputs: the first finds rejects and, per NCT id, the winning record (memory
+holds only small keys); the second maps the winners in batches, validates each batch with the
+shapes and streams it to the output. Batches keep memory bounded and pyshacl fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from kg import __version__, iris
+from kg.dedup import WinnerIndex
+from kg.errors import KgError
+from kg.iris import KG
+from kg.mapping import TrialTriples, map_trial
+from kg.records import TrialRecord
+from kg.sinks import AtomicFile, RdfSink, write_atomically
+from kg.sources import Reject, iter_records
+from kg.validation import ValidationOutcome, digest, report_graph, validate_graph
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    inputs: list[str]
+    output: Path
+    rdf_format: str = "turtle"
+    input_format: str = "auto"
+    strict: bool = False
+    batch_size: int = 250
+
+
+@dataclass
+class BuildSummary:
+    records_read: int = 0
+    trials: int = 0
+    triples: int = 0
+    duplicates: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
+    outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
+    output: Path | None = None
+    report_path: Path | None = None
+    rejects_path: Path | None = None
+
+    @property
+    def rejects_by_reason(self) -> Counter[str]:
+        return Counter(reject.reason for reject in self.rejects)
+
+    @property
+    def exit_code(self) -> int:
+        """0 built and conforms; 1 SHACL violations; 2 nothing could be built."""
+        if self.trials == 0:
+            return 2
+        return 0 if self.outcome.conforms else 1
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"records read: {self.records_read} from {len(self.files)} file(s)",
+            f"trials: {self.trials} (duplicate records merged: {self.duplicates})",
+            f"triples: {self.triples}",
+            f"rejected: {len(self.rejects)}"
+            + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
+        ]
+        lines.extend(digest(self.outcome))
+        for label, path in (("graph", self.output), ("report", self.report_path), ("rejects", self.rejects_path)):
+            if path is not None:
+                lines.append(f"{label}: {path}")
+        return lines
+
+
+def sidecar_paths(output: Path) -> tuple[Path, Path]:
+    """`out/graph.ttl` -> (`out/graph.report.ttl`, `out/graph.rejects.jsonl`)."""
+    stem = output.with_suffix("") if output.suffix else output
+    return stem.with_name(stem.name + ".report.ttl"), stem.with_name(stem.name + ".rejects.jsonl")
+
+
+def build(
+    config: BuildConfig,
+    on_reject: Callable[[Reject], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildSummary:
+    summary = BuildSummary(output=config.output)
+    winners = _first_pass(config, summary, on_reject)
+    summary.duplicates = winners.duplicates
+    report_path, rejects_path = sidecar_paths(config.output)
+    _write_rejects(rejects_path, summary.rejects)
+    summary.rejects_path = rejects_path
+    if len(winners) == 0:
+        summary.output = None
+        return summary
+    sink = RdfSink(config.output, config.rdf_format)
+    try:
+        _second_pass(config, winners, sink, summary, progress)
+        provenance = _provenance_graph(config, summary)
+        summary.outcome.add(validate_graph(provenance))
+        sink.write(provenance)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.commit()
+    summary.triples = sink.triples
+    report = report_graph(summary.outcome)
+    write_atomically(report_path, report.serialize(format="turtle"))
+    summary.report_path = report_path
+    return summary
+
+
+def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> WinnerIndex:
+    winners = WinnerIndex()
+    for item in iter_records(config.inputs, config.input_format):
+        summary.records_read += 1
+        summary.files[item.path if isinstance(item, Reject) else item.provenance.path] = (
+            summary.files.get(item.path if isinstance(item, Reject) else item.provenance.path, 0) + 1
+        )
+        if isinstance(item, Reject):
+            summary.rejects.append(item)
+            if on_reject:
+                on_reject(item)
+        else:
+            winners.offer(item)
+    return winners
+
+
+def _second_pass(
+    config: BuildConfig,
+    winners: WinnerIndex,
+    sink: RdfSink,
+    summary: BuildSummary,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    emitted_shared: set[URIRef] = set()
+    batch: list[TrialTriples] = []
+    for item in iter_records(config.inputs, config.input_format):
+        if isinstance(item, TrialRecord) and winners.is_winner(item):
+            batch.append(map_trial(item))
+            if len(batch) >= config.batch_size:
+                _flush(batch, winners, emitted_shared, sink, summary)
+                if progress:
+                    progress(summary.trials, len(winners))
+                batch = []
+    _flush(batch, winners, emitted_shared, sink, summary)
+    if progress:
+        progress(summary.trials, len(winners))
+
+
+def _flush(
+    batch: list[TrialTriples],
+    winners: WinnerIndex,
+    emitted_shared: set[URIRef],
+    sink: RdfSink,
+    summary: BuildSummary,
+) -> None:
+    """Validate a batch with every node it references, then write what was not written before."""
+    if not batch:
+        return
+    to_validate, to_write = Graph(), Graph()
+    for trial in batch:
+        for triple in trial.own:
+            to_validate.add(triple)
+            to_write.add(triple)
+        for node, triples in trial.shared.items():
+            for triple in triples:
+                to_validate.add(triple)
+            # A trial with a record of its own is described by that record, not by references to it.
+            if node in emitted_shared or _is_recorded_trial(node, winners):
+                continue
+            emitted_shared.add(node)
+            for triple in triples:
+                to_write.add(triple)
+    summary.outcome.add(validate_graph(to_validate))
+    sink.write(to_write)
+    summary.trials += len(batch)
+
+
+def _is_recorded_trial(node: URIRef, winners: WinnerIndex) -> bool:
+    text = str(node)
+    return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in winners
+
+
+def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
+    """PROV-O: this build, the kg version, when it ran, each input file with checksum and record count."""
+    graph = Graph()
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    checksums = {path: _sha256(path) for path in sorted(summary.files) if Path(path).is_file()}
+    build_id = hashlib.sha256(
+        (started.isoformat() + "".join(sorted(checksums.values()))).encode()
+    ).hexdigest()[:16]
+    build_node = iris.build_iri(build_id)
+    graph.add((build_node, RDF.type, KG.Build))
+    graph.add((build_node, RDFS.label, Literal(f"kg build {started.isoformat()}")))
+    graph.add((build_node, KG.kgVersion, Literal(__version__)))
+    graph.add((build_node, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    for path, checksum in checksums.items():
+        node = iris.input_file_iri(checksum)
+        graph.add((build_node, PROV.used, node))
+        graph.add((node, RDF.type, KG.InputFile))
+        graph.add((node, RDFS.label, Literal(path)))
+        graph.add((node, KG.sha256, Literal(checksum)))
+        graph.add((node, KG.recordCount, Literal(summary.files[path], datatype=XSD.integer)))
+    return graph
+
+
+def _sha256(path: str) -> str:
+    digest_ = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest_.update(chunk)
+    return digest_.hexdigest()
+
+
+def _write_rejects(path: Path, rejects: list[Reject]) -> None:
+    output = AtomicFile(path)
+    try:
+        for reject in rejects:
+            output.stream.write(json.dumps(reject.as_dict(), ensure_ascii=False) + "\n")
+    except BaseException:
+        output.abort()
+        raise
+    output.commit()
+
+
+__all__ = ["BuildConfig", "BuildSummary", "KgError", "build", "sidecar_paths"]

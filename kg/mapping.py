@@ -1,0 +1,350 @@
+"""The pure mapping `TrialRecord -> triples`, one record at a time.
+
+Triples about the trial and the nodes it alone owns (arms, outcomes, ...) are `own`; triples about
+nodes many trials share (sponsors, conditions, MeSH concepts) are `shared`, keyed by node, so a
+streaming writer can emit each shared node once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from kg import iris
+from kg.codes import age_in_years
+from kg.iris import KG, SCHEMA, MESHV
+from kg.records import Arm, Dose, MeshTerm, Organization, RegistryDate, TrialRecord
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+# The small unit vocabulary of doses, with UCUM codes where UCUM has one.
+UCUM_CODES = {
+    "cells": "{cells}",
+    "cells/kg": "{cells}/kg",
+    "mg": "mg",
+    "mg/kg": "mg/kg",
+    "mg/m2": "mg/m2",
+    "g": "g",
+    "ug": "ug",
+    "ug/kg": "ug/kg",
+    "IU": "[iU]",
+    "IU/kg": "[iU]/kg",
+    "mL": "mL",
+}
+
+_STUDY_TYPE_CLASSES = {
+    "INTERVENTIONAL": SCHEMA.MedicalTrial,
+    "OBSERVATIONAL": SCHEMA.MedicalObservationalStudy,
+}
+
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+@dataclass
+class TrialTriples:
+    trial: URIRef
+    own: list[Triple] = field(default_factory=list)
+    shared: dict[URIRef, list[Triple]] = field(default_factory=dict)
+
+    def add(self, subject: URIRef, predicate: URIRef, obj: URIRef | Literal | None) -> None:
+        if obj is not None:
+            self.own.append((subject, predicate, obj))
+
+    def share(self, node: URIRef, triples: Iterable[Triple]) -> None:
+        if node not in self.shared:
+            self.shared[node] = list(triples)
+
+    def all(self) -> Iterable[Triple]:
+        yield from self.own
+        for triples in self.shared.values():
+            yield from triples
+
+
+def text(value: str | None, datatype: URIRef | None = None) -> Literal | None:
+    return None if value is None else Literal(value, datatype=datatype)
+
+
+def date_literal(date: RegistryDate | None) -> Literal | None:
+    """`2021-07-15` -> xsd:date, `2021-07` -> xsd:gYearMonth, anything else kept as a plain string."""
+    if date is None:
+        return None
+    if _FULL_DATE.match(date.value):
+        return Literal(date.value, datatype=XSD.date)
+    if _YEAR_MONTH.match(date.value):
+        return Literal(date.value, datatype=XSD.gYearMonth)
+    return Literal(date.value)
+
+
+def map_trial(record: TrialRecord) -> TrialTriples:
+    trial = iris.trial_iri(record.nct_id)
+    out = TrialTriples(trial)
+    _map_identity(record, out)
+    _map_status_and_design(record, out)
+    _map_sponsors(record, out)
+    _map_conditions(record, out)
+    _map_interventions_and_arms(record, out)
+    _map_eligibility(record, out)
+    _map_locations_outcomes_references(record, out)
+    _map_related(record, out)
+    _map_provenance(record, out)
+    return out
+
+
+def _map_identity(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    out.add(trial, RDF.type, KG.Trial)
+    out.add(trial, RDF.type, SCHEMA.MedicalStudy)
+    out.add(trial, RDF.type, _STUDY_TYPE_CLASSES.get(record.study_type or ""))
+    out.add(trial, KG.nctId, Literal(record.nct_id))
+    out.add(trial, RDFS.label, Literal(record.title or record.official_title or record.nct_id))
+    out.add(trial, SCHEMA.name, text(record.title))
+    out.add(trial, KG.officialTitle, text(record.official_title))
+    out.add(trial, KG.acronym, text(record.acronym))
+    out.add(trial, KG.orgStudyId, text(record.org_study_id))
+    out.add(trial, KG.briefSummary, text(record.brief_summary))
+    out.add(trial, KG.detailedDescription, text(record.detailed_description))
+    out.add(trial, SCHEMA.url, URIRef(str(trial)))
+    for index, secondary in enumerate(record.secondary_ids):
+        node = iris.secondary_id_iri(record.nct_id, index)
+        out.add(trial, KG.secondaryId, node)
+        out.add(node, RDF.type, KG.SecondaryIdentifier)
+        out.add(node, RDFS.label, Literal(secondary.identifier))
+        out.add(node, SCHEMA.value, Literal(secondary.identifier))
+        out.add(node, KG.idType, text(secondary.id_type))
+        out.add(node, KG.idDomain, text(secondary.domain))
+
+
+def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    out.add(trial, KG.overallStatus, text(record.status))
+    out.add(trial, KG.lastKnownStatus, text(record.last_known_status))
+    out.add(trial, KG.whyStopped, text(record.why_stopped))
+    for phase in record.phases:
+        out.add(trial, KG.phase, Literal(phase))
+    out.add(trial, KG.studyType, text(record.study_type))
+    if record.enrollment is not None:
+        out.add(trial, KG.enrollment, Literal(record.enrollment, datatype=XSD.integer))
+    out.add(trial, KG.enrollmentType, text(record.enrollment_type))
+    for predicate, type_predicate, date in (
+        (KG.startDate, KG.startDateType, record.start_date),
+        (KG.primaryCompletionDate, KG.primaryCompletionDateType, record.primary_completion_date),
+        (KG.completionDate, KG.completionDateType, record.completion_date),
+        (KG.firstPosted, None, record.first_posted),
+        (KG.lastUpdated, None, record.last_updated),
+    ):
+        out.add(trial, predicate, date_literal(date))
+        if type_predicate is not None and date is not None:
+            out.add(trial, type_predicate, text(date.kind))
+    out.add(trial, KG.allocation, text(record.allocation))
+    out.add(trial, KG.interventionModel, text(record.intervention_model))
+    out.add(trial, KG.observationalModel, text(record.observational_model))
+    out.add(trial, KG.masking, text(record.masking))
+    out.add(trial, KG.primaryPurpose, text(record.primary_purpose))
+
+
+def _organization(out: TrialTriples, org: Organization) -> URIRef:
+    node = iris.organization_iri(org.name)
+    triples: list[Triple] = [
+        (node, RDF.type, KG.Organization),
+        (node, RDFS.label, Literal(org.name)),
+        (node, SCHEMA.name, Literal(org.name)),
+    ]
+    if org.org_class:
+        triples.append((node, KG.organizationClass, Literal(org.org_class)))
+    out.share(node, triples)
+    return node
+
+
+def _map_sponsors(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    if record.sponsor:
+        out.add(trial, KG.leadSponsor, _organization(out, record.sponsor))
+    for collaborator in record.collaborators:
+        out.add(trial, KG.collaborator, _organization(out, collaborator))
+    party = record.responsible_party
+    if party:
+        out.add(trial, KG.responsiblePartyType, text(party.party_type))
+        if party.investigator_affiliation:
+            affiliation = _organization(out, Organization(party.investigator_affiliation))
+            out.add(trial, KG.responsiblePartyAffiliation, affiliation)
+
+
+def _mesh(out: TrialTriples, mesh: MeshTerm) -> URIRef:
+    if mesh.mesh_id is None:
+        node = iris.mesh_term_iri(mesh.term)
+        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, Literal(mesh.term))])
+        return node
+    node = iris.mesh_iri(mesh.mesh_id)
+    mesh_class = MESHV.Descriptor if mesh.mesh_id.startswith("D") else MESHV.SupplementaryConceptRecord
+    out.share(
+        node,
+        [
+            (node, RDF.type, KG.MeshConcept),
+            (node, RDF.type, mesh_class),
+            (node, RDFS.label, Literal(mesh.term)),
+            (node, KG.meshId, Literal(mesh.mesh_id)),
+        ],
+    )
+    return node
+
+
+def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    for condition in record.conditions:
+        node = iris.condition_iri(condition)
+        out.share(node, [(node, RDF.type, KG.Condition), (node, RDFS.label, Literal(condition))])
+        out.add(trial, KG.condition, node)
+    for keyword in record.keywords:
+        out.add(trial, KG.keyword, Literal(keyword))
+    for mesh in record.mesh_terms:
+        out.add(trial, KG.conditionMesh, _mesh(out, mesh))
+    for mesh in record.mesh_ancestors:
+        out.add(trial, KG.conditionMeshAncestor, _mesh(out, mesh))
+    for mesh in record.intervention_mesh_terms:
+        out.add(trial, KG.interventionMesh, _mesh(out, mesh))
+
+
+def _map_interventions_and_arms(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    by_name: dict[str, URIRef] = {}
+    for index, intervention in enumerate(record.interventions):
+        node = iris.intervention_iri(record.nct_id, index)
+        out.add(trial, KG.hasIntervention, node)
+        out.add(node, RDF.type, KG.Intervention)
+        out.add(node, RDFS.label, Literal(intervention.name))
+        out.add(node, KG.interventionType, text(intervention.intervention_type))
+        out.add(node, SCHEMA.description, text(intervention.description))
+        for other in intervention.other_names:
+            out.add(node, KG.otherName, Literal(other))
+        by_name[_arm_intervention_key(intervention.intervention_type, intervention.name)] = node
+        by_name.setdefault(intervention.name.casefold(), node)
+    for index, arm in enumerate(record.arms):
+        _map_arm(record.nct_id, index, arm, by_name, out)
+
+
+def _arm_intervention_key(intervention_type: str | None, name: str) -> str:
+    kind = (intervention_type or "").replace("_", " ").casefold()
+    return f"{kind}: {name.casefold()}"
+
+
+def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out: TrialTriples) -> None:
+    node = iris.arm_iri(nct_id, index)
+    out.add(out.trial, KG.hasArm, node)
+    out.add(node, RDF.type, KG.Arm)
+    out.add(node, RDFS.label, Literal(arm.label))
+    out.add(node, KG.armType, text(arm.arm_type))
+    out.add(node, SCHEMA.description, text(arm.description))
+    for name in arm.interventions:
+        key = name.casefold()
+        target = by_name.get(key) or by_name.get(key.split(": ", 1)[-1])
+        if target is not None:
+            out.add(node, KG.armIntervention, target)
+        else:
+            out.add(node, KG.armInterventionName, Literal(name))
+    for dose_index, dose in enumerate(arm.doses):
+        _map_dose(iris.dose_iri(nct_id, index, dose_index), node, dose, out)
+
+
+def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
+    out.add(arm, KG.hasDose, node)
+    out.add(node, RDF.type, KG.Dose)
+    label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
+    out.add(node, RDFS.label, Literal(f"{label} {dose.unit}"))
+    out.add(node, SCHEMA.minValue, Literal(Decimal(repr(dose.low)), datatype=XSD.decimal))
+    out.add(node, SCHEMA.maxValue, Literal(Decimal(repr(dose.high)), datatype=XSD.decimal))
+    out.add(node, SCHEMA.unitText, Literal(dose.unit))
+    out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
+    out.add(node, KG.doseText, text(dose.text))
+
+
+def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
+    eligibility = record.eligibility
+    if eligibility is None:
+        return
+    node = iris.eligibility_iri(record.nct_id)
+    out.add(out.trial, KG.hasEligibility, node)
+    out.add(node, RDF.type, KG.Eligibility)
+    out.add(node, RDFS.label, Literal(f"Eligibility of {record.nct_id}"))
+    for text_predicate, years_predicate, age in (
+        (KG.minimumAge, KG.minimumAgeYears, eligibility.min_age),
+        (KG.maximumAge, KG.maximumAgeYears, eligibility.max_age),
+    ):
+        out.add(node, text_predicate, text(age))
+        years = age_in_years(age)
+        if years is not None:
+            out.add(node, years_predicate, Literal(Decimal(str(years)), datatype=XSD.decimal))
+    out.add(node, KG.sex, text(eligibility.sex))
+    if eligibility.healthy_volunteers is not None:
+        out.add(node, KG.healthyVolunteers, Literal(eligibility.healthy_volunteers))
+    for item in eligibility.inclusion:
+        out.add(node, KG.inclusionCriterion, Literal(item))
+    for item in eligibility.exclusion:
+        out.add(node, KG.exclusionCriterion, Literal(item))
+
+
+def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -> None:
+    trial = out.trial
+    for index, location in enumerate(record.locations):
+        node = iris.location_iri(record.nct_id, index)
+        out.add(trial, KG.hasLocation, node)
+        out.add(node, RDF.type, KG.Location)
+        parts = [p for p in (location.facility, location.city, location.country) if p]
+        out.add(node, RDFS.label, Literal(", ".join(parts) or f"Site {index + 1} of {record.nct_id}"))
+        out.add(node, KG.facility, text(location.facility))
+        out.add(node, SCHEMA.addressLocality, text(location.city))
+        out.add(node, SCHEMA.addressRegion, text(location.state))
+        out.add(node, SCHEMA.addressCountry, text(location.country))
+        out.add(node, SCHEMA.postalCode, text(location.zip_code))
+        out.add(node, KG.recruitmentStatus, text(location.status))
+    for index, outcome in enumerate(record.outcomes):
+        node = iris.outcome_iri(record.nct_id, index)
+        out.add(trial, KG.hasOutcome, node)
+        out.add(node, RDF.type, KG.Outcome)
+        out.add(node, RDFS.label, Literal(outcome.measure))
+        out.add(node, KG.outcomeKind, Literal(outcome.kind))
+        out.add(node, KG.timeFrame, text(outcome.time_frame))
+        out.add(node, SCHEMA.description, text(outcome.description))
+    for index, reference in enumerate(record.references):
+        node = iris.reference_iri(record.nct_id, index)
+        out.add(trial, KG.hasReference, node)
+        out.add(node, RDF.type, KG.Reference)
+        label = reference.citation or (f"PMID {reference.pmid}" if reference.pmid else f"Reference {index + 1}")
+        out.add(node, RDFS.label, Literal(label))
+        out.add(node, SCHEMA.citation, text(reference.citation))
+        out.add(node, KG.pmid, text(reference.pmid))
+        out.add(node, KG.referenceType, text(reference.reference_type))
+
+
+def _map_related(record: TrialRecord, out: TrialTriples) -> None:
+    for related in record.related_trials:
+        node = iris.trial_iri(related.nct_id)
+        out.add(out.trial, KG.relatedTrial, node)
+        label = related.title or related.nct_id
+        out.share(
+            node,
+            [
+                (node, RDF.type, KG.Trial),
+                (node, KG.nctId, Literal(related.nct_id)),
+                (node, RDFS.label, Literal(label)),
+            ],
+        )
+
+
+def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
+    source = record.provenance
+    version = source.version_date or (record.last_updated.value if record.last_updated else "undated")
+    node = iris.record_iri(record.nct_id, source.source_format, version)
+    out.add(out.trial, PROV.wasDerivedFrom, node)
+    out.add(node, RDF.type, KG.SourceRecord)
+    out.add(node, RDFS.label, Literal(f"{record.nct_id} as read from {source.source_format} ({version})"))
+    out.add(node, KG.sourceFormat, Literal(source.source_format))
+    out.add(node, KG.sourcePath, Literal(f"{source.path}:{source.member}" if source.member else source.path))
+    out.add(node, KG.recordPosition, Literal(source.position, datatype=XSD.integer))
+    if source.version_date:
+        out.add(node, KG.versionDate, date_literal(RegistryDate(source.version_date)))

@@ -1,0 +1,57 @@
+"""Reading RDF files: format from the extension, parsed by Oxigraph (fast, and it never fetches
+remote JSON-LD contexts or XML entities), converted to rdflib where rdflib is needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import InputError
+
+_FORMATS = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+    ".owl": pyoxigraph.RdfFormat.RDF_XML,
+}
+
+
+def rdf_format_of(path: Path) -> pyoxigraph.RdfFormat:
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(_FORMATS))
+        raise InputError(f"{path}: cannot tell the RDF format from the extension (known: {known})") from None
+
+
+def iter_quads(path: Path) -> Iterator[pyoxigraph.Quad]:
+    """Stream a file's triples; a syntax error names the file and position."""
+    try:
+        yield from pyoxigraph.parse(path=str(path), format=rdf_format_of(path))
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputError(f"{path}: cannot read the graph: {error}") from error
+
+
+def to_rdflib(term: object) -> Node:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unsupported RDF term {term!r}")
+
+
+def load_graph(path: Path) -> Graph:
+    graph = Graph()
+    for quad in iter_quads(path):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    return graph

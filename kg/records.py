@@ -1,0 +1,274 @@
+"""The typed record model: the only thing that crosses from parsing to mapping.
+
+Every source format is turned into a `TrialRecord`; the mapping, `kg parse` and the
+dedup logic read nothing else, so a new input format only has to fill these fields.
+Missing values are `None` or empty tuples, never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RegistryDate:
+    """A registry date as given (`2021-07` stays a year-month) and whether it is actual or estimated."""
+
+    value: str
+    kind: str | None = None  # "ACTUAL" | "ESTIMATED" | None
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    org_class: str | None = None  # INDUSTRY, NIH, OTHER, ...
+
+
+@dataclass(frozen=True)
+class ResponsibleParty:
+    party_type: str | None = None  # SPONSOR, PRINCIPAL_INVESTIGATOR, ...
+    investigator_name: str | None = None
+    investigator_title: str | None = None
+    investigator_affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class MeshTerm:
+    """A MeSH descriptor or supplementary concept; `mesh_id` is None when a source gives only the term."""
+
+    mesh_id: str | None
+    term: str
+
+
+@dataclass(frozen=True)
+class Intervention:
+    intervention_type: str | None  # DRUG, BIOLOGICAL, PROCEDURE, ...
+    name: str
+    description: str | None = None
+    other_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A structured dose read from arm or intervention text; `unit` from a small documented vocabulary."""
+
+    low: float
+    high: float
+    unit: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    arm_type: str | None = None  # EXPERIMENTAL, PLACEBO_COMPARATOR, ...
+    description: str | None = None
+    interventions: tuple[str, ...] = ()  # "Drug: Aspirin" as the registry writes them
+    doses: tuple[Dose, ...] = ()
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    min_age: str | None = None  # "18 Years" as given
+    max_age: str | None = None
+    sex: str | None = None  # ALL, FEMALE, MALE
+    healthy_volunteers: bool | None = None
+    inclusion: tuple[str, ...] = ()
+    exclusion: tuple[str, ...] = ()
+    criteria_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    zip_code: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # primary | secondary | other
+    measure: str
+    time_frame: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    citation: str | None = None
+    pmid: str | None = None
+    reference_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SecondaryId:
+    identifier: str
+    id_type: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class RelatedTrial:
+    """A trial the registry lists as related; known by reference only unless it has a record of its own."""
+
+    nct_id: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source_format: str  # ctgov-v2-json, ...
+    path: str
+    position: int  # record index within the file or zip member (0-based)
+    member: str | None = None  # zip member name, when read from a zip
+    version_date: str | None = None  # the registry's versionHolder / download date
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    nct_id: str
+    provenance: Provenance
+    title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    org_study_id: str | None = None
+    secondary_ids: tuple[SecondaryId, ...] = ()
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+    status: str | None = None
+    last_known_status: str | None = None
+    why_stopped: str | None = None
+    phases: tuple[str, ...] = ()
+    study_type: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    start_date: RegistryDate | None = None
+    primary_completion_date: RegistryDate | None = None
+    completion_date: RegistryDate | None = None
+    first_posted: RegistryDate | None = None
+    last_updated: RegistryDate | None = None
+    allocation: str | None = None
+    intervention_model: str | None = None
+    observational_model: str | None = None
+    masking: str | None = None
+    primary_purpose: str | None = None
+    sponsor: Organization | None = None
+    collaborators: tuple[Organization, ...] = ()
+    responsible_party: ResponsibleParty | None = None
+    conditions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    mesh_terms: tuple[MeshTerm, ...] = ()
+    mesh_ancestors: tuple[MeshTerm, ...] = ()
+    intervention_mesh_terms: tuple[MeshTerm, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    eligibility: Eligibility | None = None
+    locations: tuple[Location, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    references: tuple[Reference, ...] = ()
+    related_trials: tuple[RelatedTrial, ...] = field(default=())
+
+
+def record_to_dict(record: TrialRecord) -> dict[str, Any]:
+    """The `kg parse` JSON shape: documented keys, `null`/`[]` for missing values."""
+    raw = asdict(record)
+    sponsor = record.sponsor
+    eligibility = record.eligibility or Eligibility()
+    return {
+        "nct_id": record.nct_id,
+        "title": record.title,
+        "official_title": record.official_title,
+        "acronym": record.acronym,
+        "status": record.status,
+        "last_known_status": record.last_known_status,
+        "why_stopped": record.why_stopped,
+        "phases": list(record.phases),
+        "study_type": record.study_type,
+        "enrollment": record.enrollment,
+        "enrollment_type": record.enrollment_type,
+        "start_date": _date_value(record.start_date),
+        "start_date_type": _date_kind(record.start_date),
+        "primary_completion_date": _date_value(record.primary_completion_date),
+        "primary_completion_date_type": _date_kind(record.primary_completion_date),
+        "completion_date": _date_value(record.completion_date),
+        "completion_date_type": _date_kind(record.completion_date),
+        "first_posted": _date_value(record.first_posted),
+        "last_updated": _date_value(record.last_updated),
+        "allocation": record.allocation,
+        "intervention_model": record.intervention_model,
+        "observational_model": record.observational_model,
+        "masking": record.masking,
+        "primary_purpose": record.primary_purpose,
+        "sponsor": {"name": sponsor.name, "class": sponsor.org_class} if sponsor else None,
+        "collaborators": [{"name": c.name, "class": c.org_class} for c in record.collaborators],
+        "responsible_party": raw["responsible_party"],
+        "conditions": list(record.conditions),
+        "keywords": list(record.keywords),
+        "mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_terms],
+        "mesh_ancestors": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_ancestors],
+        "intervention_mesh_terms": [
+            {"id": m.mesh_id, "term": m.term} for m in record.intervention_mesh_terms
+        ],
+        "interventions": [
+            {
+                "type": i.intervention_type,
+                "name": i.name,
+                "description": i.description,
+                "other_names": list(i.other_names),
+            }
+            for i in record.interventions
+        ],
+        "arms": [
+            {
+                "label": a.label,
+                "type": a.arm_type,
+                "description": a.description,
+                "interventions": list(a.interventions),
+                "doses": [{"low": d.low, "high": d.high, "unit": d.unit, "text": d.text} for d in a.doses],
+            }
+            for a in record.arms
+        ],
+        "eligibility": {
+            "min_age": eligibility.min_age,
+            "max_age": eligibility.max_age,
+            "sex": eligibility.sex,
+            "healthy_volunteers": eligibility.healthy_volunteers,
+            "inclusion": list(eligibility.inclusion),
+            "exclusion": list(eligibility.exclusion),
+        },
+        "locations": [
+            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+            for loc in record.locations
+        ],
+        "outcomes": [
+            {"kind": o.kind, "measure": o.measure, "time_frame": o.time_frame} for o in record.outcomes
+        ],
+        "references": [
+            {"pmid": r.pmid, "type": r.reference_type, "citation": r.citation} for r in record.references
+        ],
+        "secondary_ids": [
+            {"id": s.identifier, "type": s.id_type, "domain": s.domain} for s in record.secondary_ids
+        ],
+        "org_study_id": record.org_study_id,
+        "related_trials": [{"nct_id": r.nct_id, "title": r.title} for r in record.related_trials],
+        "brief_summary": record.brief_summary,
+        "source": {
+            "format": record.provenance.source_format,
+            "path": record.provenance.path,
+            "member": record.provenance.member,
+            "position": record.provenance.position,
+            "version_date": record.provenance.version_date,
+        },
+    }
+
+
+def _date_value(date: RegistryDate | None) -> str | None:
+    return date.value if date else None
+
+
+def _date_kind(date: RegistryDate | None) -> str | None:
+    return date.kind if date else None

@@ -1,0 +1,98 @@
+"""Output sinks, one per RDF format, all written atomically (temp file in the same folder, then rename).
+
+Turtle and N-Triples stream: each batch of triples is appended as it is built, so the whole graph is
+never held in memory. JSON-LD is one document, so that sink holds its graph until the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO
+
+from rdflib import Graph
+
+from kg.errors import OutputError
+from kg.iris import PREFIXES
+
+RDF_FORMATS = ("turtle", "nt", "jsonld")
+EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "jsonld": ".jsonld"}
+
+
+class AtomicFile:
+    """A text file that appears under its name only once complete; an abort or crash leaves no trace."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            descriptor, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+        except OSError as error:
+            raise OutputError(f"cannot write {self.path}: {error}") from error
+        self._temp = Path(temp_name)
+        self.stream: IO[str] = os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> None:
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.replace(self._temp, self.path)
+
+    def abort(self) -> None:
+        if not self.stream.closed:
+            self.stream.close()
+        self._temp.unlink(missing_ok=True)
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    output = AtomicFile(path)
+    try:
+        output.stream.write(text)
+    except BaseException:
+        output.abort()
+        raise
+    output.commit()
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+class RdfSink:
+    """Appends batches of triples to an output file in one RDF format."""
+
+    def __init__(self, path: str | Path, rdf_format: str) -> None:
+        if rdf_format not in RDF_FORMATS:
+            raise OutputError(f"unknown output format {rdf_format!r} (choose from {', '.join(RDF_FORMATS)})")
+        self.format = rdf_format
+        self.triples = 0
+        self._file = AtomicFile(path)
+        self._held = bind_prefixes(Graph()) if rdf_format == "jsonld" else None
+        if rdf_format == "turtle":
+            for prefix, namespace in PREFIXES.items():
+                self._file.stream.write(f"@prefix {prefix}: <{namespace}> .\n")
+            self._file.stream.write("\n")
+
+    def write(self, graph: Graph) -> None:
+        self.triples += len(graph)
+        if self._held is not None:
+            self._held += graph
+        elif self.format == "nt":
+            self._file.stream.write(graph.serialize(format="nt"))
+        else:
+            text = bind_prefixes(graph).serialize(format="turtle")
+            body = "\n".join(line for line in text.splitlines() if not line.startswith("@prefix "))
+            self._file.stream.write(body.strip("\n") + "\n\n")
+
+    def commit(self) -> None:
+        if self._held is not None:
+            context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+            self._file.stream.write(self._held.serialize(format="json-ld", context=context, indent=1))
+        self._file.commit()
+
+    def abort(self) -> None:
+        self._file.abort()

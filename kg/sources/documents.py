@@ -1,0 +1,149 @@
+"""Expand input paths into documents: plain files, files in directories, members of zip archives.
+
+A document is opened lazily and read as a stream, so a 500,000-member zip is never loaded at once.
+Nothing is extracted to disk: zip member names (even `../x`) are only labels.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from kg.records import Provenance
+
+HEAD_BYTES = 4096
+# A member that inflates past this is refused, whatever its header claims (zip bombs).
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+SKIPPED_NAMES = ("SOURCES.md", "README.md", ".DS_Store")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record or file that could not be built, with where it was and why."""
+
+    path: str
+    reason: str
+    message: str
+    position: int | None = None
+    member: str | None = None
+    nct_id: str | None = None
+
+    def where(self) -> str:
+        place = f"{self.path}:{self.member}" if self.member else self.path
+        if self.position is not None:
+            place += f" record {self.position + 1}"
+        if self.nct_id:
+            place += f" ({self.nct_id})"
+        return place
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "member": self.member,
+            "position": self.position,
+            "nct_id": self.nct_id,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    """One readable byte stream: a file, or one member of a zip file."""
+
+    path: str
+    member: str | None = None
+
+    def open(self) -> IO[bytes]:
+        if self.member is None:
+            return open(self.path, "rb")
+        archive = zipfile.ZipFile(self.path)
+        return _LimitedReader(archive.open(self.member), archive, MAX_MEMBER_BYTES)
+
+    def head(self) -> bytes:
+        with self.open() as stream:
+            return stream.read(HEAD_BYTES)
+
+    def name(self) -> str:
+        return f"{self.path}:{self.member}" if self.member else self.path
+
+    def reject(
+        self, reason: str, message: str, position: int | None = None, nct_id: str | None = None
+    ) -> Reject:
+        return Reject(self.path, reason, message, position, self.member, nct_id)
+
+    def provenance(self, source_format: str, position: int, version_date: str | None = None) -> Provenance:
+        return Provenance(source_format, self.path, position, self.member, version_date)
+
+
+class MemberTooLarge(OSError):
+    """A zip member inflated past MAX_MEMBER_BYTES."""
+
+
+class _LimitedReader:
+    """Reads a zip member, failing once more than `limit` bytes come out of it."""
+
+    def __init__(self, stream: IO[bytes], archive: zipfile.ZipFile, limit: int) -> None:
+        self._stream, self._archive, self._left = stream, archive, limit
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size if size >= 0 else self._left + 1)
+        self._left -= len(chunk)
+        if self._left < 0:
+            raise MemberTooLarge(f"inflates past {MAX_MEMBER_BYTES // (1024 * 1024)} MiB")
+        return chunk
+
+    def __enter__(self) -> _LimitedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stream.close()
+        self._archive.close()
+
+
+def iter_documents(paths: list[str]) -> Iterator[Document | Reject]:
+    """Each input path as documents, in a stable (sorted) order; unreadable paths become rejects."""
+    for path in paths:
+        if os.path.isdir(path):
+            yield from _documents_in_directory(path)
+        elif os.path.isfile(path):
+            yield from _documents_in_file(path)
+        else:
+            yield Reject(path, "unreadable-file", "no such file or directory")
+
+
+def _documents_in_directory(root: str) -> Iterator[Document | Reject]:
+    # followlinks=False: a symlink loop cannot make the walk endless.
+    for directory, subdirectories, files in os.walk(root, followlinks=False):
+        subdirectories.sort()
+        for name in sorted(files):
+            if name.startswith(".") or name in SKIPPED_NAMES:
+                continue
+            path = os.path.join(directory, name)
+            if os.path.islink(path) and not os.path.isfile(path):
+                yield Reject(path, "unreadable-file", "broken symbolic link")
+                continue
+            yield from _documents_in_file(path)
+
+
+def _documents_in_file(path: str) -> Iterator[Document | Reject]:
+    if not zipfile.is_zipfile(path):
+        yield Document(path)
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
+    except (zipfile.BadZipFile, OSError) as error:
+        yield Reject(path, "unreadable-file", f"broken zip archive: {error}")
+        return
+    for name in names:
+        base = name.rsplit("/", 1)[-1]
+        if base.startswith(".") or base in SKIPPED_NAMES or name.startswith("__MACOSX/"):
+            continue
+        yield Document(path, name)

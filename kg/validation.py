@@ -1,0 +1,190 @@
+"""SHACL validation with pyshacl (no inference: the shapes need none) and a report a person can act on."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from kg.errors import ValidationError
+from kg.iris import PREFIXES, SH
+from kg.resources import shapes_path
+
+KGSH = Namespace("https://w3id.org/kg-trials/shapes#")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    focus: Node
+    severity: URIRef
+    shape: Node
+    constraint: URIRef
+    message: str
+    path: Node | None = None
+    value: Node | None = None
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == SH.Violation
+
+
+@dataclass
+class ValidationOutcome:
+    """Results gathered over one or many validated batches, deduplicated."""
+
+    results: set[ValidationResult] = field(default_factory=set)
+    nodes_checked: int = 0
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.results if r.is_violation)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.results if r.severity == SH.Warning)
+
+    @property
+    def conforms(self) -> bool:
+        return self.violations == 0
+
+    def add(self, results: Iterable[ValidationResult]) -> None:
+        self.results.update(results)
+
+    def counts_by_shape(self) -> Counter[tuple[str, str, str]]:
+        """(severity, shape name, message) -> number of results."""
+        return Counter((_local(r.severity), _local(r.shape), r.message) for r in self.results)
+
+
+@lru_cache(maxsize=1)
+def load_shapes() -> Graph:
+    """The shapes graph, with property shapes given IRIs so report results name the rule they broke."""
+    try:
+        shapes = Graph().parse(shapes_path(), format="turtle")
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(f"cannot load the SHACL shapes ({shapes_path()}): {error}") from error
+    return name_property_shapes(shapes)
+
+
+def name_property_shapes(shapes: Graph) -> Graph:
+    """Replace each blank property shape by `kgsh:<NodeShape>-<path>[-n]`, deterministic across runs."""
+    renames: dict[BNode, URIRef] = {}
+    for node_shape, property_shape in sorted(shapes.subject_objects(SH.property), key=str):
+        if not isinstance(property_shape, BNode) or not isinstance(node_shape, URIRef):
+            continue
+        path = shapes.value(property_shape, SH.path)
+        base = f"{_local(node_shape)}-{_local(path) if path is not None else 'path'}"
+        name, suffix = KGSH[base], 2
+        while name in renames.values():
+            name, suffix = KGSH[f"{base}-{suffix}"], suffix + 1
+        renames[property_shape] = name
+    if not renames:
+        return shapes
+    renamed = Graph()
+    for prefix, namespace in shapes.namespaces():
+        renamed.bind(prefix, namespace)
+    for s, p, o in shapes:
+        renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
+    return renamed
+
+
+def validate_graph(data: Graph) -> list[ValidationResult]:
+    """All SHACL results for `data` (warnings included); pyshacl is the reference engine."""
+    _conforms, report, _text = pyshacl.validate(
+        data,
+        shacl_graph=load_shapes(),
+        inference="none",
+        allow_warnings=True,
+        advanced=False,
+        meta_shacl=False,
+    )
+    assert isinstance(report, Graph)
+    return list(read_report(report))
+
+
+def read_report(report: Graph) -> Iterable[ValidationResult]:
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        message = report.value(result, SH.resultMessage)
+        yield ValidationResult(
+            focus=report.value(result, SH.focusNode),
+            severity=report.value(result, SH.resultSeverity),
+            shape=report.value(result, SH.sourceShape),
+            constraint=report.value(result, SH.sourceConstraintComponent),
+            message=str(message) if message is not None else "",
+            path=report.value(result, SH.resultPath),
+            value=report.value(result, SH.value),
+        )
+
+
+def report_graph(outcome: ValidationOutcome) -> Graph:
+    """A standard sh:ValidationReport for the gathered results, sorted so reruns give the same file."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.bind("kgsh", KGSH)
+    report = URIRef("urn:kg:validation-report")
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(outcome.conforms)))
+    for index, result in enumerate(sorted(outcome.results, key=_sort_key)):
+        node = URIRef(f"urn:kg:validation-report:result-{index + 1}")
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, result.focus))
+        graph.add((node, SH.resultSeverity, result.severity))
+        graph.add((node, SH.sourceShape, result.shape))
+        graph.add((node, SH.sourceConstraintComponent, result.constraint))
+        graph.add((node, SH.resultMessage, Literal(result.message)))
+        if result.path is not None:
+            graph.add((node, SH.resultPath, result.path))
+        if result.value is not None:
+            graph.add((node, SH.value, result.value))
+    return graph
+
+
+def digest(outcome: ValidationOutcome, examples: int = 3) -> list[str]:
+    """Readable lines: verdict, then one line per (severity, shape, message) with example nodes."""
+    verdict = "conforms" if outcome.conforms else "does NOT conform"
+    lines = [f"SHACL: {verdict} ({outcome.violations} violations, {outcome.warnings} warnings)"]
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for result in sorted(outcome.results, key=_sort_key):
+        key = (_local(result.severity), _local(result.shape), result.message)
+        grouped[key].append(_short(result.focus))
+    for (severity, shape, message), nodes in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "Violation", -len(kv[1]))):
+        shown = ", ".join(nodes[:examples]) + (f", ... (+{len(nodes) - examples})" if len(nodes) > examples else "")
+        lines.append(f"  {severity:<9} {len(nodes):>6} x {shape}: {message} e.g. {shown}")
+    return lines
+
+
+def _sort_key(result: ValidationResult) -> tuple[str, str, str, str]:
+    return (str(result.severity), str(result.shape), str(result.focus), str(result.value))
+
+
+def _local(node: Node | None) -> str:
+    text = str(node) if node is not None else ""
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _short(node: Node) -> str:
+    text = str(node)
+    for prefix in ("https://clinicaltrials.gov/study/", "https://w3id.org/kg-trials/resource/"):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def validate_file(path: Path, report_path: Path | None = None) -> ValidationOutcome:
+    """Validate an RDF file as a whole; optionally write the report atomically."""
+    from kg.rdfio import load_graph
+    from kg.sinks import write_atomically
+
+    outcome = ValidationOutcome()
+    outcome.add(validate_graph(load_graph(path)))
+    if report_path is not None:
+        write_atomically(report_path, report_graph(outcome).serialize(format="turtle"))
+    return outcome
