@@ -108,7 +108,7 @@ class _SkipBom:
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._stream.read(size)
-        if not self._started:
+        if not self._started and chunk:  # ijson first reads 0 bytes to tell bytes from text
             self._started = True
             if chunk.startswith(codecs.BOM_UTF8):
                 chunk = chunk[len(codecs.BOM_UTF8) :]

@@ -1,0 +1,159 @@
+"""`kg build`: one node per trial, a report and rejects beside the graph, exit codes, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from kg.cli import main
+from kg.iris import KG, SCHEMA
+from tests.conftest import EXAMPLES, FIXTURES, example_paths
+
+BUNDLE = FIXTURES / "v2-bundle" / "dgg32_ctg-studies.json"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def examples_build(tmp_path_factory) -> tuple[Path, object]:
+    output = tmp_path_factory.mktemp("build") / "graph.ttl"
+    result = run("build", str(EXAMPLES), "-o", str(output))
+    return output, result
+
+
+def test_building_the_examples_conforms_with_one_study_node_per_trial(examples_build) -> None:
+    output, result = examples_build
+    assert result.exit_code == 0, result.output
+    graph = Graph().parse(output)
+    studies = set(graph.subjects(RDF.type, SCHEMA.MedicalStudy))
+    assert len(studies) == len(example_paths())
+    assert "SHACL: conforms (0 violations" in result.stderr
+    assert f"trials: {len(example_paths())}" in result.stderr
+
+
+def test_the_report_and_rejects_are_written_beside_the_graph(examples_build) -> None:
+    output, _ = examples_build
+    report = Graph().parse(output.with_name("graph.report.ttl"))
+    assert (None, URIRef("http://www.w3.org/ns/shacl#conforms"), Literal(True)) in report
+    assert output.with_name("graph.rejects.jsonl").read_text() == ""
+
+
+def test_a_second_parser_reads_the_same_number_of_triples(examples_build) -> None:
+    output, result = examples_build
+    store = pyoxigraph.Store()
+    store.load(path=str(output), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(store) == len(Graph().parse(output))
+    assert f"triples: {len(store)}" in result.stderr
+
+
+def test_interventional_and_observational_trials_get_their_schema_org_types(examples_build) -> None:
+    graph = Graph().parse(examples_build[0])
+    alchemist = URIRef("https://clinicaltrials.gov/study/NCT04267848")
+    registry = URIRef("https://clinicaltrials.gov/study/NCT02663973")
+    assert (alchemist, RDF.type, SCHEMA.MedicalTrial) in graph
+    assert (registry, RDF.type, SCHEMA.MedicalObservationalStudy) in graph
+    assert (alchemist, KG.nctId, Literal("NCT04267848")) in graph
+
+
+def test_every_node_has_a_label(examples_build) -> None:
+    graph = Graph().parse(examples_build[0])
+    subjects = set(graph.subjects())
+    unlabelled = [s for s in subjects if graph.value(s, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) is None]
+    assert unlabelled == []
+
+
+def test_the_same_trial_twice_is_one_trial_and_the_later_version_wins(tmp_path: Path) -> None:
+    output = tmp_path / "g.ttl"
+    result = run("build", str(BUNDLE), str(FIXTURES / "v2-newer"), "-o", str(output))
+    assert result.exit_code == 0
+    assert "trials: 10 (duplicate records merged: 2)" in result.stderr
+    graph = Graph().parse(output)
+    trial = URIRef("https://clinicaltrials.gov/study/NCT05923281")
+    (record,) = graph.objects(trial, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
+    assert str(graph.value(record, KG.versionDate)) == "2023-06-29"
+    assert str(graph.value(record, KG.sourcePath)).endswith("v2-newer/NCT05923281.json")
+
+
+def test_bad_records_are_rejected_by_name_and_the_rest_is_built(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(FIXTURES / "bad", inputs / "bad")
+    for source in example_paths()[:3]:
+        shutil.copy(source, inputs / source.name)
+    output = tmp_path / "out" / "graph.ttl"
+    result = run("build", str(inputs), "-o", str(output))
+    assert result.exit_code == 0
+    assert "trials: 3" in result.stderr and "rejected: 5" in result.stderr
+    assert "invalid-nct-id.json record 1: invalid-nct-id: invalid NCT id 'NCT123'" in result.stderr
+    rejects = [json.loads(line) for line in (tmp_path / "out" / "graph.rejects.jsonl").read_text().splitlines()]
+    assert sorted(r["reason"] for r in rejects) == [
+        "invalid-nct-id", "malformed-json", "not-a-study", "unknown-format", "unknown-status",
+    ]  # fmt: skip
+    assert all(r["path"].startswith(str(inputs)) for r in rejects)
+    assert run("build", str(inputs), "-o", str(output), "--strict").exit_code == 1
+
+
+def test_nothing_to_build_exits_2_and_writes_no_graph(tmp_path: Path) -> None:
+    output = tmp_path / "g.ttl"
+    result = run("build", str(FIXTURES / "bad"), "-o", str(output))
+    assert result.exit_code == 2
+    assert not output.exists()
+
+
+def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
+    import kg.mapping
+
+    real_map = kg.mapping.map_trial
+
+    def map_with_negative_enrollment(record):
+        triples = real_map(record)
+        triples.own = [t for t in triples.own if t[1] != KG.enrollment]
+        triples.own.append((triples.trial, KG.enrollment, Literal(-5)))
+        return triples
+
+    monkeypatch.setattr("kg.build.map_trial", map_with_negative_enrollment)
+    result = run("build", str(example_paths()[0]), "-o", str(tmp_path / "g.ttl"))
+    assert result.exit_code == 1
+    assert "does NOT conform (1 violations" in result.stderr
+    assert "Enrollment is one whole number, zero or more." in result.stderr
+
+
+def test_a_crash_mid_build_leaves_the_previous_output_untouched(tmp_path: Path, monkeypatch) -> None:
+    output = tmp_path / "g.ttl"
+    assert run("build", str(example_paths()[0]), "-o", str(output)).exit_code == 0
+    before = output.read_bytes()
+
+    def explode(record):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr("kg.build.map_trial", explode)
+    with pytest.raises(RuntimeError):
+        run("build", str(EXAMPLES), "-o", str(output))
+    assert output.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+@pytest.mark.parametrize(("rdf_format", "oxigraph_format"), [("nt", pyoxigraph.RdfFormat.N_TRIPLES), ("jsonld", pyoxigraph.RdfFormat.JSON_LD)])
+def test_other_output_formats_hold_the_same_graph(tmp_path: Path, rdf_format: str, oxigraph_format, examples_build) -> None:
+    output = tmp_path / f"g.{rdf_format}"
+    assert run("build", str(EXAMPLES), "-o", str(output), "--format", rdf_format).exit_code == 0
+    store = pyoxigraph.Store()
+    store.load(path=str(output), format=oxigraph_format)
+    turtle = Graph().parse(examples_build[0])
+    assert len(store) == len(turtle)
+
+
+def test_small_batches_give_the_same_graph_as_one_batch(tmp_path: Path) -> None:
+    one, many = tmp_path / "one.nt", tmp_path / "many.nt"
+    run("build", str(EXAMPLES), "-o", str(one), "--format", "nt", "--batch-size", "1000")
+    run("build", str(EXAMPLES), "-o", str(many), "--format", "nt", "--batch-size", "7")
+    without_build = lambda path: {l for l in path.read_text().splitlines() if "/resource/build/" not in l}  # noqa: E731
+    assert without_build(one) == without_build(many)
