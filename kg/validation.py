@@ -73,13 +73,14 @@ def load_shapes() -> Graph:
 
 
 def name_property_shapes(shapes: Graph) -> Graph:
-    """Replace each blank property shape by `kgsh:<NodeShape>-<path>[-n]`, deterministic across runs."""
+    """Replace each blank property shape by `kgsh:<NodeShape>-<path>[-warning]`, the same in every run."""
     renames: dict[BNode, URIRef] = {}
-    for node_shape, property_shape in sorted(shapes.subject_objects(SH.property), key=str):
-        if not isinstance(property_shape, BNode) or not isinstance(node_shape, URIRef):
-            continue
+    pairs = [(n, p) for n, p in shapes.subject_objects(SH.property) if isinstance(n, URIRef) and isinstance(p, BNode)]
+    for node_shape, property_shape in sorted(pairs, key=lambda pair: _shape_signature(shapes, *pair)):
         path = shapes.value(property_shape, SH.path)
         base = f"{_local(node_shape)}-{_local(path) if path is not None else 'path'}"
+        if shapes.value(property_shape, SH.severity) == SH.Warning:
+            base += "-warning"
         name, suffix = KGSH[base], 2
         while name in renames.values():
             name, suffix = KGSH[f"{base}-{suffix}"], suffix + 1
@@ -92,6 +93,12 @@ def name_property_shapes(shapes: Graph) -> Graph:
     for s, p, o in shapes:
         renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
     return renamed
+
+
+def _shape_signature(shapes: Graph, node_shape: URIRef, property_shape: BNode) -> tuple[str, ...]:
+    """Blank-node ids differ per parse; a shape's own non-blank triples do not."""
+    own = sorted(f"{p.n3()} {o.n3()}" for p, o in shapes.predicate_objects(property_shape) if not isinstance(o, BNode))
+    return (str(node_shape), *own)
 
 
 def validate_graph(data: Graph) -> list[ValidationResult]:
