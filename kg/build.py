@@ -105,7 +105,7 @@ def build(
         _second_pass(config, winners, sink, summary, progress)
         provenance = _provenance_graph(config, summary)
         summary.outcome.add(validate_graph(provenance))
-        sink.write(provenance)
+        sink.write(iter(provenance))
     except BaseException:
         sink.abort()
         raise
@@ -165,11 +165,11 @@ def _flush(
     """Validate a batch with every node it references, then write what was not written before."""
     if not batch:
         return
-    to_validate, to_write = Graph(), Graph()
+    to_validate, to_write = Graph(), []
     for trial in batch:
         for triple in trial.own:
             to_validate.add(triple)
-            to_write.add(triple)
+        to_write.extend(trial.own)
         for node, triples in trial.shared.items():
             for triple in triples:
                 to_validate.add(triple)
@@ -177,8 +177,7 @@ def _flush(
             if node in emitted_shared or _is_recorded_trial(node, winners):
                 continue
             emitted_shared.add(node)
-            for triple in triples:
-                to_write.add(triple)
+            to_write.extend(triples)
     summary.outcome.add(validate_graph(to_validate))
     sink.write(to_write)
     summary.trials += len(batch)
@@ -194,9 +193,7 @@ def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
     graph = Graph()
     started = datetime.now(timezone.utc).replace(microsecond=0)
     checksums = {path: _sha256(path) for path in sorted(summary.files) if Path(path).is_file()}
-    build_id = hashlib.sha256(
-        (started.isoformat() + "".join(sorted(checksums.values()))).encode()
-    ).hexdigest()[:16]
+    build_id = hashlib.sha256((started.isoformat() + "".join(sorted(checksums.values()))).encode()).hexdigest()[:16]
     build_node = iris.build_iri(build_id)
     graph.add((build_node, RDF.type, KG.Build))
     graph.add((build_node, RDFS.label, Literal(f"kg build {started.isoformat()}")))

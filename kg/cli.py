@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,8 +65,14 @@ class _RejectPrinter:
 
 @main.command()
 @input_options
-@click.option("--format", "output_format", type=click.Choice(["json", "pretty"]), default="json", show_default=True,
-              help="json: one record per line (JSON Lines); pretty: indented.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "pretty"]),
+    default="json",
+    show_default=True,
+    help="json: one record per line (JSON Lines); pretty: indented.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 if any record is rejected.")
 def parse(inputs: tuple[str, ...], input_format: str, output_format: str, strict: bool) -> None:
     """Print each record as kg reads it, one normalized JSON object per line.
@@ -91,14 +98,21 @@ def parse(inputs: tuple[str, ...], input_format: str, output_format: str, strict
 
 @main.command()
 @input_options
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The graph file to write; the report and rejects are written beside it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The graph file to write; the report and rejects are written beside it.",
+)
 @click.option("--format", "rdf_format", type=click.Choice(RDF_FORMATS), default="turtle", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 if any record is rejected.")
-@click.option("--batch-size", type=click.IntRange(1), default=250, show_default=True,
-              help="Trials mapped and validated together.")
-def build(inputs: tuple[str, ...], input_format: str, output: Path, rdf_format: str, strict: bool,
-          batch_size: int) -> None:
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=250, show_default=True, help="Trials mapped and validated together."
+)
+def build(
+    inputs: tuple[str, ...], input_format: str, output: Path, rdf_format: str, strict: bool, batch_size: int
+) -> None:
     """Build a validated knowledge graph from registry records.
 
     Writes GRAPH, GRAPH-stem.report.ttl (SHACL report) and GRAPH-stem.rejects.jsonl.
@@ -186,13 +200,15 @@ def ontology_check() -> None:
 
 
 class _ProgressBar:
-    """A progress bar on stderr for long builds (click hides it when stderr is not a terminal)."""
+    """A progress bar on stderr for builds run from a terminal; silent when stderr is a file or pipe."""
 
     def __enter__(self) -> _ProgressBar:
-        self._bar = None
+        self._bar: Any = None
         return self
 
     def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
         if self._bar is None:
             self._bar = click.progressbar(length=total, label="mapping and validating", file=sys.stderr)
             self._bar.__enter__()

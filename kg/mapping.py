@@ -17,7 +17,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import iris
 from kg.codes import age_in_years
-from kg.iris import KG, SCHEMA, MESHV
+from kg.iris import KG, MESHV, SCHEMA
 from kg.records import Arm, Dose, MeshTerm, Organization, RegistryDate, TrialRecord
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -79,6 +79,11 @@ def date_literal(date: RegistryDate | None) -> Literal | None:
     if _YEAR_MONTH.match(date.value):
         return Literal(date.value, datatype=XSD.gYearMonth)
     return Literal(date.value)
+
+
+def decimal_literal(value: float) -> Literal:
+    """xsd:decimal in its canonical, exponent-free form (`2e6` -> `2000000.0`)."""
+    return Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
 
 
 def map_trial(record: TrialRecord) -> TrialTriples:
@@ -256,8 +261,8 @@ def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
     out.add(node, RDF.type, KG.Dose)
     label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
     out.add(node, RDFS.label, Literal(f"{label} {dose.unit}"))
-    out.add(node, SCHEMA.minValue, Literal(Decimal(repr(dose.low)), datatype=XSD.decimal))
-    out.add(node, SCHEMA.maxValue, Literal(Decimal(repr(dose.high)), datatype=XSD.decimal))
+    out.add(node, SCHEMA.minValue, decimal_literal(dose.low))
+    out.add(node, SCHEMA.maxValue, decimal_literal(dose.high))
     out.add(node, SCHEMA.unitText, Literal(dose.unit))
     out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
     out.add(node, KG.doseText, text(dose.text))
@@ -278,7 +283,7 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
         out.add(node, text_predicate, text(age))
         years = age_in_years(age)
         if years is not None:
-            out.add(node, years_predicate, Literal(Decimal(str(years)), datatype=XSD.decimal))
+            out.add(node, years_predicate, decimal_literal(years))
     out.add(node, KG.sex, text(eligibility.sex))
     if eligibility.healthy_volunteers is not None:
         out.add(node, KG.healthyVolunteers, Literal(eligibility.healthy_volunteers))

@@ -44,8 +44,10 @@ class OntologyCheck:
 def find_java() -> str:
     java = shutil.which("java")
     if java is None:
-        raise OntologyError("Java is needed for the HermiT reasoner but none is on PATH; install a JRE "
-                            "(e.g. apt-get install default-jre-headless) and try again")
+        raise OntologyError(
+            "Java is needed for the HermiT reasoner but none is on PATH; install a JRE "
+            "(e.g. apt-get install default-jre-headless) and try again"
+        )
     try:
         subprocess.run([java, "-version"], capture_output=True, check=True, timeout=60)
     except (OSError, subprocess.SubprocessError) as error:
@@ -81,7 +83,5 @@ def check_ontology(path: Path | None = None) -> OntologyCheck:
         except (OSError, subprocess.SubprocessError, owlready2.OwlReadyJavaError) as error:
             raise OntologyError(f"the HermiT reasoner failed: {error}") from error
         result.consistent = True
-        result.unsatisfiable = sorted(
-            str(c.iri) for c in world.inconsistent_classes() if c is not owlready2.Nothing
-        )
+        result.unsatisfiable = sorted(str(c.iri) for c in world.inconsistent_classes() if c is not owlready2.Nothing)
         return result

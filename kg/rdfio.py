@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from kg.errors import InputError
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
     ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
@@ -46,6 +47,8 @@ def to_rdflib(term: object) -> Node:
     if isinstance(term, pyoxigraph.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:  # rdflib tells "x" from "x"^^xsd:string; RDF 1.1 does not
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise InputError(f"unsupported RDF term {term!r}")
 

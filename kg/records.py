@@ -210,9 +210,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "keywords": list(record.keywords),
         "mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_terms],
         "mesh_ancestors": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_ancestors],
-        "intervention_mesh_terms": [
-            {"id": m.mesh_id, "term": m.term} for m in record.intervention_mesh_terms
-        ],
+        "intervention_mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.intervention_mesh_terms],
         "interventions": [
             {
                 "type": i.intervention_type,
@@ -244,15 +242,9 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
             {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
             for loc in record.locations
         ],
-        "outcomes": [
-            {"kind": o.kind, "measure": o.measure, "time_frame": o.time_frame} for o in record.outcomes
-        ],
-        "references": [
-            {"pmid": r.pmid, "type": r.reference_type, "citation": r.citation} for r in record.references
-        ],
-        "secondary_ids": [
-            {"id": s.identifier, "type": s.id_type, "domain": s.domain} for s in record.secondary_ids
-        ],
+        "outcomes": [{"kind": o.kind, "measure": o.measure, "time_frame": o.time_frame} for o in record.outcomes],
+        "references": [{"pmid": r.pmid, "type": r.reference_type, "citation": r.citation} for r in record.references],
+        "secondary_ids": [{"id": s.identifier, "type": s.id_type, "domain": s.domain} for s in record.secondary_ids],
         "org_study_id": record.org_study_id,
         "related_trials": [{"nct_id": r.nct_id, "title": r.title} for r in record.related_trials],
         "brief_summary": record.brief_summary,

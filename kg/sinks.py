@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -15,6 +16,7 @@ from rdflib import Graph
 
 from kg.errors import OutputError
 from kg.iris import PREFIXES
+from kg.terms import Triple, ntriples, turtle_block
 
 RDF_FORMATS = ("turtle", "nt", "jsonld")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "jsonld": ".jsonld"}
@@ -77,16 +79,17 @@ class RdfSink:
                 self._file.stream.write(f"@prefix {prefix}: <{namespace}> .\n")
             self._file.stream.write("\n")
 
-    def write(self, graph: Graph) -> None:
-        self.triples += len(graph)
+    def write(self, triples: Iterable[Triple]) -> None:
+        """Append triples; the caller never passes one triple twice across calls (the build sees to it)."""
+        unique = set(triples)
+        self.triples += len(unique)
         if self._held is not None:
-            self._held += graph
+            for triple in unique:
+                self._held.add(triple)
         elif self.format == "nt":
-            self._file.stream.write(graph.serialize(format="nt"))
-        else:
-            text = bind_prefixes(graph).serialize(format="turtle")
-            body = "\n".join(line for line in text.splitlines() if not line.startswith("@prefix "))
-            self._file.stream.write(body.strip("\n") + "\n\n")
+            self._file.stream.write(ntriples(sorted(unique)))
+        elif unique:
+            self._file.stream.write(turtle_block(unique) + "\n")
 
     def commit(self) -> None:
         if self._held is not None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kg.iris import PREFIXES
 from kg.rdfio import iter_quads
+from kg.terms import compact_iri as compact
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
 @dataclass
 class GraphStats:
     triples: int = 0
@@ -19,14 +21,11 @@ class GraphStats:
     properties: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
-        return {"triples": self.triples, "classes": dict(self.classes.most_common()), "properties": dict(self.properties.most_common())}
-
-
-def compact(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(str(namespace)):
-            return f"{prefix}:{iri[len(str(namespace)):]}"
-    return f"<{iri}>"
+        return {
+            "triples": self.triples,
+            "classes": dict(self.classes.most_common()),
+            "properties": dict(self.properties.most_common()),
+        }
 
 
 def graph_stats(path: Path) -> GraphStats:

@@ -162,7 +162,9 @@ def digest(outcome: ValidationOutcome, examples: int = 3) -> list[str]:
     for result in sorted(outcome.results, key=_sort_key):
         key = (_local(result.severity), _local(result.shape), result.message)
         grouped[key].append(_short(result.focus))
-    for (severity, shape, message), nodes in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "Violation", -len(kv[1]))):
+    for (severity, shape, message), nodes in sorted(
+        grouped.items(), key=lambda kv: (kv[0][0] != "Violation", -len(kv[1]))
+    ):
         shown = ", ".join(nodes[:examples]) + (f", ... (+{len(nodes) - examples})" if len(nodes) > examples else "")
         lines.append(f"  {severity:<9} {len(nodes):>6} x {shape}: {message} e.g. {shown}")
     return lines

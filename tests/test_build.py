@@ -141,8 +141,13 @@ def test_a_crash_mid_build_leaves_the_previous_output_untouched(tmp_path: Path, 
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
-@pytest.mark.parametrize(("rdf_format", "oxigraph_format"), [("nt", pyoxigraph.RdfFormat.N_TRIPLES), ("jsonld", pyoxigraph.RdfFormat.JSON_LD)])
-def test_other_output_formats_hold_the_same_graph(tmp_path: Path, rdf_format: str, oxigraph_format, examples_build) -> None:
+@pytest.mark.parametrize(
+    ("rdf_format", "oxigraph_format"),
+    [("nt", pyoxigraph.RdfFormat.N_TRIPLES), ("jsonld", pyoxigraph.RdfFormat.JSON_LD)],
+)
+def test_other_output_formats_hold_the_same_graph(
+    tmp_path: Path, rdf_format: str, oxigraph_format, examples_build
+) -> None:
     output = tmp_path / f"g.{rdf_format}"
     assert run("build", str(EXAMPLES), "-o", str(output), "--format", rdf_format).exit_code == 0
     store = pyoxigraph.Store()
@@ -155,5 +160,8 @@ def test_small_batches_give_the_same_graph_as_one_batch(tmp_path: Path) -> None:
     one, many = tmp_path / "one.nt", tmp_path / "many.nt"
     run("build", str(EXAMPLES), "-o", str(one), "--format", "nt", "--batch-size", "1000")
     run("build", str(EXAMPLES), "-o", str(many), "--format", "nt", "--batch-size", "7")
-    without_build = lambda path: {l for l in path.read_text().splitlines() if "/resource/build/" not in l}  # noqa: E731
-    assert without_build(one) == without_build(many)
+
+    def without_build_node(path: Path) -> set[str]:
+        return {line for line in path.read_text().splitlines() if "/resource/build/" not in line}
+
+    assert without_build_node(one) == without_build_node(many)

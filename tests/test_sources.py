@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import zipfile
 from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.records import TrialRecord
 from kg.sources import Reject, iter_records
@@ -94,7 +98,9 @@ def test_a_truncated_array_keeps_the_records_before_the_break(tmp_path: Path) ->
 def test_each_bad_input_is_named_with_its_reason() -> None:
     items = {Path(i.path).name: i for i in iter_records([str(FIXTURES / "bad")]) if isinstance(i, Reject)}
     assert items["truncated.json"].reason == "malformed-json"
-    assert items["invalid-nct-id.json"].reason == "invalid-nct-id" and "'NCT123'" in items["invalid-nct-id.json"].message
+    assert (
+        items["invalid-nct-id.json"].reason == "invalid-nct-id" and "'NCT123'" in items["invalid-nct-id.json"].message
+    )
     assert items["unknown-status.json"].reason == "unknown-status"
     assert items["unknown-status.json"].nct_id == "NCT99999901"
     assert items["not-a-study.json"].reason == "not-a-study"
@@ -135,3 +141,44 @@ def test_arrays_are_streamed_not_loaded(monkeypatch, tmp_path: Path) -> None:
     first = next(r for r in iter_records([str(path)]) if isinstance(r, TrialRecord))
     assert first.nct_id == example_paths()[0].stem
     assert sum(reads) < path.stat().st_size / 4
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(value, prefix=()):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield prefix + (key,)
+            yield from _paths(child, prefix + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield prefix + (index,)
+            yield from _paths(child, prefix + (index,))
+
+
+REAL_STUDY = load_json(EXAMPLES / "NCT00410098.json")
+REAL_STUDY_PATHS = list(_paths(REAL_STUDY))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_mutated_real_record_parses_or_is_rejected_never_crashes(tmp_path: Path, data) -> None:
+    study = copy.deepcopy(REAL_STUDY)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        path = data.draw(st.sampled_from(REAL_STUDY_PATHS))
+        target = study
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = data.draw(json_values)
+        except (KeyError, IndexError, TypeError):
+            continue
+    source = tmp_path / "mutated.json"
+    source.write_text(json.dumps(study))
+    items = list(iter_records([str(source)]))
+    assert len(items) == 1 and isinstance(items[0], (TrialRecord, Reject))

@@ -38,7 +38,14 @@ def test_parse_prints_one_record_per_example_with_every_documented_key(parsed: d
     assert len(parsed) == len(example_paths())
     for record in parsed.values():
         assert REQUIRED_KEYS <= set(record)
-        assert set(record["eligibility"]) >= {"min_age", "max_age", "sex", "healthy_volunteers", "inclusion", "exclusion"}
+        assert set(record["eligibility"]) >= {
+            "min_age",
+            "max_age",
+            "sex",
+            "healthy_volunteers",
+            "inclusion",
+            "exclusion",
+        }
 
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
@@ -72,7 +79,9 @@ def test_parsed_fields_equal_the_source_json(path, parsed: dict[str, dict]) -> N
     assert record["conditions"] == protocol["conditionsModule"]["conditions"]
     assert record["keywords"] == protocol["conditionsModule"].get("keywords", [])
     browse = source.get("derivedSection", {}).get("conditionBrowseModule", {})
-    assert record["mesh_terms"] == [{"id": normalize_mesh_id(m["id"]), "term": m["term"]} for m in browse.get("meshes", [])]
+    assert record["mesh_terms"] == [
+        {"id": normalize_mesh_id(m["id"]), "term": m["term"]} for m in browse.get("meshes", [])
+    ]
     assert [m["term"] for m in record["mesh_ancestors"]] == [m["term"] for m in browse.get("ancestors", [])]
     arms_module = protocol.get("armsInterventionsModule", {})
     assert [(i["type"], i["name"]) for i in record["interventions"]] == [

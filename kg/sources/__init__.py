@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kg.records import TrialRecord
+from kg.sources import ctgov_v2
 from kg.sources.documents import Document, Reject, iter_documents
 from kg.sources.jsonfile import iter_json_items, looks_like_json
-from kg.sources import ctgov_v2
 
 # Each item-level format: (name, recognizes(obj), parse(obj, position, document) -> TrialRecord)
 JSON_ITEM_FORMATS = {

@@ -53,9 +53,7 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
     description = _obj(protocol.get("descriptionModule"))
     return TrialRecord(
         nct_id=nct_id,
-        provenance=Provenance(
-            FORMAT, provenance.path, provenance.position, provenance.member, version
-        ),
+        provenance=Provenance(FORMAT, provenance.path, provenance.position, provenance.member, version),
         title=_str(ident.get("briefTitle")),
         official_title=_str(ident.get("officialTitle")),
         acronym=_str(ident.get("acronym")),
@@ -85,13 +83,9 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         ),
         observational_model=_str(design_info.get("observationalModel")),
         masking=_code(_obj(design_info.get("maskingInfo")).get("masking"), codes.MASKINGS, "masking", nct_id),
-        primary_purpose=_code(
-            design_info.get("primaryPurpose"), codes.PRIMARY_PURPOSES, "primaryPurpose", nct_id
-        ),
+        primary_purpose=_code(design_info.get("primaryPurpose"), codes.PRIMARY_PURPOSES, "primaryPurpose", nct_id),
         sponsor=_organization(sponsors.get("leadSponsor")),
-        collaborators=tuple(
-            org for org in map(_organization, _objs(sponsors.get("collaborators"))) if org
-        ),
+        collaborators=tuple(org for org in map(_organization, _objs(sponsors.get("collaborators"))) if org),
         responsible_party=_responsible_party(sponsors.get("responsibleParty")),
         conditions=_strs(conditions.get("conditions")),
         keywords=_strs(conditions.get("keywords")),
@@ -101,7 +95,9 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         interventions=tuple(_intervention(i) for i in _objs(arms_module.get("interventions")) if _str(i.get("name"))),
         arms=tuple(_arm(a) for a in _objs(arms_module.get("armGroups")) if _str(a.get("label"))),
         eligibility=_eligibility(_obj(protocol.get("eligibilityModule")), nct_id),
-        locations=tuple(_location(loc) for loc in _objs(_obj(protocol.get("contactsLocationsModule")).get("locations"))),
+        locations=tuple(
+            _location(loc) for loc in _objs(_obj(protocol.get("contactsLocationsModule")).get("locations"))
+        ),
         outcomes=_outcomes(_obj(protocol.get("outcomesModule"))),
         references=tuple(
             Reference(_str(r.get("citation")), _str(r.get("pmid")), _str(r.get("type")))

@@ -70,9 +70,7 @@ class Document:
     def name(self) -> str:
         return f"{self.path}:{self.member}" if self.member else self.path
 
-    def reject(
-        self, reason: str, message: str, position: int | None = None, nct_id: str | None = None
-    ) -> Reject:
+    def reject(self, reason: str, message: str, position: int | None = None, nct_id: str | None = None) -> Reject:
         return Reject(self.path, reason, message, position, self.member, nct_id)
 
     def provenance(self, source_format: str, position: int, version_date: str | None = None) -> Provenance:

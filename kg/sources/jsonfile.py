@@ -51,10 +51,13 @@ def _stream_array(document: Document) -> Iterator[tuple[int, object | Reject]]:
                 yield position, item
                 position += 1
         except (ijson.JSONError, ValueError, RecursionError) as error:
-            yield position, document.reject(
-                "malformed-json",
-                f"malformed JSON array after {position} record(s): {error}; the rest of the file is unread",
-                position=position,
+            yield (
+                position,
+                document.reject(
+                    "malformed-json",
+                    f"malformed JSON array after {position} record(s): {error}; the rest of the file is unread",
+                    position=position,
+                ),
             )
 
 
@@ -94,9 +97,7 @@ def _json_lines(document: Document, data: bytes) -> Iterator[tuple[int, object |
         try:
             yield position, json.loads(line)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as error:
-            yield position, document.reject(
-                "malformed-json", f"malformed JSON line: {error}", position=position
-            )
+            yield position, document.reject("malformed-json", f"malformed JSON line: {error}", position=position)
         position += 1
 
 
