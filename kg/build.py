@@ -20,15 +20,13 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import __version__, iris
 from kg.dedup import WinnerIndex
-from kg.errors import KgError
 from kg.iris import KG
 from kg.mapping import TrialTriples, map_trial
 from kg.records import TrialRecord
 from kg.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Reject, iter_records
+from kg.terms import Triple
 from kg.validation import ValidationOutcome, digest, report_graph, validate_graph
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -104,8 +102,9 @@ def build(
     try:
         _second_pass(config, winners, sink, summary, progress)
         provenance = _provenance_graph(config, summary)
+        provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
         summary.outcome.add(validate_graph(provenance))
-        sink.write(iter(provenance))
+        sink.write(provenance_triples)
     except BaseException:
         sink.abort()
         raise
@@ -121,9 +120,8 @@ def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[
     winners = WinnerIndex()
     for item in iter_records(config.inputs, config.input_format):
         summary.records_read += 1
-        summary.files[item.path if isinstance(item, Reject) else item.provenance.path] = (
-            summary.files.get(item.path if isinstance(item, Reject) else item.provenance.path, 0) + 1
-        )
+        path = item.path if isinstance(item, Reject) else item.provenance.path
+        summary.files[path] = summary.files.get(path, 0) + 1
         if isinstance(item, Reject):
             summary.rejects.append(item)
             if on_reject:
@@ -228,4 +226,4 @@ def _write_rejects(path: Path, rejects: list[Reject]) -> None:
     output.commit()
 
 
-__all__ = ["BuildConfig", "BuildSummary", "KgError", "build", "sidecar_paths"]
+__all__ = ["BuildConfig", "BuildSummary", "build", "sidecar_paths"]

@@ -35,7 +35,7 @@ def compact_iri(iri: str) -> str:
     """`prefix:local` for display, with the longest matching namespace (meshv: before mesh:)."""
     for namespace, prefix in _NAMESPACES:
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return f"<{iri}>"
 
 

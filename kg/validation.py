@@ -90,8 +90,9 @@ def name_property_shapes(shapes: Graph) -> Graph:
     renamed = Graph()
     for prefix, namespace in shapes.namespaces():
         renamed.bind(prefix, namespace)
+    lookup: dict[Node, Node] = {blank: name for blank, name in renames.items()}
     for s, p, o in shapes:
-        renamed.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
+        renamed.add((lookup.get(s, s), p, lookup.get(o, o)))
     return renamed
 
 
@@ -118,11 +119,13 @@ def validate_graph(data: Graph) -> list[ValidationResult]:
 def read_report(report: Graph) -> Iterable[ValidationResult]:
     for result in report.subjects(RDF.type, SH.ValidationResult):
         message = report.value(result, SH.resultMessage)
+        severity = report.value(result, SH.resultSeverity)
+        constraint = report.value(result, SH.sourceConstraintComponent)
         yield ValidationResult(
-            focus=report.value(result, SH.focusNode),
-            severity=report.value(result, SH.resultSeverity),
-            shape=report.value(result, SH.sourceShape),
-            constraint=report.value(result, SH.sourceConstraintComponent),
+            focus=report.value(result, SH.focusNode, any=False) or result,
+            severity=severity if isinstance(severity, URIRef) else SH.Violation,
+            shape=report.value(result, SH.sourceShape) or result,
+            constraint=constraint if isinstance(constraint, URIRef) else SH.ConstraintComponent,
             message=str(message) if message is not None else "",
             path=report.value(result, SH.resultPath),
             value=report.value(result, SH.value),

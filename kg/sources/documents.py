@@ -61,7 +61,7 @@ class Document:
         if self.member is None:
             return open(self.path, "rb")
         archive = zipfile.ZipFile(self.path)
-        return _LimitedReader(archive.open(self.member), archive, MAX_MEMBER_BYTES)
+        return _LimitedReader(archive.open(self.member), archive, MAX_MEMBER_BYTES)  # type: ignore[return-value]
 
     def head(self) -> bytes:
         with self.open() as stream:

@@ -1,0 +1,72 @@
+"""kg's own Turtle and N-Triples writer gives exactly the triples it was handed, for any text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyoxigraph
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+
+from kg.iris import KG, KGR, MESH, PREFIXES
+from kg.terms import compact_iri, ntriples, turtle_block
+
+HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
+
+subjects = st.sampled_from([URIRef("https://clinicaltrials.gov/study/NCT01234567"), KGR["org/x-1"], MESH.D008103])
+predicates = st.sampled_from([KG.keyword, KG.enrollment, KG.healthyVolunteers, URIRef("http://example.org/p#a.b")])
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+literals = st.one_of(
+    texts.map(Literal),
+    st.tuples(texts, st.sampled_from(["en", "zh-Hans"])).map(lambda t: Literal(t[0], lang=t[1])),
+    st.integers(min_value=-(10**12), max_value=10**12).map(lambda i: Literal(i, datatype=XSD.integer)),
+    st.booleans().map(Literal),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(
+        lambda d: Literal(format(d, "f"), datatype=XSD.decimal)
+    ),
+    st.dates().map(lambda d: Literal(d.isoformat(), datatype=XSD.date)),
+)
+triples = st.lists(st.tuples(subjects, predicates, st.one_of(literals, subjects)), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(triples)
+def test_turtle_blocks_parse_back_to_the_same_triples_in_rdflib_and_oxigraph(items) -> None:
+    expected = Graph()
+    for triple in items:
+        expected.add(triple)
+    text = HEADER + turtle_block(items)
+    assert isomorphic(Graph().parse(data=text, format="turtle"), expected)
+    assert len(list(pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.TURTLE))) == len(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(triples)
+def test_ntriples_parse_back_to_the_same_triples(items) -> None:
+    expected = Graph()
+    for triple in items:
+        expected.add(triple)
+    assert isomorphic(Graph().parse(data=ntriples(items), format="nt"), expected)
+
+
+def test_numbers_and_booleans_are_written_bare_and_other_datatypes_prefixed() -> None:
+    subject = KGR["x"]
+    text = turtle_block(
+        [
+            (subject, KG.enrollment, Literal(40)),
+            (subject, KG.minimumAgeYears, Literal("0.5", datatype=XSD.decimal)),
+            (subject, KG.healthyVolunteers, Literal(False)),
+            (subject, KG.startDate, Literal("2021-07", datatype=XSD.gYearMonth)),
+        ]
+    )
+    assert "kg:enrollment 40" in text and "kg:minimumAgeYears 0.5" in text
+    assert "kg:healthyVolunteers false" in text and '"2021-07"^^xsd:gYearMonth' in text
+    assert Decimal("0.5") == Graph().parse(data=HEADER + text).value(subject, KG.minimumAgeYears).toPython()
+
+
+def test_display_names_use_the_longest_namespace() -> None:
+    assert compact_iri("http://id.nlm.nih.gov/mesh/vocab#Descriptor") == "meshv:Descriptor"
+    assert compact_iri("http://id.nlm.nih.gov/mesh/D008103") == "mesh:D008103"
