@@ -19,9 +19,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import __version__, iris
-from kg.dedup import WinnerIndex
 from kg.iris import KG
 from kg.mapping import TrialTriples, map_trial
+from kg.merge import TrialIndex
 from kg.records import TrialRecord
 from kg.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Reject, iter_records
@@ -37,6 +37,7 @@ class BuildConfig:
     input_format: str = "auto"
     strict: bool = False
     batch_size: int = 250
+    include_contacts: bool = False
 
 
 @dataclass
@@ -45,6 +46,9 @@ class BuildSummary:
     trials: int = 0
     triples: int = 0
     duplicates: int = 0
+    resolved_by_title: int = 0
+    unresolved: int = 0
+    mesh_terms_without_id: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
     outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
@@ -67,6 +71,9 @@ class BuildSummary:
         lines = [
             f"records read: {self.records_read} from {len(self.files)} file(s)",
             f"trials: {self.trials} (duplicate records merged: {self.duplicates})",
+            f"records without an NCT id: {self.resolved_by_title} matched to a trial by title, "
+            f"{self.unresolved} unresolved",
+            f"MeSH terms named without an id and matching no id in the build: {len(self.mesh_terms_without_id)}",
             f"triples: {self.triples}",
             f"rejected: {len(self.rejects)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
@@ -91,7 +98,9 @@ def build(
 ) -> BuildSummary:
     summary = BuildSummary(output=config.output)
     winners = _first_pass(config, summary, on_reject)
+    winners.resolve()
     summary.duplicates = winners.duplicates
+    summary.resolved_by_title, summary.unresolved = winners.resolved, winners.unresolved
     report_path, rejects_path = sidecar_paths(config.output)
     _write_rejects(rejects_path, summary.rejects)
     summary.rejects_path = rejects_path
@@ -116,9 +125,9 @@ def build(
     return summary
 
 
-def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> WinnerIndex:
-    winners = WinnerIndex()
-    for item in iter_records(config.inputs, config.input_format):
+def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> TrialIndex:
+    winners = TrialIndex()
+    for item in iter_records(config.inputs, config.input_format, config.include_contacts):
         summary.records_read += 1
         path = item.path if isinstance(item, Reject) else item.provenance.path
         summary.files[path] = summary.files.get(path, 0) + 1
@@ -133,21 +142,30 @@ def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[
 
 def _second_pass(
     config: BuildConfig,
-    winners: WinnerIndex,
+    winners: TrialIndex,
     sink: RdfSink,
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
 ) -> None:
     emitted_shared: set[URIRef] = set()
     batch: list[TrialTriples] = []
-    for item in iter_records(config.inputs, config.input_format):
-        if isinstance(item, TrialRecord) and winners.is_winner(item):
-            batch.append(map_trial(item))
-            if len(batch) >= config.batch_size:
-                _flush(batch, winners, emitted_shared, sink, summary)
-                if progress:
-                    progress(summary.trials, len(winners))
-                batch = []
+    records = (
+        r
+        for r in iter_records(config.inputs, config.input_format, config.include_contacts)
+        if isinstance(r, TrialRecord)
+    )
+    for trial in winners.trials(records):
+        summary.mesh_terms_without_id.update(
+            m.term
+            for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
+            if m.mesh_id is None
+        )
+        batch.append(map_trial(trial))
+        if len(batch) >= config.batch_size:
+            _flush(batch, winners, emitted_shared, sink, summary)
+            if progress:
+                progress(summary.trials, len(winners))
+            batch = []
     _flush(batch, winners, emitted_shared, sink, summary)
     if progress:
         progress(summary.trials, len(winners))
@@ -155,7 +173,7 @@ def _second_pass(
 
 def _flush(
     batch: list[TrialTriples],
-    winners: WinnerIndex,
+    winners: TrialIndex,
     emitted_shared: set[URIRef],
     sink: RdfSink,
     summary: BuildSummary,
@@ -181,7 +199,7 @@ def _flush(
     summary.trials += len(batch)
 
 
-def _is_recorded_trial(node: URIRef, winners: WinnerIndex) -> bool:
+def _is_recorded_trial(node: URIRef, winners: TrialIndex) -> bool:
     text = str(node)
     return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in winners
 

@@ -36,7 +36,13 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 
+UNRESOLVED_PREFIX = "unresolved-"
+
+
 def trial_iri(nct_id: str) -> URIRef:
+    """The registry's IRI; a record no NCT id was found for gets a stable stand-in of ours."""
+    if nct_id.startswith(UNRESOLVED_PREFIX):
+        return KGR[f"trial/{nct_id}"]
     return CTGOV[nct_id]
 
 
@@ -80,6 +86,10 @@ def arm_iri(nct_id: str, index: int) -> URIRef:
 
 def dose_iri(nct_id: str, arm_index: int, dose_index: int) -> URIRef:
     return KGR[f"trial/{nct_id}/arm/{arm_index + 1}/dose/{dose_index + 1}"]
+
+
+def contact_iri(nct_id: str, index: int) -> URIRef:
+    return KGR[f"trial/{nct_id}/contact/{index + 1}"]
 
 
 def eligibility_iri(nct_id: str) -> URIRef:

@@ -7,6 +7,7 @@ streaming writer can emit each shared node once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 from kg import iris
 from kg.codes import age_in_years
 from kg.iris import KG, MESHV, SCHEMA
-from kg.records import Arm, Dose, MeshTerm, Organization, RegistryDate, TrialRecord
+from kg.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -81,6 +82,11 @@ def date_literal(date: RegistryDate | None) -> Literal | None:
     return Literal(date.value)
 
 
+def _short_hash(source: Provenance) -> str:
+    """Two records of one trial in one format and version (two copies) still get two nodes."""
+    return hashlib.sha1(f"{source.path}|{source.member}|{source.position}".encode()).hexdigest()[:8]
+
+
 def decimal_literal(value: float) -> Literal:
     """xsd:decimal in its canonical, exponent-free form (`2e6` -> `2000000.0`)."""
     return Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
@@ -106,7 +112,8 @@ def _map_identity(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, RDF.type, KG.Trial)
     out.add(trial, RDF.type, SCHEMA.MedicalStudy)
     out.add(trial, RDF.type, _STUDY_TYPE_CLASSES.get(record.study_type or ""))
-    out.add(trial, KG.nctId, Literal(record.nct_id))
+    if not record.nct_id.startswith(iris.UNRESOLVED_PREFIX):
+        out.add(trial, KG.nctId, Literal(record.nct_id))
     out.add(trial, RDFS.label, Literal(record.title or record.official_title or record.nct_id))
     out.add(trial, SCHEMA.name, text(record.title))
     out.add(trial, KG.officialTitle, text(record.official_title))
@@ -254,6 +261,17 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out:
             out.add(node, KG.armInterventionName, Literal(name))
     for dose_index, dose in enumerate(arm.doses):
         _map_dose(iris.dose_iri(nct_id, index, dose_index), node, dose, out)
+    schedule = arm.schedule
+    if schedule is not None:
+        out.add(node, KG.scheduleText, text(schedule.text))
+        for day in schedule.days:
+            out.add(node, KG.scheduleDay, decimal_literal(day))
+        for week in schedule.weeks:
+            out.add(node, KG.scheduleWeek, decimal_literal(week))
+        if schedule.times is not None:
+            out.add(node, KG.administrations, Literal(schedule.times, datatype=XSD.integer))
+        if schedule.interval_weeks is not None:
+            out.add(node, KG.intervalWeeks, decimal_literal(schedule.interval_weeks))
 
 
 def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
@@ -266,6 +284,7 @@ def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
     out.add(node, SCHEMA.unitText, Literal(dose.unit))
     out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
     out.add(node, KG.doseText, text(dose.text))
+    out.add(node, KG.dosePer, text(dose.per))
 
 
 def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
@@ -342,9 +361,28 @@ def _map_related(record: TrialRecord, out: TrialTriples) -> None:
 
 
 def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
-    source = record.provenance
+    _map_source(record, record.provenance, out)
+    for source in record.merged_from:
+        _map_source(record, source, out)
+    for index, contact in enumerate(record.contacts):
+        node = iris.contact_iri(record.nct_id, index)
+        out.add(out.trial, KG.contact, node)
+        out.add(node, RDF.type, KG.Contact)
+        out.add(node, RDFS.label, Literal(contact.name))
+        out.add(node, KG.contactRole, text(contact.role))
+        out.add(node, SCHEMA.telephone, text(contact.phone))
+        out.add(node, SCHEMA.email, text(contact.email))
+
+
+def source_record_iri(record: TrialRecord, source: Provenance) -> URIRef:
+    """`.../record/<format>/<version>-<hash of file and position>`: stable for the same inputs."""
     version = source.version_date or (record.last_updated.value if record.last_updated else "undated")
-    node = iris.record_iri(record.nct_id, source.source_format, version)
+    return iris.record_iri(record.nct_id, source.source_format, f"{version}-{_short_hash(source)}")
+
+
+def _map_source(record: TrialRecord, source: Provenance, out: TrialTriples) -> None:
+    version = source.version_date or (record.last_updated.value if record.last_updated else "undated")
+    node = source_record_iri(record, source)
     out.add(out.trial, PROV.wasDerivedFrom, node)
     out.add(node, RDF.type, KG.SourceRecord)
     out.add(node, RDFS.label, Literal(f"{record.nct_id} as read from {source.source_format} ({version})"))

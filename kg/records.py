@@ -57,6 +57,18 @@ class Dose:
     high: float
     unit: str
     text: str | None = None
+    per: str | None = None  # "dose" | "day" when the text says so
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When an arm's doses are given: days or weeks listed, how many times, at what interval (weeks)."""
+
+    days: tuple[float, ...] = ()
+    weeks: tuple[float, ...] = ()
+    times: int | None = None
+    interval_weeks: float | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Arm:
     description: str | None = None
     interventions: tuple[str, ...] = ()  # "Drug: Aspirin" as the registry writes them
     doses: tuple[Dose, ...] = ()
+    schedule: Schedule | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,16 @@ class Location:
     country: str | None = None
     zip_code: str | None = None
     status: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact person; kept only when the user asks for contacts (`--include-contacts`)."""
+
+    name: str
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,8 @@ class TrialRecord:
     outcomes: tuple[Outcome, ...] = ()
     references: tuple[Reference, ...] = ()
     related_trials: tuple[RelatedTrial, ...] = field(default=())
+    contacts: tuple[Contact, ...] = ()
+    merged_from: tuple[Provenance, ...] = ()  # the other records this trial's fields were merged from
 
 
 def record_to_dict(record: TrialRecord) -> dict[str, Any]:
@@ -226,7 +251,10 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
                 "type": a.arm_type,
                 "description": a.description,
                 "interventions": list(a.interventions),
-                "doses": [{"low": d.low, "high": d.high, "unit": d.unit, "text": d.text} for d in a.doses],
+                "doses": [
+                    {"low": d.low, "high": d.high, "unit": d.unit, "per": d.per, "text": d.text} for d in a.doses
+                ],
+                "schedule": asdict(a.schedule) if a.schedule else None,
             }
             for a in record.arms
         ],
@@ -247,6 +275,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "secondary_ids": [{"id": s.identifier, "type": s.id_type, "domain": s.domain} for s in record.secondary_ids],
         "org_study_id": record.org_study_id,
         "related_trials": [{"nct_id": r.nct_id, "title": r.title} for r in record.related_trials],
+        "contacts": [asdict(c) for c in record.contacts],
         "brief_summary": record.brief_summary,
         "source": {
             "format": record.provenance.source_format,

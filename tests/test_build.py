@@ -71,16 +71,17 @@ def test_every_node_has_a_label(examples_build) -> None:
     assert unlabelled == []
 
 
-def test_the_same_trial_twice_is_one_trial_and_the_later_version_wins(tmp_path: Path) -> None:
+def test_the_same_trial_twice_is_one_trial_with_both_sources_in_its_provenance(tmp_path: Path) -> None:
     output = tmp_path / "g.ttl"
     result = run("build", str(BUNDLE), str(FIXTURES / "v2-newer"), "-o", str(output))
     assert result.exit_code == 0
     assert "trials: 10 (duplicate records merged: 2)" in result.stderr
     graph = Graph().parse(output)
     trial = URIRef("https://clinicaltrials.gov/study/NCT05923281")
-    (record,) = graph.objects(trial, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
-    assert str(graph.value(record, KG.versionDate)) == "2023-06-29"
-    assert str(graph.value(record, KG.sourcePath)).endswith("v2-newer/NCT05923281.json")
+    assert len(set(graph.subjects(RDF.type, SCHEMA.MedicalStudy))) == 10
+    sources = list(graph.objects(trial, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
+    assert sorted(str(graph.value(s, KG.versionDate)) for s in sources) == ["2023-06-28", "2023-06-29"]
+    assert len(list(graph.objects(trial, KG.overallStatus))) == 1
 
 
 def test_bad_records_are_rejected_by_name_and_the_rest_is_built(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import iris
 from kg.iris import KG, MESH, SCHEMA
-from kg.mapping import map_trial
+from kg.mapping import map_trial, source_record_iri
 from kg.records import Eligibility, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
 from kg.sinks import bind_prefixes
 from kg.sources import iter_records
@@ -64,7 +64,7 @@ def test_a_minimal_record_maps_to_exactly_the_expected_graph() -> None:
             kg:versionDate "2024-01-02"^^xsd:date .
         """.format(
             org=iris.organization_iri("Beijing 302 Hospital"),
-            rec=iris.record_iri("NCT01234567", "ctgov-v2-json", "2024-01-02"),
+            rec=source_record_iri(record, SOURCE),
         ),
         format="turtle",
     )

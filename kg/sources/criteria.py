@@ -46,4 +46,5 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _clean(text: str) -> str:
+    text = re.sub(r"^[.\s]+(?=\w)", "", text)  # "1. . Age 18-70" leaves ". Age 18-70"
     return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>^])", r"\1", " ".join(text.split()))

@@ -17,6 +17,8 @@ from kg.records import Provenance
 HEAD_BYTES = 4096
 # A member that inflates past this is refused, whatever its header claims (zip bombs).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+# XML records and pages are read whole; no real one comes near this.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
 SKIPPED_NAMES = ("SOURCES.md", "README.md", ".DS_Store")
 
 

@@ -1,0 +1,138 @@
+"""One node per trial: group the records of each trial, resolve records that carry no NCT id, merge.
+
+Pass one sees every record and keeps only small keys: per NCT id the records that describe it, the
+normalized titles known from records and related-trial lists (to resolve a record with no NCT id),
+and MeSH term -> id pairs (to link MeSH terms that a source names without their id). Pass two hands
+each record over; a trial with several records is merged once its last record has arrived.
+
+Where records disagree, the most recently updated wins; ties go to the later registry version date,
+then to the richer structured source (API v2, API v1, XML, page). Provenance keeps every source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields, replace
+
+from kg.records import MeshTerm, TrialRecord
+
+RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
+FORMAT_RANK = {"ctgov-v2-json": 4, "ctgov-v1-json": 3, "ctgov-legacy-xml": 2}  # pages rank 1
+_NOT_MERGED = {"nct_id", "provenance", "merged_from"}
+
+
+def normalize_title(title: str | None) -> str:
+    if not title:
+        return ""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def record_key(record: TrialRecord) -> RecordKey:
+    source = record.provenance
+    return (source.path, source.member, source.position)
+
+
+def precedence(record: TrialRecord) -> tuple[str, str, int]:
+    """Higher sorts first: later last update, later version date, richer format."""
+    return (
+        record.last_updated.value if record.last_updated else "",
+        record.provenance.version_date or "",
+        FORMAT_RANK.get(record.provenance.source_format, 1),
+    )
+
+
+def unresolved_id(record: TrialRecord) -> str:
+    """A stable stand-in id for a record no NCT id could be found for, derived from its content."""
+    content = "|".join([normalize_title(record.title), *sorted(c.casefold() for c in record.conditions)])
+    return "unresolved-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
+
+
+def merge_records(records: list[TrialRecord]) -> TrialRecord:
+    """Fields from the record with the highest precedence that has them; provenance from all."""
+    ordered = sorted(records, key=precedence, reverse=True)
+    best = ordered[0]
+    values = {}
+    for spec in fields(TrialRecord):
+        if spec.name in _NOT_MERGED:
+            continue
+        values[spec.name] = next(
+            (getattr(r, spec.name) for r in ordered if getattr(r, spec.name) not in (None, (), "")),
+            getattr(best, spec.name),
+        )
+    others = tuple(r.provenance for r in ordered[1:])
+    return replace(best, merged_from=others, **values)
+
+
+@dataclass
+class TrialIndex:
+    groups: dict[str, list[RecordKey]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    mesh_ids: dict[str, str] = field(default_factory=dict)
+    without_id: dict[RecordKey, tuple[str, str]] = field(default_factory=dict)  # key -> (title, stand-in id)
+    assigned: dict[RecordKey, str] = field(default_factory=dict)  # key -> the NCT id (or stand-in) resolved
+    resolved: int = 0
+    unresolved: int = 0
+
+    def offer(self, record: TrialRecord) -> None:
+        for mesh in (*record.mesh_terms, *record.mesh_ancestors, *record.intervention_mesh_terms):
+            if mesh.mesh_id:
+                self.mesh_ids.setdefault(mesh.term.casefold(), mesh.mesh_id)
+        for related in record.related_trials:
+            if related.title:
+                self.titles.setdefault(normalize_title(related.title), related.nct_id)
+        if not record.nct_id:
+            self.without_id[record_key(record)] = (normalize_title(record.title), unresolved_id(record))
+            return
+        self.titles[normalize_title(record.title)] = record.nct_id
+        self.groups.setdefault(record.nct_id, []).append(record_key(record))
+
+    def resolve(self) -> None:
+        """After pass one: give each record without an NCT id the trial its title names, if any."""
+        for key, (title, stand_in) in self.without_id.items():
+            nct_id = self.titles.get(title) if title else None
+            if nct_id:
+                self.resolved += 1
+            else:
+                nct_id = stand_in
+                self.unresolved += 1
+            self.assigned[key] = nct_id
+            self.groups.setdefault(nct_id, []).append(key)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(len(keys) - 1 for keys in self.groups.values())
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def __contains__(self, nct_id: object) -> bool:
+        return nct_id in self.groups
+
+    def link_mesh(self, terms: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
+        return tuple(MeshTerm(self.mesh_ids.get(m.term.casefold()), m.term) if m.mesh_id is None else m for m in terms)
+
+    def trials(self, records: Iterable[TrialRecord]) -> Iterator[TrialRecord]:
+        """Pass two: one merged record per trial, as soon as all of its records have been seen."""
+        pending: dict[str, list[TrialRecord]] = {}
+        for record in records:
+            key = record_key(record)
+            nct_id = record.nct_id or self.assigned.get(key, "")
+            record = replace(
+                record,
+                nct_id=nct_id,
+                mesh_terms=self.link_mesh(record.mesh_terms),
+                mesh_ancestors=self.link_mesh(record.mesh_ancestors),
+                intervention_mesh_terms=self.link_mesh(record.intervention_mesh_terms),
+            )
+            expected = len(self.groups.get(nct_id, [key]))
+            if expected == 1:
+                yield record
+                continue
+            waiting = pending.setdefault(nct_id, [])
+            waiting.append(record)
+            if len(waiting) == expected:
+                yield merge_records(pending.pop(nct_id))

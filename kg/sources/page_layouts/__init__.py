@@ -1,0 +1,1 @@
+"""One module per registry page layout; `common` holds what they share."""

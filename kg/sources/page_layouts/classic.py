@@ -1,0 +1,330 @@
+"""The classic registry page (`ClinicalTrials.gov Identifier:`, `Layout table for ...`), copied as
+text, either plain (`Key : Value`) or with its tables' cells separated by `|` (the tabular copy)."""
+
+from __future__ import annotations
+
+import re
+
+from kg import codes
+from kg.records import (
+    Contact,
+    Eligibility,
+    Intervention,
+    Location,
+    MeshTerm,
+    Organization,
+    Outcome,
+    Provenance,
+    RegistryDate,
+    ResponsibleParty,
+    TrialRecord,
+)  # fmt: skip
+from kg.sources import display
+from kg.sources.criteria import split_criteria
+from kg.sources.page_layouts.common import (
+    ARM_PREFIX,
+    INTERVENTION_PREFIX,
+    ArmDraft,
+    ages,
+    clean,
+    date_of,
+    finish_arms,
+    sex_of,
+)  # fmt: skip
+
+_PHASE_TAIL = re.compile(r"\s*((?:(?:Early )?Phase \d\s*)+|Not Applicable)\s*$")
+
+
+def _cells(line: str) -> list[str]:
+    return [clean(cell) for cell in line.split("|")]
+
+
+def _rows(text: str) -> list[str]:
+    """Lines with the table pipes folded away: `Key : | Value |` -> `Key : Value`."""
+    rows = []
+    for raw in text.split("\n"):
+        cells = [c for c in _cells(raw) if c]
+        rows.append(" ".join(cells) if cells else "")
+    return rows
+
+
+def _value(rows: list[str], *labels: str) -> str | None:
+    """The value after `Label :` or `Label:` on its line; tries each label in turn."""
+    for label in labels:
+        pattern = re.compile(rf"^{re.escape(label)}\s*:\s*(.*)$")
+        for index, row in enumerate(rows):
+            match = pattern.match(row)
+            if match:
+                value = match.group(1).strip()
+                if not value and index + 1 < len(rows):
+                    value = rows[index + 1].strip()
+                return value or None
+    return None
+
+
+def _dated(rows: list[str], name: str) -> RegistryDate | None:
+    for prefix, kind in (("Actual ", "ACTUAL"), ("Estimated ", "ESTIMATED"), ("", None)):
+        value = _value(rows, prefix + name)
+        if value:
+            return date_of(value, kind)
+    return None
+
+
+def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
+    rows = _rows(text)
+    nct_id = (
+        (_value(rows, "ClinicalTrials.gov Identifier") or "").split()[0]
+        if _value(rows, "ClinicalTrials.gov Identifier")
+        else ""
+    )
+    status_text = _value(rows, "Recruitment Status")
+    was = _value(rows, "Recruitment status was")
+    enrollment_label = next((r for r in rows if re.match(r"^(Actual|Estimated) Enrollment\s*:", r)), None)
+    enrollment = re.search(r"(\d+)\s+participants?", enrollment_label or "")
+    study_type = _value(rows, "Study Type")
+    conditions, interventions, phases = _condition_table(rows, tabular)
+    ages_text = _value(rows, "Ages Eligible for Study") or ""
+    min_age, max_age = ages(ages_text)
+    criteria = _criteria(rows)
+    inclusion, exclusion = split_criteria(criteria)
+    party = _value(rows, "Responsible Party")
+    sponsor = _sponsor(rows)
+    return TrialRecord(
+        nct_id=nct_id,
+        provenance=source,
+        title=_title(rows),
+        official_title=_value(rows, "Official Title"),
+        org_study_id=_value(rows, "Other Study ID Numbers"),
+        brief_summary=_value(rows, "Brief Summary"),
+        status=display.status_of(status_text, nct_id),
+        last_known_status=display.status_of(was, nct_id) if was else None,
+        phases=phases,
+        study_type=display.checked_code(study_type, codes.STUDY_TYPES, "Study Type", nct_id) if study_type else None,
+        enrollment=int(enrollment.group(1)) if enrollment else None,
+        enrollment_type="ACTUAL"
+        if (enrollment_label or "").startswith("Actual")
+        else "ESTIMATED"
+        if enrollment_label
+        else None,
+        start_date=_dated(rows, "Study Start Date"),
+        primary_completion_date=_dated(rows, "Primary Completion Date"),
+        completion_date=_dated(rows, "Study Completion Date"),
+        first_posted=date_of(_value(rows, "First Posted")),
+        last_updated=date_of(_value(rows, "Last Update Posted")),
+        allocation=display.checked_code(_value(rows, "Allocation"), codes.ALLOCATIONS, "Allocation", nct_id),
+        intervention_model=display.checked_code(
+            _value(rows, "Intervention Model"), codes.INTERVENTION_MODELS, "Intervention Model", nct_id
+        ),
+        masking=display.checked_code(_value(rows, "Masking"), codes.MASKINGS, "Masking", nct_id),
+        primary_purpose=display.checked_code(
+            _value(rows, "Primary Purpose"), codes.PRIMARY_PURPOSES, "Primary Purpose", nct_id
+        ),
+        sponsor=Organization(sponsor) if sponsor else None,
+        responsible_party=_responsible_party(party),
+        conditions=conditions,
+        keywords=_keywords(rows, tabular),
+        mesh_terms=_mesh_terms(rows, tabular),
+        interventions=interventions,
+        arms=_arms(rows),
+        eligibility=Eligibility(
+            min_age=min_age,
+            max_age=max_age,
+            sex=sex_of(_value(rows, "Sexes Eligible for Study")),
+            healthy_volunteers=display.boolean_of(_value(rows, "Accepts Healthy Volunteers")),
+            inclusion=inclusion,
+            exclusion=exclusion,
+            criteria_text=criteria,
+        ),
+        locations=_locations(rows),
+        outcomes=_outcomes(rows),
+        contacts=tuple(_contact(row.split(":", 1)[1]) for row in rows if row.startswith("Contact:")),
+    )
+
+
+def _contact(text: str) -> Contact:
+    email = re.search(r"\S+@\S+", text)
+    phone = re.search(r"\+?\d[\d\s-]{6,}\d", text)
+    name = re.split(r"\s\+?\d[\d\s-]{6,}|\s\S+@", text)[0]
+    return Contact(
+        clean(name).strip(" ,"), None, phone.group(0).strip() if phone else None, email.group(0) if email else None
+    )
+
+
+def _title(rows: list[str]) -> str | None:
+    for index, row in enumerate(rows):
+        if row.startswith("The safety and scientific validity of this study"):
+            for previous in reversed(rows[:index]):
+                if previous and not previous.startswith("![]") and previous not in ("ClinicalTrials.gov Menu",):
+                    return previous
+    return next((r for r in rows if r), None)
+
+
+def _condition_table(
+    rows: list[str], tabular: bool
+) -> tuple[tuple[str, ...], tuple[Intervention, ...], tuple[str, ...]]:
+    """The `Condition or disease | Intervention/treatment | Phase` table."""
+    try:
+        start = next(i for i, r in enumerate(rows) if r.startswith("Condition or disease"))
+    except StopIteration:
+        return (), (), ()
+    conditions: list[str] = []
+    interventions: list[Intervention] = []
+    phases: tuple[str, ...] = ()
+    for row in rows[start + 1 :]:
+        if not row or row.startswith("Show") or row.startswith("Study Type"):
+            break
+        if set(row) <= set("-| "):
+            continue
+        tail = _PHASE_TAIL.search(row)
+        if tail:
+            phases = display.phases_of(tail.group(1).replace("Phase", "/Phase").strip("/ "), None)
+            row = row[: tail.start()]
+        prefix = re.search(
+            r"(Drug|Biological|Device|Procedure|Behavioral|Genetic|Radiation|Dietary Supplement|Diagnostic Test|"
+            r"Combination Product|Other)\s*:\s*",
+            row,
+        )
+        if prefix:
+            condition = row[: prefix.start()].strip()
+            if condition:
+                conditions.append(condition)
+            match = INTERVENTION_PREFIX.match(row[prefix.start() :].strip())
+            if match:
+                kind = display.code_of(match.group(1))
+                interventions.append(Intervention(kind, match.group(2).strip()))
+        elif row.strip():
+            conditions.append(row.strip())
+    return tuple(conditions), tuple(interventions), phases
+
+
+def _arms(rows: list[str]) -> tuple:
+    """`Arm | Intervention/treatment` blocks: `Type: label`, its description, then `Kind: name` lines."""
+    try:
+        start = next(
+            i
+            for i, r in enumerate(rows)
+            if r.startswith("Arm Intervention/treatment") or r == "Arm Intervention/treatment"
+        )
+    except StopIteration:
+        return ()
+    drafts: list[ArmDraft] = []
+    in_interventions = False
+    for row in rows[start + 1 :]:
+        if row.startswith(("Primary Outcome", "Outcome Measures", "- ", "Information from", "Choosing to participate")):
+            break
+        if not row or set(row) <= set("-| "):
+            continue
+        arm = ARM_PREFIX.match(row)
+        if arm and (not drafts or in_interventions or not drafts[-1].descriptions):
+            drafts.append(ArmDraft(arm.group(2).strip(), display.code_of(arm.group(1))))
+            in_interventions = False
+            continue
+        intervention = INTERVENTION_PREFIX.match(row)
+        if intervention and drafts:
+            drafts[-1].add_intervention(f"{intervention.group(1)}: {intervention.group(2).strip()}")
+            in_interventions = True
+        elif drafts and not in_interventions:
+            drafts[-1].add_description(row)
+    return finish_arms(drafts)
+
+
+def _criteria(rows: list[str]) -> str | None:
+    try:
+        start = next(i for i, r in enumerate(rows) if r.startswith("Inclusion Criteria"))
+    except StopIteration:
+        return None
+    end = next(
+        (
+            i
+            for i in range(start, len(rows))
+            if rows[i].startswith(("Information from the National", "To learn more", "Contacts"))
+        ),
+        len(rows),
+    )
+    lines = [r for r in rows[start:end] if r and r not in ("-",)]
+    return "\n".join("- " + line[2:].lstrip("-") if line.startswith("--") else line for line in lines) or None
+
+
+def _sponsor(rows: list[str]) -> str | None:
+    value = _value(rows, "Sponsor")
+    if value and not value.startswith("Information provided by"):
+        return value
+    for index, row in enumerate(rows):
+        if row == "Sponsors and Collaborators" and index + 1 < len(rows):
+            return rows[index + 1] or None
+    return None
+
+
+def _responsible_party(value: str | None) -> ResponsibleParty | None:
+    if not value:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    return ResponsibleParty(None, parts[0], ", ".join(parts[1:-1]) or None, parts[-1] if len(parts) > 1 else None)
+
+
+def _keywords(rows: list[str], tabular: bool) -> tuple[str, ...]:
+    for index, row in enumerate(rows):
+        if row.startswith("Keywords provided by"):
+            found = []
+            for line in rows[index + 1 :]:
+                if not line or line.startswith(("Additional relevant MeSH", "Layout table")):
+                    break
+                found.append(line)
+            return tuple(found)
+    if tabular:
+        for index, row in enumerate(rows):
+            if row.startswith("Studies a U.S. FDA-regulated Device Product") and index + 1 < len(rows):
+                return tuple(k.strip() for k in rows[index + 1].split(",") if k.strip())
+    return ()
+
+
+def _mesh_terms(rows: list[str], tabular: bool) -> tuple:
+    """Plain copies list one MeSH term a line. Tabular copies run the terms together on one row
+    (`Liver Failure Hepatic Insufficiency ...`) with nothing to split them by: those are left out."""
+    for index, row in enumerate(rows):
+        if row.startswith("Additional relevant MeSH terms"):
+            found = []
+            for line in rows[index + 1 :]:
+                if line.startswith("Layout table"):
+                    continue
+                if not line:
+                    break
+                found.append(MeshTerm(None, line))
+            return tuple(found)
+    return ()
+
+
+def _locations(rows: list[str]) -> tuple[Location, ...]:
+    """Region header `Country, State`, then facility (with an optional status), then `City, State, Country[, zip]`."""
+    found = []
+    for index in range(1, len(rows) - 1):
+        address = [p.strip() for p in rows[index + 1].split(",")]
+        header = [p.strip() for p in rows[index - 1].split(",")]
+        if len(header) == 2 and len(address) >= 3 and address[2] == header[0] and not rows[index].startswith("Contact"):
+            facility, status = rows[index].rstrip(","), None
+            for state_word in ("Recruiting", "Not yet recruiting", "Completed", "Active, not recruiting"):
+                if facility.endswith(" " + state_word):
+                    facility, status = facility[: -len(state_word)].strip(), display.code_of(state_word)
+            zip_code = address[3] if len(address) > 3 else None
+            found.append(
+                Location(facility.rstrip(", ") or None, address[0], address[1] or None, address[2], zip_code, status)
+            )
+    return tuple(found)
+
+
+def _outcomes(rows: list[str]) -> tuple[Outcome, ...]:
+    """`1. Measure [ Time Frame: ... ]` under `Primary/Secondary Outcome Measures`, or `- Measure [ Time Frame: ... ]`
+    bullets with no heading (kind `unspecified`: the page does not say)."""
+    found = []
+    kind = "unspecified"
+    for row in rows:
+        if row.startswith("Primary Outcome Measures"):
+            kind = "primary"
+        elif row.startswith("Secondary Outcome Measures"):
+            kind = "secondary"
+        elif row.startswith("Other Outcome Measures"):
+            kind = "other"
+        match = re.match(r"^(?:\d+\.|-)\s+(.+?)\s*\[\s*Time Frame:\s*(.+?)\s*\]\s*(.*)$", row)
+        if match:
+            found.append(Outcome(kind, match.group(1), match.group(2), match.group(3) or None))
+    return tuple(found)

@@ -1,0 +1,98 @@
+"""What the page layouts share: line handling, markdown escapes, display values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg import codes
+from kg.doses import unescape_markdown
+from kg.records import Arm, RegistryDate
+from kg.sources import display
+
+NCT = re.compile(r"\bNCT\d{8}\b")
+AGE = re.compile(r"^\d+(?:\.\d+)?\s+(?:Years?|Months?|Weeks?|Days?|Hours?|Minutes?)$", re.IGNORECASE)
+INTERVENTION_PREFIX = re.compile(
+    r"^(Drug|Biological|Device|Procedure|Behavioral|Genetic|Radiation|Dietary Supplement|Diagnostic Test|"
+    r"Combination Product|Other)\s*:\s*(.+)$"
+)
+ARM_PREFIX = re.compile(
+    r"^(Experimental|Active Comparator|Placebo Comparator|Sham Comparator|No Intervention|Other)\s*:\s*(.+)$"
+)
+
+
+def clean(text: str) -> str:
+    """Markdown escapes removed, white space folded."""
+    return " ".join(unescape_markdown(text).split())
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.rstrip() for line in text.split("\n")]
+
+
+def nonblank(lines: list[str]) -> list[str]:
+    return [clean(line) for line in lines if line.strip()]
+
+
+def date_of(text: str | None, kind: str | None = None) -> RegistryDate | None:
+    iso = display.iso_date(clean(text)) if text else None
+    return RegistryDate(iso, kind) if iso else None
+
+
+def ages(text: str) -> tuple[str | None, str | None]:
+    """`18 Years to 70 Years (Adult, Older Adult)` -> ("18 Years", "70 Years"); `18 Years and older` -> ("18 Years", None)."""
+    text = re.sub(r"\(.*?\)", "", text).strip()
+    match = re.match(r"^(.+?)\s+to\s+(.+?)$", text)
+    if match:
+        return match.group(1).strip(), match.group(2).strip()
+    match = re.match(r"^(.+?)\s+and older$", text)
+    if match:
+        return match.group(1).strip(), None
+    match = re.match(r"^up to\s+(.+?)$", text, re.IGNORECASE)
+    if match:
+        return None, match.group(1).strip()
+    return None, None
+
+
+def sex_of(text: str | None) -> str | None:
+    code = display.code_of(text)
+    return code if code in codes.SEXES else None
+
+
+@dataclass
+class ArmDraft:
+    """An arm being read; a repeated arm block on a page adds to the same draft."""
+
+    label: str
+    arm_type: str | None = None
+    descriptions: list[str] | None = None
+    interventions: list[str] | None = None
+
+    def add_description(self, text: str) -> None:
+        self.descriptions = self.descriptions or []
+        if text and text not in self.descriptions:
+            self.descriptions.append(text)
+
+    def add_intervention(self, name: str) -> None:
+        self.interventions = self.interventions or []
+        if name not in self.interventions:
+            self.interventions.append(name)
+
+
+def finish_arms(drafts: list[ArmDraft]) -> tuple[Arm, ...]:
+    """Drafts to arms; a label seen twice (a repeated arm block) is one arm."""
+    merged: dict[str, ArmDraft] = {}
+    for draft in drafts:
+        existing = merged.get(draft.label)
+        if existing is None:
+            merged[draft.label] = draft
+            continue
+        existing.arm_type = existing.arm_type or draft.arm_type
+        for text in draft.descriptions or []:
+            existing.add_description(text)
+        for name in draft.interventions or []:
+            existing.add_intervention(name)
+    return tuple(
+        Arm(draft.label, draft.arm_type, "\n".join(draft.descriptions or []) or None, tuple(draft.interventions or ()))
+        for draft in merged.values()
+    )
