@@ -40,6 +40,11 @@ def main() -> None:
 
 def input_options(function):  # type: ignore[no-untyped-def]
     function = click.option(
+        "--include-contacts",
+        is_flag=True,
+        help="Keep contact persons' names, e-mail addresses and phone numbers (left out by default).",
+    )(function)
+    function = click.option(
         "--input-format",
         type=click.Choice(INPUT_FORMATS),
         default="auto",
@@ -74,7 +79,7 @@ class _RejectPrinter:
     help="json: one record per line (JSON Lines); pretty: indented.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 if any record is rejected.")
-def parse(inputs: tuple[str, ...], input_format: str, output_format: str, strict: bool) -> None:
+def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, output_format: str, strict: bool) -> None:
     """Print each record as kg reads it, one normalized JSON object per line.
 
     Example:
@@ -85,7 +90,7 @@ def parse(inputs: tuple[str, ...], input_format: str, output_format: str, strict
     from kg.sources import iter_records
 
     printer, parsed = _RejectPrinter(), 0
-    for item in iter_records(list(inputs), input_format):
+    for item in iter_records(list(inputs), input_format, include_contacts):
         if isinstance(item, TrialRecord):
             parsed += 1
             indent = 2 if output_format == "pretty" else None
@@ -111,7 +116,13 @@ def parse(inputs: tuple[str, ...], input_format: str, output_format: str, strict
     "--batch-size", type=click.IntRange(1), default=250, show_default=True, help="Trials mapped and validated together."
 )
 def build(
-    inputs: tuple[str, ...], input_format: str, output: Path, rdf_format: str, strict: bool, batch_size: int
+    inputs: tuple[str, ...],
+    input_format: str,
+    include_contacts: bool,
+    output: Path,
+    rdf_format: str,
+    strict: bool,
+    batch_size: int,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -124,7 +135,7 @@ def build(
     from kg.build import BuildConfig
     from kg.build import build as run_build
 
-    config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size)
+    config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size, include_contacts)
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
     for line in summary.lines():

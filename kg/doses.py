@@ -78,7 +78,7 @@ def _cell_doses(clause: str) -> list[Dose]:
 
 
 def _drug_doses(clause: str) -> list[Dose]:
-    doses = []
+    doses: list[Dose] = []
     for match in DRUG_DOSE.finditer(clause):
         start = match.start()
         if start > 0 and (clause[start - 1].isalnum() or clause[start - 1] in "/.^*×"):

@@ -92,11 +92,12 @@ def test_bad_records_are_rejected_by_name_and_the_rest_is_built(tmp_path: Path) 
     output = tmp_path / "out" / "graph.ttl"
     result = run("build", str(inputs), "-o", str(output))
     assert result.exit_code == 0
-    assert "trials: 3" in result.stderr and "rejected: 5" in result.stderr
+    assert "trials: 3" in result.stderr and "rejected: 9" in result.stderr
     assert "invalid-nct-id.json record 1: invalid-nct-id: invalid NCT id 'NCT123'" in result.stderr
     rejects = [json.loads(line) for line in (tmp_path / "out" / "graph.rejects.jsonl").read_text().splitlines()]
     assert sorted(r["reason"] for r in rejects) == [
-        "invalid-nct-id", "malformed-json", "not-a-study", "unknown-format", "unknown-status",
+        "invalid-nct-id", "malformed-json", "malformed-xml", "not-a-study", "unknown-format", "unknown-status",
+        "unknown-status", "unsafe-xml", "unsafe-xml",
     ]  # fmt: skip
     assert all(r["path"].startswith(str(inputs)) for r in rejects)
     assert run("build", str(inputs), "-o", str(output), "--strict").exit_code == 1

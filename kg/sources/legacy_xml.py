@@ -190,18 +190,15 @@ def _arms(root: Element, nct_id: str) -> tuple[Arm, ...]:
     given_by_label: dict[str, list[str]] = {}
     for node in root.findall("intervention"):
         kind, name = _text(node, "intervention_type") or "Other", _text(node, "intervention_name")
-        for label in _texts(node, "arm_group_label"):
-            given_by_label.setdefault(label, []).append(f"{kind}: {name}")
-    return tuple(
-        Arm(
-            label,
-            display.checked_code(_text(node, "arm_group_type"), display.ARM_TYPES, "arm type", nct_id),
-            _text(node, "description"),
-            tuple(given_by_label.get(label, ())),
-        )
-        for node in root.findall("arm_group")
-        if (label := _text(node, "arm_group_label"))
-    )
+        for given_to in _texts(node, "arm_group_label"):
+            given_by_label.setdefault(given_to, []).append(f"{kind}: {name}")
+    arms = []
+    for node in root.findall("arm_group"):
+        label = _text(node, "arm_group_label")
+        if label:
+            arm_type = display.checked_code(_text(node, "arm_group_type"), display.ARM_TYPES, "arm type", nct_id)
+            arms.append(Arm(label, arm_type, _text(node, "description"), tuple(given_by_label.get(label, ()))))
+    return tuple(arms)
 
 
 def _eligibility(node: Element, nct_id: str) -> Eligibility:
