@@ -1,8 +1,9 @@
 """`kg build`: read records, keep one per trial, map, validate in batches, write atomically.
 
-Two passes over the inputs: the first finds rejects and, per NCT id, the winning record (memory
-holds only small keys); the second maps the winners in batches, validates each batch with the
-shapes and streams it to the output. Batches keep memory bounded and pyshacl fast.
+Two passes over the inputs: the first finds rejects and, per NCT id, which records describe the trial
+(memory holds only small keys, see `kg.merge`); the second merges each trial's records, maps trials in
+batches, validates each batch with the shapes and streams it to the output. Batches keep memory
+bounded and pyshacl fast.
 """
 
 from __future__ import annotations

@@ -376,12 +376,15 @@ def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
 
 def source_record_iri(record: TrialRecord, source: Provenance) -> URIRef:
     """`.../record/<format>/<version>-<hash of file and position>`: stable for the same inputs."""
-    version = source.version_date or (record.last_updated.value if record.last_updated else "undated")
-    return iris.record_iri(record.nct_id, source.source_format, f"{version}-{_short_hash(source)}")
+    return iris.record_iri(record.nct_id, source.source_format, f"{_version_of(record, source)}-{_short_hash(source)}")
+
+
+def _version_of(record: TrialRecord, source: Provenance) -> str:
+    return source.version_date or (record.last_updated.value if record.last_updated else "undated")
 
 
 def _map_source(record: TrialRecord, source: Provenance, out: TrialTriples) -> None:
-    version = source.version_date or (record.last_updated.value if record.last_updated else "undated")
+    version = _version_of(record, source)
     node = source_record_iri(record, source)
     out.add(out.trial, PROV.wasDerivedFrom, node)
     out.add(node, RDF.type, KG.SourceRecord)
