@@ -98,19 +98,19 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildSummary:
     summary = BuildSummary(output=config.output)
-    winners = _first_pass(config, summary, on_reject)
-    winners.resolve()
-    summary.duplicates = winners.duplicates
-    summary.resolved_by_title, summary.unresolved = winners.resolved, winners.unresolved
+    index = _first_pass(config, summary, on_reject)
+    index.resolve()
+    summary.duplicates = index.duplicates
+    summary.resolved_by_title, summary.unresolved = index.resolved, index.unresolved
     report_path, rejects_path = sidecar_paths(config.output)
     _write_rejects(rejects_path, summary.rejects)
     summary.rejects_path = rejects_path
-    if len(winners) == 0:
+    if len(index) == 0:
         summary.output = None
         return summary
     sink = RdfSink(config.output, config.rdf_format)
     try:
-        _second_pass(config, winners, sink, summary, progress)
+        _second_pass(config, index, sink, summary, progress)
         provenance = _provenance_graph(config, summary)
         provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
         summary.outcome.add(validate_graph(provenance))
@@ -127,7 +127,7 @@ def build(
 
 
 def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> TrialIndex:
-    winners = TrialIndex()
+    index = TrialIndex()
     for item in iter_records(config.inputs, config.input_format, config.include_contacts):
         summary.records_read += 1
         path = item.path if isinstance(item, Reject) else item.provenance.path
@@ -137,13 +137,13 @@ def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[
             if on_reject:
                 on_reject(item)
         else:
-            winners.offer(item)
-    return winners
+            index.offer(item)
+    return index
 
 
 def _second_pass(
     config: BuildConfig,
-    winners: TrialIndex,
+    index: TrialIndex,
     sink: RdfSink,
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
@@ -155,7 +155,7 @@ def _second_pass(
         for r in iter_records(config.inputs, config.input_format, config.include_contacts)
         if isinstance(r, TrialRecord)
     )
-    for trial in winners.trials(records):
+    for trial in index.trials(records):
         summary.mesh_terms_without_id.update(
             m.term
             for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
@@ -163,18 +163,18 @@ def _second_pass(
         )
         batch.append(map_trial(trial))
         if len(batch) >= config.batch_size:
-            _flush(batch, winners, emitted_shared, sink, summary)
+            _flush(batch, index, emitted_shared, sink, summary)
             if progress:
-                progress(summary.trials, len(winners))
+                progress(summary.trials, len(index))
             batch = []
-    _flush(batch, winners, emitted_shared, sink, summary)
+    _flush(batch, index, emitted_shared, sink, summary)
     if progress:
-        progress(summary.trials, len(winners))
+        progress(summary.trials, len(index))
 
 
 def _flush(
     batch: list[TrialTriples],
-    winners: TrialIndex,
+    index: TrialIndex,
     emitted_shared: set[URIRef],
     sink: RdfSink,
     summary: BuildSummary,
@@ -191,7 +191,7 @@ def _flush(
             for triple in triples:
                 to_validate.add(triple)
             # A trial with a record of its own is described by that record, not by references to it.
-            if node in emitted_shared or _is_recorded_trial(node, winners):
+            if node in emitted_shared or _is_recorded_trial(node, index):
                 continue
             emitted_shared.add(node)
             to_write.extend(triples)
@@ -200,9 +200,9 @@ def _flush(
     summary.trials += len(batch)
 
 
-def _is_recorded_trial(node: URIRef, winners: TrialIndex) -> bool:
+def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
     text = str(node)
-    return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in winners
+    return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in index
 
 
 def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:

@@ -72,11 +72,8 @@ def _dated(rows: list[str], name: str) -> RegistryDate | None:
 
 def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
     rows = _rows(text)
-    nct_id = (
-        (_value(rows, "ClinicalTrials.gov Identifier") or "").split()[0]
-        if _value(rows, "ClinicalTrials.gov Identifier")
-        else ""
-    )
+    identifier = _value(rows, "ClinicalTrials.gov Identifier")
+    nct_id = identifier.split()[0] if identifier else ""
     status_text = _value(rows, "Recruitment Status")
     was = _value(rows, "Recruitment status was")
     enrollment_label = next((r for r in rows if re.match(r"^(Actual|Estimated) Enrollment\s*:", r)), None)

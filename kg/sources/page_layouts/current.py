@@ -213,12 +213,7 @@ def _eligibility(lines: list[str]) -> Eligibility | None:
 
 
 def _org_class(lines: list[str]) -> str | None:
-    return (
-        lines[0]
-        if lines
-        and lines[0] in {"INDUSTRY", "NIH", "FED", "OTHER_GOV", "INDIV", "NETWORK", "OTHER", "AMBIG", "UNKNOWN"}
-        else None
-    )
+    return lines[0] if lines and lines[0] in display.ORGANIZATION_CLASSES else None
 
 
 def _org_study_id(lines: list[str]) -> str | None:
