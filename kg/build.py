@@ -50,6 +50,7 @@ class BuildSummary:
     resolved_by_title: int = 0
     unresolved: int = 0
     mesh_terms_without_id: set[str] = field(default_factory=set)
+    mesh_runs_unsplit: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
     outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
@@ -75,6 +76,7 @@ class BuildSummary:
             f"records without an NCT id: {self.resolved_by_title} matched to a trial by title, "
             f"{self.unresolved} unresolved",
             f"MeSH terms named without an id and matching no id in the build: {len(self.mesh_terms_without_id)}",
+            f"run-together MeSH rows (tabular pages) that no known terms split, left out: {len(self.mesh_runs_unsplit)}",
             f"triples: {self.triples}",
             f"rejected: {len(self.rejects)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
@@ -168,6 +170,7 @@ def _second_pass(
                 progress(summary.trials, len(index))
             batch = []
     _flush(batch, index, emitted_shared, sink, summary)
+    summary.mesh_runs_unsplit = index.unsplit_runs
     if progress:
         progress(summary.trials, len(index))
 

@@ -149,6 +149,7 @@ def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
         (KG.completionDate, KG.completionDateType, record.completion_date),
         (KG.firstPosted, None, record.first_posted),
         (KG.lastUpdated, None, record.last_updated),
+        (KG.statusVerifiedDate, None, record.status_verified),
     ):
         out.add(trial, predicate, date_literal(date))
         if type_predicate is not None and date is not None:

@@ -72,6 +72,8 @@ class TrialIndex:
     groups: dict[str, list[RecordKey]] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     mesh_ids: dict[str, str] = field(default_factory=dict)
+    mesh_terms: dict[str, MeshTerm] = field(default_factory=dict)  # casefolded term -> the term with its id
+    unsplit_runs: set[str] = field(default_factory=set)
     without_id: dict[RecordKey, tuple[str, str]] = field(default_factory=dict)  # key -> (title, stand-in id)
     assigned: dict[RecordKey, str] = field(default_factory=dict)  # key -> the NCT id (or stand-in) resolved
     resolved: int = 0
@@ -81,6 +83,7 @@ class TrialIndex:
         for mesh in (*record.mesh_terms, *record.mesh_ancestors, *record.intervention_mesh_terms):
             if mesh.mesh_id:
                 self.mesh_ids.setdefault(mesh.term.casefold(), mesh.mesh_id)
+                self.mesh_terms.setdefault(mesh.term.casefold(), mesh)
         for related in record.related_trials:
             if related.title:
                 self.titles.setdefault(normalize_title(related.title), related.nct_id)
@@ -115,6 +118,18 @@ class TrialIndex:
     def link_mesh(self, terms: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
         return tuple(MeshTerm(self.mesh_ids.get(m.term.casefold()), m.term) if m.mesh_id is None else m for m in terms)
 
+    def split_runs(self, runs: tuple[str, ...]) -> tuple[MeshTerm, ...]:
+        """Split run-together MeSH text into terms the build knows with ids; a run that does not split
+        wholly into known terms is left out and counted (`unsplit_runs`), never guessed at."""
+        found: list[MeshTerm] = []
+        for run in runs:
+            terms = split_into_known_terms(run, self.mesh_terms)
+            if terms is None:
+                self.unsplit_runs.add(run)
+            else:
+                found.extend(t for t in terms if t not in found)
+        return tuple(found)
+
     def trials(self, records: Iterable[TrialRecord]) -> Iterator[TrialRecord]:
         """Pass two: one merged record per trial, as soon as all of its records have been seen."""
         pending: dict[str, list[TrialRecord]] = {}
@@ -124,8 +139,8 @@ class TrialIndex:
             record = replace(
                 record,
                 nct_id=nct_id,
-                mesh_terms=self.link_mesh(record.mesh_terms),
-                mesh_ancestors=self.link_mesh(record.mesh_ancestors),
+                mesh_terms=self.link_mesh(record.mesh_terms + self.split_runs(record.mesh_term_runs)),
+                mesh_ancestors=self.link_mesh(record.mesh_ancestors + self.split_runs(record.mesh_ancestor_runs)),
                 intervention_mesh_terms=self.link_mesh(record.intervention_mesh_terms),
             )
             expected = len(self.groups.get(nct_id, [key]))
@@ -136,3 +151,22 @@ class TrialIndex:
             waiting.append(record)
             if len(waiting) == expected:
                 yield merge_records(pending.pop(nct_id))
+
+
+def split_into_known_terms(run: str, known: dict[str, MeshTerm]) -> list[MeshTerm] | None:
+    """`Liver Diseases Digestive System Diseases` -> [Liver Diseases, Digestive System Diseases] when both
+    are known; the split with the fewest terms wins; None when no split uses known terms only."""
+    words = run.split()
+    longest = max((len(term.split()) for term in known), default=0)
+    best: list[list[MeshTerm] | None] = [None] * (len(words) + 1)
+    best[0] = []
+    for end in range(1, len(words) + 1):
+        for start in range(max(0, end - longest), end):
+            before = best[start]
+            term = known.get(" ".join(words[start:end]).casefold())
+            if before is not None and term is not None:
+                candidate = [*before, term]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[len(words)] if words else None

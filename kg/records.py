@@ -174,6 +174,7 @@ class TrialRecord:
     completion_date: RegistryDate | None = None
     first_posted: RegistryDate | None = None
     last_updated: RegistryDate | None = None
+    status_verified: RegistryDate | None = None  # when the sponsor last verified the record ("2021-07")
     allocation: str | None = None
     intervention_model: str | None = None
     observational_model: str | None = None
@@ -186,6 +187,10 @@ class TrialRecord:
     keywords: tuple[str, ...] = ()
     mesh_terms: tuple[MeshTerm, ...] = ()
     mesh_ancestors: tuple[MeshTerm, ...] = ()
+    # MeSH terms a source runs together with nothing to split them by ("Liver Failure Hepatic Insufficiency"):
+    # kept as text until the build splits them with the terms it knows.
+    mesh_term_runs: tuple[str, ...] = ()
+    mesh_ancestor_runs: tuple[str, ...] = ()
     intervention_mesh_terms: tuple[MeshTerm, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     arms: tuple[Arm, ...] = ()
@@ -223,6 +228,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "completion_date_type": _date_kind(record.completion_date),
         "first_posted": _date_value(record.first_posted),
         "last_updated": _date_value(record.last_updated),
+        "status_verified": _date_value(record.status_verified),
         "allocation": record.allocation,
         "intervention_model": record.intervention_model,
         "observational_model": record.observational_model,
@@ -235,6 +241,8 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "keywords": list(record.keywords),
         "mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_terms],
         "mesh_ancestors": [{"id": m.mesh_id, "term": m.term} for m in record.mesh_ancestors],
+        "mesh_term_runs": list(record.mesh_term_runs),
+        "mesh_ancestor_runs": list(record.mesh_ancestor_runs),
         "intervention_mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.intervention_mesh_terms],
         "interventions": [
             {

@@ -98,7 +98,7 @@ def test_classic_layout_page_001(seeds) -> None:
         ["PHASE2"],
         "INTERVENTIONAL",
     )
-    assert (r["first_posted"], r["last_updated"]) == ("2021-03-30", "2021-07-21")
+    assert (r["first_posted"], r["last_updated"], r["status_verified"]) == ("2021-03-30", "2021-07-21", "2021-07")
     assert (r["start_date"], r["start_date_type"], r["completion_date"]) == ("2021-09-30", "ESTIMATED", "2024-07-21")
     assert (r["enrollment"], r["enrollment_type"], r["allocation"], r["masking"]) == (
         16,
@@ -149,6 +149,7 @@ def test_classic_tabular_layout_page_002_with_unknown_status(seeds) -> None:
         ["NA"],
     )
     assert (r["start_date"], r["start_date_type"], r["masking"]) == ("2017-12-10", "ACTUAL", "QUADRUPLE")
+    assert r["status_verified"] == "2018-09"  # "Verified September 2018 by ..."
     msc, control = r["arms"]
     assert (msc["label"], msc["type"], control["type"]) == ("MSC group", "EXPERIMENTAL", "PLACEBO_COMPARATOR")
     assert msc["doses"] == [{"low": 1e5, "high": 1e6, "unit": "cells/kg", "per": None, "text": "0.1-1x10E6 MSCs/kg"}]
@@ -316,3 +317,46 @@ def test_the_seeds_and_the_whole_v1_set_build_with_no_violation(tmp_path: Path) 
         "build", str(SHARED.parent.parent / "seeds"), str(SHARED / "v1-studyfields-json"), "-o", str(tmp_path / "g.ttl")
     )
     assert result.exit_code == 0 and "SHACL: conforms (0 violations" in result.stderr
+
+
+def test_the_tabular_page_keeps_its_run_together_mesh_rows_as_text(seeds) -> None:
+    r = seeds["002"]
+    assert r["mesh_term_runs"] == [
+        "Liver Failure Hepatic Insufficiency End Stage Liver Disease Acute-On-Chronic Liver Failure"
+    ]
+    assert r["mesh_ancestor_runs"] == ["Liver Diseases Digestive System Diseases Liver Failure, Acute"]
+    assert r["mesh_terms"] == []
+
+
+def test_run_together_mesh_rows_split_only_into_terms_the_build_knows() -> None:
+    from kg.merge import split_into_known_terms
+    from kg.records import MeshTerm
+
+    known = {t.term.casefold(): t for t in (MeshTerm("D008107", "Liver Diseases"), MeshTerm("D004066", "Digestive System Diseases"),
+                                             MeshTerm("D017114", "Liver Failure, Acute"), MeshTerm("D017093", "Liver Failure"))}  # fmt: skip
+    split = split_into_known_terms("Liver Diseases Digestive System Diseases Liver Failure, Acute", known)
+    assert [t.mesh_id for t in split] == ["D008107", "D004066", "D017114"]
+    assert split_into_known_terms("Liver Diseases Something Unknown", known) is None
+
+
+def test_a_tabular_page_gets_mesh_ids_from_another_trials_record_in_the_build(tmp_path: Path) -> None:
+    output = tmp_path / "g.ttl"
+    page = SEEDS / "002_339b4b2897f858f7.txt"
+    result = run("build", str(page), str(FIXTURES / "v1" / "NCT04822922.json"), "-o", str(output))
+    assert "that no known terms split, left out: 0" in result.stderr
+    graph = Graph().parse(output)
+    trial = URIRef("https://clinicaltrials.gov/study/NCT03668171")
+    mesh = {
+        str(graph.value(m, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+        for m in graph.objects(trial, KG.conditionMesh)
+    }
+    assert mesh == {
+        "Liver Failure",
+        "Hepatic Insufficiency",
+        "End Stage Liver Disease",
+        "Acute-On-Chronic Liver Failure",
+    }
+    ancestors = set(graph.objects(trial, KG.conditionMeshAncestor))
+    assert URIRef("http://id.nlm.nih.gov/mesh/D008107") in ancestors and len(ancestors) == 3
+    alone = run("build", str(page), "-o", str(tmp_path / "alone.ttl"))
+    assert "that no known terms split, left out: 2" in alone.stderr

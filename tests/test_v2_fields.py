@@ -69,6 +69,7 @@ def test_parsed_fields_equal_the_source_json(path, parsed: dict[str, dict]) -> N
     assert record["completion_date"] == status.get("completionDateStruct", {}).get("date")
     assert record["first_posted"] == status["studyFirstPostDateStruct"]["date"]
     assert record["last_updated"] == status["lastUpdatePostDateStruct"]["date"]
+    assert record["status_verified"] == status.get("statusVerifiedDate")
     assert record["allocation"] == info.get("allocation")
     assert record["intervention_model"] == info.get("interventionModel")
     assert record["masking"] == info.get("maskingInfo", {}).get("masking")

@@ -114,6 +114,7 @@ def _record(fields: Fields, nct_id: str, provenance: Provenance) -> TrialRecord:
         completion_date=_date(fields, "CompletionDate"),
         first_posted=_date(fields, "StudyFirstPostDate"),
         last_updated=_date(fields, "LastUpdatePostDate"),
+        status_verified=_date(fields, "StatusVerifiedDate"),
         allocation=display.checked_code(
             _one(fields, "DesignAllocation"), codes.ALLOCATIONS, "DesignAllocation", nct_id
         ),

@@ -77,6 +77,7 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         completion_date=_date(status.get("completionDateStruct")),
         first_posted=_date(status.get("studyFirstPostDateStruct")),
         last_updated=_date(status.get("lastUpdatePostDateStruct")),
+        status_verified=_date({"date": status.get("statusVerifiedDate")}),
         allocation=_code(design_info.get("allocation"), codes.ALLOCATIONS, "allocation", nct_id),
         intervention_model=_code(
             design_info.get("interventionModel"), codes.INTERVENTION_MODELS, "interventionModel", nct_id

@@ -114,6 +114,7 @@ def parse_study(root: Element, provenance: Provenance) -> TrialRecord:
         completion_date=_date(root, "completion_date"),
         first_posted=_date(root, "study_first_posted"),
         last_updated=_date(root, "last_update_posted"),
+        status_verified=_date(root, "verification_date"),
         allocation=display.checked_code(_text(design, "allocation"), codes.ALLOCATIONS, "allocation", nct_id),
         intervention_model=display.checked_code(
             _text(design, "intervention_model"), codes.INTERVENTION_MODELS, "intervention model", nct_id

@@ -108,6 +108,7 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
         completion_date=_dated(rows, "Study Completion Date"),
         first_posted=date_of(_value(rows, "First Posted")),
         last_updated=date_of(_value(rows, "Last Update Posted")),
+        status_verified=date_of(_value(rows, "Last Verified") or _verified(rows)),
         allocation=display.checked_code(_value(rows, "Allocation"), codes.ALLOCATIONS, "Allocation", nct_id),
         intervention_model=display.checked_code(
             _value(rows, "Intervention Model"), codes.INTERVENTION_MODELS, "Intervention Model", nct_id
@@ -121,6 +122,8 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
         conditions=conditions,
         keywords=_keywords(rows, tabular),
         mesh_terms=_mesh_terms(rows, tabular),
+        mesh_term_runs=_mesh_runs(rows, tabular)[:1],
+        mesh_ancestor_runs=_mesh_runs(rows, tabular)[1:],
         interventions=interventions,
         arms=_arms(rows),
         eligibility=Eligibility(
@@ -145,6 +148,15 @@ def _contact(text: str) -> Contact:
     return Contact(
         clean(name).strip(" ,"), None, phone.group(0).strip() if phone else None, email.group(0) if email else None
     )
+
+
+def _verified(rows: list[str]) -> str | None:
+    """`Verified September 2018 by Han Ying, ...` under an Unknown status."""
+    for row in rows:
+        match = re.match(r"^Verified (\w+ \d{4}) by ", row)
+        if match:
+            return match.group(1)
+    return None
 
 
 def _title(rows: list[str]) -> str | None:
@@ -275,9 +287,20 @@ def _keywords(rows: list[str], tabular: bool) -> tuple[str, ...]:
     return ()
 
 
+def _mesh_runs(rows: list[str], tabular: bool) -> tuple[str, ...]:
+    """Tabular copies run each MeSH row together (`Liver Failure Hepatic Insufficiency ...`): the condition
+    terms' row, then the ancestors' row, after the keywords row. Kept as text; the build splits them."""
+    if not tabular:
+        return ()
+    for index, row in enumerate(rows):
+        if row.startswith("Studies a U.S. FDA-regulated Device Product"):
+            after_keywords = [r.strip().rstrip(",") for r in rows[index + 2 :] if r.strip()]
+            return tuple(after_keywords[:2])
+    return ()
+
+
 def _mesh_terms(rows: list[str], tabular: bool) -> tuple:
-    """Plain copies list one MeSH term a line. Tabular copies run the terms together on one row
-    (`Liver Failure Hepatic Insufficiency ...`) with nothing to split them by: those are left out."""
+    """Plain copies list one MeSH term a line (condition terms and ancestors in one list)."""
     for index, row in enumerate(rows):
         if row.startswith("Additional relevant MeSH terms"):
             found = []
