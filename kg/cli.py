@@ -115,6 +115,12 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 @click.option(
     "--batch-size", type=click.IntRange(1), default=250, show_default=True, help="Trials mapped and validated together."
 )
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also load the graph into this Oxigraph store (replacing what it held), for kg query and kg serve.",
+)
 def build(
     inputs: tuple[str, ...],
     input_format: str,
@@ -123,6 +129,7 @@ def build(
     rdf_format: str,
     strict: bool,
     batch_size: int,
+    store_dir: Path | None,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -140,6 +147,10 @@ def build(
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
     for line in summary.lines():
         click.echo(line, err=True)
+    if store_dir is not None and summary.output is not None:
+        from kg.store import load_store
+
+        click.echo(f"store: {store_dir} ({load_store(summary.output, store_dir)} triples)", err=True)
     code = summary.exit_code
     if code == 0 and strict and summary.rejects:
         code = 1
@@ -187,6 +198,134 @@ def stats(graph: Path, output_format: str) -> None:
     click.echo("\nproperty\tedges")
     for name, count in result.properties.most_common():
         click.echo(f"{name}\t{count}")
+
+
+@main.command()
+@click.argument("graph", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="kg-store",
+    show_default=True,
+    help="The store to (re)create.",
+)
+def load(graph: Path, store_dir: Path) -> None:
+    """Load an RDF file into an Oxigraph store, replacing what the store held.
+
+    Example:
+
+        kg load out/graph.ttl --store kg-store
+    """
+    from kg.store import load_store
+
+    click.echo(f"store: {store_dir} ({load_store(graph, store_dir)} triples)", err=True)
+
+
+@main.command()
+@click.argument("query_text", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the query from a .rq file.",
+)
+@click.option("--name", help="Run a canned query by name (see --list).")
+@click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query variable (repeatable).")
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Query this Oxigraph store (default kg-store when no --graph is given).",
+)
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Query an RDF file instead of a store.",
+)
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+    help="SELECT: table|csv|tsv|json|xml; CONSTRUCT/DESCRIBE: turtle|nt|jsonld; ASK prints true/false.",
+)
+def query(
+    query_text: str | None,
+    query_file: Path | None,
+    name: str | None,
+    list_queries: bool,
+    params: tuple[str, ...],
+    store_dir: Path | None,
+    graph_file: Path | None,
+    engine: str,
+    output_format: str,
+) -> None:
+    """Run a read-only SPARQL query: inline, from a file, or a canned one by name.
+
+    Example:
+
+        kg query --name trials-by-condition --param term="Liver Diseases" --graph out/graph.ttl
+    """
+    from kg.answers import render
+    from kg.query import run_query
+    from kg.sparql import canned_queries, canned_query, prepare
+
+    if list_queries:
+        for canned in canned_queries().values():
+            click.echo(f"{canned.name}: {canned.title}")
+            click.echo(f"    {canned.answers}")
+            for param in canned.params:
+                need = "required" if param.required else "optional"
+                click.echo(f"    --param {param.name}=…  ({param.kind}, {need}) {param.description}")
+        return
+    sources = [s for s in (query_text, query_file, name) if s]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of: a query, -f FILE, --name NAME (or --list)")
+    declared: tuple = ()
+    if name:
+        canned = canned_query(name)
+        text, declared = canned.text, canned.params
+    else:
+        text = query_file.read_text(encoding="utf-8") if query_file else str(query_text)
+    bound = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param takes NAME=VALUE, not {item!r}")
+        bound[key] = value
+    prepared = prepare(text, bound, declared)
+    if store_dir is None and graph_file is None:
+        store_dir = Path("kg-store")
+    if prepared.form in ("CONSTRUCT", "DESCRIBE") and output_format == "table":
+        output_format = "turtle"
+    answer = run_query(prepared, engine, store_dir if graph_file is None else None, graph_file)
+    click.echo(render(answer, output_format), nl=False)
+
+
+@main.command()
+@click.option(
+    "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default="kg-store", show_default=True
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds per query.")
+@click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True, help="Rows per answer.")
+def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint over a store, with a query page at /.
+
+    Example:
+
+        kg serve --store kg-store --port 7878
+    """
+    from kg.serve import ServerConfig, serve_forever
+
+    serve_forever(ServerConfig(store_dir, host, port, timeout, max_rows))
 
 
 @main.group()

@@ -1,0 +1,239 @@
+"""SPARQL: an embedded store, `kg query` with canned questions, and a read-only endpoint."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+
+from kg.cli import main
+from kg.query import run_query
+from kg.results import cell_of, comparable_cell
+from kg.serve import ServerConfig, make_server
+from kg.sparql import QueryRefused, canned_queries, prepare
+from tests.conftest import EXAMPLES, FIXTURES
+
+PARAMS = {"trials-by-condition": {"term": "Liver Diseases"}, "related-trials": {"trial": "NCT03945487"},
+          "trial-record": {"trial": "NCT03945487"}, "recruiting-by-country": {}}  # fmt: skip
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """Real records: the bundled examples, the five seed pages and the eight focus trials' v1 records."""
+    folder = tmp_path_factory.mktemp("sparql")
+    graph, store = folder / "graph.ttl", folder / "store"
+    result = run(
+        "build", str(EXAMPLES), str(FIXTURES / "seeds"), str(FIXTURES / "v1"), "-o", str(graph), "--store", str(store)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"store: {store}" in result.stderr
+    return graph, store
+
+
+def _comparable(answer) -> object:
+    """Rows compared by value; GROUP_CONCAT's order is unspecified in SPARQL, so its parts are sorted."""
+    if answer.select is None:
+        return sorted((tuple(comparable_cell(cell_of(t)) for t in triple) for triple in answer.triples), key=repr)
+    rows = []
+    for row in answer.select.as_multiset():
+        rows.append(
+            tuple(
+                ("literal", ", ".join(sorted(c[1].split(", "))), *c[2:]) if c and c[0] == "literal" else c for c in row
+            )
+        )
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("name", sorted(canned_queries()))
+def test_each_canned_query_gives_the_same_answer_in_rdflib_and_oxigraph(name: str, built) -> None:
+    graph, store = built
+    canned = canned_queries()[name]
+    query = prepare(canned.text, PARAMS.get(name, {}), canned.params)
+    from_store = run_query(query, "oxigraph", store_dir=store)
+    from_rdflib = run_query(query, "rdflib", graph_file=graph)
+    assert _comparable(from_store) == _comparable(from_rdflib)
+    assert from_store.select.rows if from_store.select else from_store.triples, f"{name} found nothing"
+
+
+def test_every_canned_query_says_what_it_answers() -> None:
+    for canned in canned_queries().values():
+        assert canned.title and canned.answers and canned.text.lstrip().startswith("#")
+
+
+def test_trials_by_condition_follows_mesh_ancestors(built) -> None:
+    _, store = built
+    result = run(
+        "query",
+        "--store",
+        str(store),
+        "--name",
+        "trials-by-condition",
+        "--param",
+        "term=Liver Diseases",
+        "--format",
+        "json",
+    )
+    bindings = json.loads(result.stdout)["results"]["bindings"]
+    ncts = {b["nct"]["value"] for b in bindings}
+    assert {"NCT03945487", "NCT01220492", "NCT03668171"} <= ncts  # cirrhosis and liver failure trials, via ancestors
+
+
+def test_related_trials_lists_the_registry_edges_both_ways(built) -> None:
+    _, store = built
+    result = run(
+        "query", "--store", str(store), "--name", "related-trials", "--param", "trial=NCT03668171", "--format", "csv"
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == "trial,nct,title,direction,hasRecord"
+    assert any("NCT06884904" in line and "lists this trial" in line for line in lines)
+
+
+def test_trial_record_is_a_construct_in_turtle(built) -> None:
+    _, store = built
+    result = run("query", "--store", str(store), "--name", "trial-record", "--param", "trial=NCT03945487")
+    graph = Graph().parse(data=result.stdout, format="turtle")
+    assert len(graph) > 50
+
+
+def test_parameters_are_bound_as_terms_never_pasted(built) -> None:
+    _, store = built
+    hostile = 'Liver Diseases" } } SELECT * WHERE { ?s ?p ?o } #'
+    result = run(
+        "query", "--store", str(store), "--name", "trials-by-condition", "--param", f"term={hostile}", "--format", "csv"
+    )
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["term,nct,title,status,phases,sponsor"]
+    bad = run("query", "--store", str(store), "--name", "related-trials", "--param", "trial=NCT1 } ; DROP ALL")
+    assert bad.exit_code == 2 and "is not an NCT id" in bad.stderr
+
+
+def test_inline_and_file_queries_in_every_select_format(built, tmp_path: Path) -> None:
+    graph, store = built
+    text = "SELECT ?nct WHERE { ?t <https://w3id.org/kg-trials/ontology#nctId> ?nct } ORDER BY ?nct LIMIT 2"
+    rq = tmp_path / "q.rq"
+    rq.write_text(text)
+    table = run("query", "--store", str(store), text).stdout
+    assert table.startswith("nct") and "(2 rows)" in table
+    assert run("query", "-f", str(rq), "--graph", str(graph), "--format", "tsv").stdout.count("\n") == 3
+    assert json.loads(run("query", "--store", str(store), text, "--format", "json").stdout)["head"]["vars"] == ["nct"]
+    assert "<sparql xmlns=" in run("query", "--store", str(store), text, "--format", "xml").stdout
+    assert run("query", "--store", str(store), "ASK { ?s ?p ?o }").stdout == "true\n"
+
+
+def test_a_syntax_error_is_reported_with_its_position_and_exit_2(built) -> None:
+    result = run("query", "--store", str(built[1]), "SELECT * WHERE { ?s ?p }")
+    assert result.exit_code == 2 and "line 1, column" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <http://a/b> <http://a/c> <http://a/d> }",
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://example.org/s> { ?s ?q ?z } } }",
+        "SELECT * FROM <http://example.org/g.ttl> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_updates_service_and_remote_graphs_are_refused(text: str) -> None:
+    with pytest.raises(QueryRefused):
+        prepare(text)
+
+
+def test_reloading_a_store_replaces_rather_than_duplicates(built, tmp_path: Path) -> None:
+    graph, _ = built
+    store = tmp_path / "store"
+    first = run("load", str(graph), "--store", str(store)).stderr
+    second = run("load", str(graph), "--store", str(store)).stderr
+    assert first == second and "triples)" in first
+    count = run("query", "--store", str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv").stdout
+    assert count.splitlines()[1] == first.split("(")[1].split()[0]
+
+
+def test_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("query", "--store", str(tmp_path / "nowhere"), "ASK { ?s ?p ?o }")
+    assert result.exit_code == 2 and "is not a kg store" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def endpoint(built):
+    server = make_server(ServerConfig(built[1], port=0, timeout=2.0, max_rows=500))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_sparqlwrapper_runs_select_ask_and_construct_with_json_and_xml(endpoint) -> None:
+    client = SPARQLWrapper(f"{endpoint}/sparql")
+    client.setQuery("SELECT ?nct WHERE { ?t <https://w3id.org/kg-trials/ontology#nctId> ?nct } ORDER BY ?nct LIMIT 3")
+    client.setReturnFormat(JSON)
+    assert len(client.query().convert()["results"]["bindings"]) == 3
+    client.setReturnFormat(XML)
+    assert len(client.query().convert().getElementsByTagName("result")) == 3
+    client.setQuery("ASK { ?s a <https://w3id.org/kg-trials/ontology#Trial> }")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+    client.setReturnFormat(XML)
+    assert client.query().convert().getElementsByTagName("boolean")[0].firstChild.data == "true"
+    client.setQuery("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5")
+    client.setReturnFormat(TURTLE)
+    assert len(Graph().parse(data=client.query().convert(), format="turtle")) == 5
+
+
+def _status(request: urllib.request.Request | str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_update_service_and_timeouts_are_refused_and_the_next_query_is_answered(endpoint) -> None:
+    update = urllib.request.Request(f"{endpoint}/sparql", data=b"INSERT DATA { <a:b> <a:c> <a:d> }",
+                                    headers={"Content-Type": "application/sparql-update"})  # fmt: skip
+    assert _status(update)[0] == 403
+    form = urllib.request.Request(f"{endpoint}/sparql", data=b"update=DELETE+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D")
+    assert _status(form)[0] == 403
+    service = urllib.parse.quote("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    code, body = _status(f"{endpoint}/sparql?query={service}")
+    assert code == 403 and "SERVICE is refused" in body
+    slow = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    code, body = _status(f"{endpoint}/sparql?query={slow}")
+    assert code == 503 and "time limit" in body
+    too_many = urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }")
+    code, body = _status(f"{endpoint}/sparql?query={too_many}")
+    assert code == 413 and "row limit" in body
+    code, body = _status(f"{endpoint}/sparql?query={urllib.parse.quote('ASK { ?s ?p ?o }')}")
+    assert code == 200 and json.loads(body)["boolean"] is True
+
+
+def test_post_forms_and_content_negotiation(endpoint) -> None:
+    text = "SELECT ?nct WHERE { ?t <https://w3id.org/kg-trials/ontology#nctId> ?nct } LIMIT 2"
+    direct = urllib.request.Request(f"{endpoint}/sparql", data=text.encode(),
+                                    headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})  # fmt: skip
+    code, body = _status(direct)
+    assert code == 200 and body.splitlines()[0] == "nct"
+    form = urllib.request.Request(f"{endpoint}/sparql", data=urllib.parse.urlencode({"query": text}).encode(),
+                                  headers={"Accept": "application/sparql-results+xml"})  # fmt: skip
+    code, body = _status(form)
+    assert code == 200 and "<sparql" in body
+
+
+def test_the_query_page_escapes_what_it_echoes_and_serves_nothing_else(endpoint) -> None:
+    code, body = _status(f"{endpoint}/?example={urllib.parse.quote('<script>alert(1)</script>')}")
+    assert code == 200 and "<script>alert" not in body and "Canned queries" in body
+    code, body = _status(f"{endpoint}/?example=sponsor-landscape")
+    assert "Sponsor landscape" in body and "GROUP BY ?sponsor ?class" in body
+    assert _status(f"{endpoint}/../../etc/passwd")[0] == 404
+    assert _status(f"{endpoint}/static/kg.ttl")[0] == 404
