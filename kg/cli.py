@@ -328,6 +328,60 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int) 
     serve_forever(ServerConfig(store_dir, host, port, timeout, max_rows))
 
 
+@main.command()
+@click.argument("nct_id")
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Show the shared features that earned each trial its place.")
+@click.option(
+    "--method",
+    type=click.Choice(["shared-features", "ppr"]),
+    default="shared-features",
+    show_default=True,
+    help="shared-features: IDF-weighted Jaccard; ppr: personalized PageRank on the trial-feature graph.",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read this Oxigraph store (default kg-store when no --graph is given).",
+)
+@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def recommend(
+    nct_id: str,
+    top: int,
+    explain: bool,
+    method: str,
+    store_dir: Path | None,
+    graph_file: Path | None,
+    output_format: str,
+) -> None:
+    """Rank the trials most related to a trial, with the reasons.
+
+    Example:
+
+        kg recommend NCT03945487 --explain --graph out/graph.ttl
+    """
+    from kg.similarity.recommend import load_index
+    from kg.similarity.recommend import recommend as rank
+
+    if store_dir is None and graph_file is None:
+        store_dir = Path("kg-store")
+    results = rank(load_index(store_dir if graph_file is None else None, graph_file), nct_id, top, method)
+    if output_format == "json":
+        rows = [{"nct_id": r.nct_id, "score": round(r.score, 6), "title": r.title,
+                 "shared": [{"feature": f, "label": label, "weight": round(w, 4)} for f, label, w in r.shared]}
+                for r in results]  # fmt: skip
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for rank_number, result in enumerate(results, 1):
+        click.echo(f"{rank_number:>3}. {result.nct_id}  {result.score:.4f}  {result.title}")
+        if explain:
+            click.echo(f"       {result.reasons()}")
+    if not results:
+        click.echo(f"kg: no trial shares a feature with {nct_id}", err=True)
+
+
 @main.group()
 def ontology() -> None:
     """Work with kg's OWL ontology."""

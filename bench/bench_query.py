@@ -1,0 +1,147 @@
+"""Benchmark SPARQL: canned-query latency in Oxigraph (the store) and rdflib, on the bundled examples and
+on synthetic graphs made by cloning real trials with new NCT ids.
+
+Usage: python bench/bench_query.py [--sizes 2000,10000,50000] [--rdflib-max 10000]
+The seed graph is the shared API v2 set (392 trials) when ../shared is present, else the examples. Each
+clone rewrites every NCT id of the seed graph (trial IRIs, their parts, literals, related-trial targets)
+so a clone is a disjoint copy. rdflib runs only up to --rdflib-max trials: beyond that its memory use
+(~2.4 GiB per million triples) makes it the wrong tool, which is the point of the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.build import BuildConfig, build  # noqa: E402
+from kg.query import run_oxigraph, run_rdflib  # noqa: E402
+from kg.rdfio import load_graph  # noqa: E402
+from kg.sparql import canned_queries, prepare  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "ctgov" / "v2-json"
+PARAMS = {"trials-by-condition": {"term": "Neoplasms"}, "related-trials": {"trial": "NCT04267848"},
+          "trial-record": {"trial": "NCT04267848"}}  # fmt: skip
+NCT = re.compile(rb"NCT(\d{8})")
+
+
+class ClonedTriples:
+    """A file-like N-Triples stream of `copies` disjoint copies of the seed lines, made on the fly."""
+
+    def __init__(self, lines: list[bytes], ids: dict[bytes, int], copies: int) -> None:
+        self._lines, self._ids, self._copies, self._copy, self._buffer = lines, ids, copies, 0, b""
+        self._trials = len(ids)
+
+    def _chunk(self) -> bytes:
+        offset = self._copy * self._trials
+        self._copy += 1
+
+        def renumber(match: re.Match[bytes]) -> bytes:
+            return b"NCT%08d" % (10_000_000 + offset + self._ids[match.group(0)])
+
+        return b"".join(NCT.sub(renumber, line) for line in self._lines)
+
+    def read(self, size: int = -1) -> bytes:
+        while (size < 0 or len(self._buffer) < size) and self._copy < self._copies:
+            self._buffer += self._chunk()
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def seed_graph(folder: Path) -> tuple[list[bytes], dict[bytes, int]]:
+    inputs = [str(SHARED)] if SHARED.is_dir() else [str(ROOT / "examples")]
+    output = folder / "seed.nt"
+    build(BuildConfig(inputs, output, "nt"))
+    lines = [
+        line + b"\n"
+        for line in output.read_bytes().splitlines()
+        if b"/resource/build/" not in line and b"/resource/file/" not in line
+    ]
+    ids: dict[bytes, int] = {}
+    for line in lines:
+        for match in NCT.finditer(line):
+            ids.setdefault(match.group(0), len(ids))
+    return lines, ids
+
+
+def timed(function, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def prepared_queries():  # type: ignore[no-untyped-def]
+    return {name: prepare(q.text, PARAMS.get(name, {}), q.params) for name, q in canned_queries().items()}
+
+
+def bench_size(lines: list[bytes], ids: dict[bytes, int], trials: int, rdflib_max: int, folder: Path) -> list[str]:
+    copies = max(1, round(trials / len(ids)))
+    store = pyoxigraph.Store(str(folder / f"store-{trials}"))
+    started = time.perf_counter()
+    store.bulk_load(ClonedTriples(lines, ids, copies), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    load_seconds = time.perf_counter() - started
+    size = len(store)
+    graph = None
+    if copies * len(ids) <= rdflib_max:
+        nt = folder / f"clone-{trials}.nt"
+        nt.write_bytes(ClonedTriples(lines, ids, copies).read())
+        graph = load_graph(nt)
+    rows = []
+    for name, query in prepared_queries().items():
+        oxigraph_ms = timed(lambda q=query: run_oxigraph(q, store)) * 1000
+        rdflib_ms = f"{timed(lambda q=query: run_rdflib(q, graph), repeat=1) * 1000:.0f}" if graph is not None else "–"
+        rows.append(f"| {copies * len(ids)} | {size} | {name} | {oxigraph_ms:.1f} | {rdflib_ms} |")
+    rows.append(f"| {copies * len(ids)} | {size} | (bulk load into the store) | {load_seconds * 1000:.0f} | – |")
+    return rows
+
+
+def bench_examples(folder: Path) -> list[str]:
+    """The bundled examples as built: both engines, same graph."""
+    output = folder / "examples.nt"
+    build(BuildConfig([str(ROOT / "examples")], output, "nt"))
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(output), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    graph = load_graph(output)
+    rows = []
+    for name, query in prepared_queries().items():
+        oxigraph_ms = timed(lambda q=query: run_oxigraph(q, store)) * 1000
+        rdflib_ms = timed(lambda q=query: run_rdflib(q, graph)) * 1000
+        rows.append(f"| examples (55) | {len(store)} | {name} | {oxigraph_ms:.1f} | {rdflib_ms:.0f} |")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="2000,10000,50000", help="trial counts of the synthetic graphs")
+    parser.add_argument("--rdflib-max", type=int, default=10_000, help="largest graph (trials) rdflib also runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        lines, ids = seed_graph(folder)
+        print(f"\nSPARQL latency (median of 3; rdflib one run), seed graph {len(ids)} trials, {len(lines)} triples\n")
+        print("| trials | triples | query | Oxigraph store (ms) | rdflib (ms) |")
+        print("|---:|---:|---|---:|---:|")
+        for row in bench_examples(folder):
+            print(row, flush=True)
+        for trials in [int(s) for s in args.sizes.split(",")]:
+            for row in bench_size(lines, ids, trials, args.rdflib_max, folder):
+                print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Related-trial recommendations: the knowledge graph projected onto trials and their features."""
