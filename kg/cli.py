@@ -121,6 +121,14 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
     type=click.Path(file_okay=False, path_type=Path),
     help="Also load the graph into this Oxigraph store (replacing what it held), for kg query and kg serve.",
 )
+@click.option("--related", "related_k", type=click.IntRange(1), help="Add each trial's top K computed neighbours.")
+@click.option(
+    "--related-method",
+    type=click.Choice(["shared-features", "ppr"]),
+    default="shared-features",
+    show_default=True,
+    help="How --related scores neighbours.",
+)
 def build(
     inputs: tuple[str, ...],
     input_format: str,
@@ -130,6 +138,8 @@ def build(
     strict: bool,
     batch_size: int,
     store_dir: Path | None,
+    related_k: int | None,
+    related_method: str,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -145,6 +155,13 @@ def build(
     config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size, include_contacts)
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
+    if related_k and summary.output is not None:
+        from kg.similarity.related import add_computed_related
+
+        edges, added, results = add_computed_related(summary.output, related_k, related_method)
+        summary.outcome.add(results)
+        summary.triples += added
+        click.echo(f"computed related edges: {edges} (top {related_k} by {related_method})", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
     if store_dir is not None and summary.output is not None:
@@ -380,6 +397,70 @@ def recommend(
             click.echo(f"       {result.reasons()}")
     if not results:
         click.echo(f"kg: no trial shares a feature with {nct_id}", err=True)
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read this Oxigraph store (default kg-store when no --graph is given).",
+)
+@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def evaluate(store_dir: Path | None, graph_file: Path | None) -> None:
+    """Score recommendations against the registry's related-trial lists, next to a text baseline.
+
+    Example:
+
+        kg evaluate --graph out/msc.ttl
+    """
+    from kg.query import oxigraph_source
+    from kg.similarity.evaluate import evaluate as run_evaluation
+    from kg.similarity.features import read_features
+    from kg.similarity.scoring import SparseIndex
+
+    if store_dir is None and graph_file is None:
+        store_dir = Path("kg-store")
+    store = oxigraph_source(store_dir if graph_file is None else None, graph_file)
+    result = run_evaluation(store, SparseIndex(read_features(store)))
+    if result.queries == 0:
+        raise KgError("no trial in this graph lists a related trial that has a record here: nothing to evaluate")
+    for line in result.lines():
+        click.echo(line)
+
+
+@main.command("export")
+@click.option("--format", "export_format", type=click.Choice(["graphml", "gexf", "kgx"]), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write (kgx: OUTPUT-stem_nodes.tsv and _edges.tsv).",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read this Oxigraph store (default kg-store when no --graph is given).",
+)
+@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def export_graph(export_format: str, output: Path, store_dir: Path | None, graph_file: Path | None) -> None:
+    """Write the trial-feature graph for Gephi, Cytoscape (GraphML, GEXF) or Biolink tools (KGX TSV).
+
+    Example:
+
+        kg export --format graphml -o out/trials.graphml --graph out/graph.ttl
+    """
+    from kg.query import oxigraph_source
+    from kg.similarity.export import export
+    from kg.similarity.features import read_features
+
+    if store_dir is None and graph_file is None:
+        store_dir = Path("kg-store")
+    features = read_features(oxigraph_source(store_dir if graph_file is None else None, graph_file))
+    for path in export(features, output, export_format):
+        click.echo(f"wrote {path}", err=True)
 
 
 @main.group()

@@ -133,3 +133,37 @@ class SparseIndex:
                 )
             )
         return results
+
+    def all_top(
+        self, k: int = 10, method: str = "shared-features", block: int = 256
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Every trial's top k. Shared-feature scores are computed a block of query rows at a time as one
+        sparse product, so the whole corpus costs a few matrix products rather than one pass per trial."""
+        results: dict[str, list[tuple[str, float]]] = {}
+        if method == "ppr":
+            for nct in self.trials:
+                scores = self.ppr_scores(nct)
+                results[nct] = self._best(scores, k)
+            return results
+        weighted = self.matrix.multiply(self.weights).tocsr()
+        for start in range(0, len(self.trials), block):
+            rows = slice(start, min(start + block, len(self.trials)))
+            intersection = np.asarray((weighted[rows] @ self.matrix.T).todense())
+            union = self.sizes[rows, None] + self.sizes[None, :] - intersection
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scores = np.where(union > 0, intersection / union, 0.0)
+            for offset, nct in enumerate(self.trials[rows]):
+                row = scores[offset]
+                row[start + offset] = 0.0
+                results[nct] = self._best(row, k)
+        return results
+
+    def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order)."""
+        if k < len(scores):
+            cut = np.partition(scores, -k)[-k]
+            candidates = np.flatnonzero(scores >= cut)
+        else:
+            candidates = np.arange(len(scores))
+        ranked = sorted((i for i in candidates if scores[i] > 0), key=lambda i: (-round(float(scores[i]), 12), i))
+        return [(self.trials[i], float(scores[i])) for i in ranked[:k]]
