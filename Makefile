@@ -34,9 +34,10 @@ demo: install ## Build, validate and load the bundled examples, then ask them a 
 test: install ## Run the test suite
 	$(BIN)/pytest
 
-bench: install ## Benchmark the build (trials/s, peak memory) and SPARQL latency (examples; 2,000 to 50,000 trials)
+bench: install ## Benchmarks: build (trials/s, peak memory), SPARQL latency, recommendations (up to 50,000 trials)
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_query.py --sizes 2000,10000,50000
+	$(BIN)/python bench/bench_recommend.py --sizes 1000,50000
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check kg tests bench

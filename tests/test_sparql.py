@@ -95,8 +95,8 @@ def test_related_trials_lists_the_registry_edges_both_ways(built) -> None:
         "query", "--store", str(store), "--name", "related-trials", "--param", "trial=NCT03668171", "--format", "csv"
     )
     lines = result.stdout.splitlines()
-    assert lines[0] == "trial,nct,title,direction,hasRecord"
-    assert any("NCT06884904" in line and "lists this trial" in line for line in lines)
+    assert lines[0] == "trial,nct,title,direction,score,method,hasRecord"
+    assert any("NCT06884904" in line and "registry: lists this trial" in line for line in lines)
 
 
 def test_trial_record_is_a_construct_in_turtle(built) -> None:
