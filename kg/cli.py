@@ -54,6 +54,25 @@ def input_options(function):  # type: ignore[no-untyped-def]
     return click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=str))(function)
 
 
+def graph_source_options(function):  # type: ignore[no-untyped-def]
+    """--store DIR or --graph FILE: where a command reads the graph from."""
+    function = click.option(
+        "--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Read an RDF file instead of a store.",
+    )(function)  # fmt: skip
+    return click.option(
+        "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Read this Oxigraph store (default kg-store when no --graph is given).",
+    )(function)  # fmt: skip
+
+
+def graph_source(store_dir: Path | None, graph_file: Path | None) -> tuple[Path | None, Path | None]:
+    """A graph file wins; otherwise the store given, or kg-store in the working directory."""
+    if graph_file is not None:
+        return None, graph_file
+    return store_dir or Path("kg-store"), None
+
+
 class _RejectPrinter:
     """Names each reject on stderr, up to a limit; the rejects file has them all."""
 
@@ -251,18 +270,7 @@ def load(graph: Path, store_dir: Path) -> None:
 @click.option("--name", help="Run a canned query by name (see --list).")
 @click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a query variable (repeatable).")
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Query this Oxigraph store (default kg-store when no --graph is given).",
-)
-@click.option(
-    "--graph",
-    "graph_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Query an RDF file instead of a store.",
-)
+@graph_source_options
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True)
 @click.option(
     "--format",
@@ -317,11 +325,10 @@ def query(
             raise click.UsageError(f"--param takes NAME=VALUE, not {item!r}")
         bound[key] = value
     prepared = prepare(text, bound, declared)
-    if store_dir is None and graph_file is None:
-        store_dir = Path("kg-store")
+    store_dir, graph_file = graph_source(store_dir, graph_file)
     if prepared.form in ("CONSTRUCT", "DESCRIBE") and output_format == "table":
         output_format = "turtle"
-    answer = run_query(prepared, engine, store_dir if graph_file is None else None, graph_file)
+    answer = run_query(prepared, engine, store_dir, graph_file)
     click.echo(render(answer, output_format), nl=False)
 
 
@@ -356,13 +363,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int) 
     show_default=True,
     help="shared-features: IDF-weighted Jaccard; ppr: personalized PageRank on the trial-feature graph.",
 )
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Read this Oxigraph store (default kg-store when no --graph is given).",
-)
-@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@graph_source_options
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def recommend(
     nct_id: str,
@@ -382,9 +383,7 @@ def recommend(
     from kg.similarity.recommend import load_index
     from kg.similarity.recommend import recommend as rank
 
-    if store_dir is None and graph_file is None:
-        store_dir = Path("kg-store")
-    results = rank(load_index(store_dir if graph_file is None else None, graph_file), nct_id, top, method)
+    results = rank(load_index(*graph_source(store_dir, graph_file)), nct_id, top, method)
     if output_format == "json":
         rows = [{"nct_id": r.nct_id, "score": round(r.score, 6), "title": r.title,
                  "shared": [{"feature": f, "label": label, "weight": round(w, 4)} for f, label, w in r.shared]}
@@ -400,13 +399,7 @@ def recommend(
 
 
 @main.command()
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Read this Oxigraph store (default kg-store when no --graph is given).",
-)
-@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@graph_source_options
 def evaluate(store_dir: Path | None, graph_file: Path | None) -> None:
     """Score recommendations against the registry's related-trial lists, next to a text baseline.
 
@@ -419,9 +412,7 @@ def evaluate(store_dir: Path | None, graph_file: Path | None) -> None:
     from kg.similarity.features import read_features
     from kg.similarity.scoring import SparseIndex
 
-    if store_dir is None and graph_file is None:
-        store_dir = Path("kg-store")
-    store = oxigraph_source(store_dir if graph_file is None else None, graph_file)
+    store = oxigraph_source(*graph_source(store_dir, graph_file))
     result = run_evaluation(store, SparseIndex(read_features(store)))
     if result.queries == 0:
         raise KgError("no trial in this graph lists a related trial that has a record here: nothing to evaluate")
@@ -438,13 +429,7 @@ def evaluate(store_dir: Path | None, graph_file: Path | None) -> None:
     required=True,
     help="The file to write (kgx: OUTPUT-stem_nodes.tsv and _edges.tsv).",
 )
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Read this Oxigraph store (default kg-store when no --graph is given).",
-)
-@click.option("--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@graph_source_options
 def export_graph(export_format: str, output: Path, store_dir: Path | None, graph_file: Path | None) -> None:
     """Write the trial-feature graph for Gephi, Cytoscape (GraphML, GEXF) or Biolink tools (KGX TSV).
 
@@ -456,9 +441,7 @@ def export_graph(export_format: str, output: Path, store_dir: Path | None, graph
     from kg.similarity.export import export
     from kg.similarity.features import read_features
 
-    if store_dir is None and graph_file is None:
-        store_dir = Path("kg-store")
-    features = read_features(oxigraph_source(store_dir if graph_file is None else None, graph_file))
+    features = read_features(oxigraph_source(*graph_source(store_dir, graph_file)))
     for path in export(features, output, export_format):
         click.echo(f"wrote {path}", err=True)
 
