@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 OVERALL_STATUSES = frozenset(
     {

@@ -116,18 +116,14 @@ class SparseIndex:
 
     def top(self, nct_id: str, method: str = "shared-features", k: int = 10) -> list[Recommendation]:
         scores = self.ppr_scores(nct_id) if method == "ppr" else self.shared_feature_scores(nct_id)
-        candidates = [i for i in np.flatnonzero(scores > 0)]
-        # Deterministic: highest score first, ties broken by NCT id.
-        candidates.sort(key=lambda i: (-round(float(scores[i]), 12), self.trials[i]))
         mine = self.features.trials[nct_id]
         results = []
-        for i in candidates[:k]:
-            other = self.trials[i]
+        for other, score in self._best(scores, k):
             shared = sorted(mine & self.features.trials[other], key=lambda f: (-self.features.weights[f], f))
             results.append(
                 Recommendation(
                     other,
-                    float(scores[i]),
+                    score,
                     self.features.titles.get(other, ""),
                     tuple((f, describe(f, self.features), self.features.weights[f]) for f in shared),
                 )
@@ -159,7 +155,8 @@ class SparseIndex:
         return results
 
     def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order)."""
+        """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order).
+        Only the candidates at or above the k-th best score are sorted, not the whole corpus."""
         if k < len(scores):
             cut = np.partition(scores, -k)[-k]
             candidates = np.flatnonzero(scores >= cut)
