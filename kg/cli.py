@@ -446,6 +446,79 @@ def export_graph(export_format: str, output: Path, store_dir: Path | None, graph
         click.echo(f"wrote {path}", err=True)
 
 
+@main.command("fetch")
+@click.argument("nct_ids", nargs=-1)
+@click.option("--condition", help="query.cond: a condition or disease, e.g. 'liver failure'.")
+@click.option("--term", help="query.term: words anywhere in the record, e.g. 'mesenchymal stem cells'.")
+@click.option("--intervention", help="query.intr: an intervention or treatment.")
+@click.option(
+    "--status", "statuses", multiple=True, help="filter.overallStatus, repeatable (RECRUITING, COMPLETED, ...)."
+)
+@click.option("--since", help="Only studies last updated on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for NCT….json files and the resume state.",
+)
+@click.option("--max", "max_studies", type=click.IntRange(1), help="Stop after this many studies.")
+@click.option("--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True)
+@click.option("--rate", type=click.FloatRange(0.1), default=50.0, show_default=True, help="Requests per minute.")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
+def fetch_studies(
+    nct_ids: tuple[str, ...],
+    condition: str | None,
+    term: str | None,
+    intervention: str | None,
+    statuses: tuple[str, ...],
+    since: str | None,
+    out_dir: Path,
+    max_studies: int | None,
+    base_url: str,
+    rate: float,
+    page_size: int,
+) -> None:
+    """Download studies from the registry's API v2 as NCT….json files, resumably.
+
+    Example:
+
+        kg fetch --condition "liver failure" --term "mesenchymal stem cells" --status RECRUITING --out msc-liver/
+    """
+    from kg.fetch import FetchConfig, fetch
+
+    config = FetchConfig(out_dir, base_url, condition, term, intervention, tuple(s.upper() for s in statuses), since,
+                         max_studies, tuple(nct_ids), page_size, rate)  # fmt: skip
+    with _FetchProgress() as progress:
+        result = fetch(config, progress)
+    resumed = " (resumed)" if result.resumed else ""
+    total = f" of {result.total}" if result.total is not None else ""
+    click.echo(f"fetched {result.fetched}{total} studies into {out_dir}{resumed}; {result.requests} requests, "
+               f"{result.retries} retried", err=True)  # fmt: skip
+
+
+class _FetchProgress:
+    """Studies fetched / total on stderr, on a terminal."""
+
+    def __enter__(self) -> _FetchProgress:
+        self._bar: Any = None
+        return self
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total or done, label="fetching studies", file=sys.stderr)
+            self._bar.__enter__()
+        if total and self._bar.length != total:
+            self._bar.length = total
+        self._bar.update(done - self._bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
 @main.group()
 def ontology() -> None:
     """Work with kg's OWL ontology."""
