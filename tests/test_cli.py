@@ -45,9 +45,10 @@ def test_parse_pretty_prints_indented_json() -> None:
 
 
 def test_parse_of_only_bad_input_exits_2_and_names_each_file() -> None:
-    result = run("parse", str(FIXTURES / "bad"))
+    names = ("truncated.json", "invalid-nct-id.json", "unknown-status.json", "not-a-study.json")
+    result = run("parse", *(str(FIXTURES / "bad" / name) for name in names))
     assert result.exit_code == 2 and result.stdout == ""
-    for name in ("truncated.json", "invalid-nct-id.json", "unknown-status.json", "not-a-study.json"):
+    for name in names:
         assert name in result.stderr
 
 

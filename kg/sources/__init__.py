@@ -44,6 +44,9 @@ def _records_in_document(
     except OSError as error:
         yield document.reject("unreadable-file", f"cannot read: {error}")
         return
+    if not head.strip():
+        yield document.reject("empty-file", "the file is empty")
+        return
     kind = _document_kind(head, input_format)
     if kind == "json":
         for position, item in iter_json_items(document):

@@ -140,8 +140,15 @@ def _list(value: object) -> list[object]:
     return value if isinstance(value, list) else []
 
 
+MAX_FIELD_CHARS = 1_000_000  # the longest real field is a few tens of thousands of characters
+
+
 def _str(value: object) -> str | None:
     if isinstance(value, str):
+        if len(value) > MAX_FIELD_CHARS:
+            raise ParseError(
+                "bad-value", f"a text field of {len(value):,} characters (the limit is {MAX_FIELD_CHARS:,})"
+            )
         stripped = value.strip()
         return stripped or None
     return None

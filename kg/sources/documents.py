@@ -17,6 +17,8 @@ from kg.records import Provenance
 HEAD_BYTES = 4096
 # A member that inflates past this is refused, whatever its header claims (zip bombs).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+# Registry JSON compresses 10-30x; a member claiming far more is refused before it is inflated.
+MAX_RATIO = 200
 # XML records and pages are read whole; no real one comes near this.
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 SKIPPED_NAMES = ("SOURCES.md", "README.md", ".DS_Store")
@@ -126,8 +128,9 @@ def _documents_in_directory(root: str) -> Iterator[Document | Reject]:
             if name.startswith(".") or name in SKIPPED_NAMES:
                 continue
             path = os.path.join(directory, name)
-            if os.path.islink(path) and not os.path.isfile(path):
-                yield Reject(path, "unreadable-file", "broken symbolic link")
+            if os.path.islink(path):
+                # Inside a folder a link could point anywhere; only what was given is read.
+                yield Reject(path, "unreadable-file", "a symbolic link inside an input folder: not followed")
                 continue
             yield from _documents_in_file(path)
 
@@ -138,11 +141,20 @@ def _documents_in_file(path: str) -> Iterator[Document | Reject]:
         return
     try:
         with zipfile.ZipFile(path) as archive:
-            names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            names = sorted(info.filename for info in members)
+            suspicious = {
+                info.filename: info.file_size // max(info.compress_size, 1)
+                for info in members
+                if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024
+            }
     except (zipfile.BadZipFile, OSError) as error:
         yield Reject(path, "unreadable-file", f"broken zip archive: {error}")
         return
     for name in names:
+        if name in suspicious:
+            yield Reject(path, "too-large", f"inflates {suspicious[name]:,}x (a zip bomb?); refused", member=name)
+            continue
         base = name.rsplit("/", 1)[-1]
         if base.startswith(".") or base in SKIPPED_NAMES or name.startswith("__MACOSX/"):
             continue

@@ -10,7 +10,7 @@ from typing import IO
 
 import ijson
 
-from kg.sources.documents import Document, MemberTooLarge, Reject
+from kg.sources.documents import MAX_TEXT_BYTES, Document, MemberTooLarge, Reject
 
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BOMS = (codecs.BOM_UTF8, *_WIDE_BOMS)
@@ -63,7 +63,16 @@ def _stream_array(document: Document) -> Iterator[tuple[int, object | Reject]]:
 
 def _whole_document_items(document: Document) -> Iterator[tuple[int, object | Reject]]:
     with document.open() as stream:
-        data = stream.read()
+        data = stream.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        limit = MAX_TEXT_BYTES // (1024 * 1024)
+        yield (
+            0,
+            document.reject(
+                "too-large", f"a JSON object or JSON Lines file over {limit} MiB (arrays stream; this does not)"
+            ),
+        )
+        return
     if not data.strip():
         yield 0, document.reject("malformed-json", "empty file")
         return

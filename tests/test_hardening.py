@@ -1,0 +1,184 @@
+"""Broken inputs: each is rejected with its reason (or read, when it is readable), nothing hangs, nothing
+outside the inputs is read, and the good records around the bad ones are built."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+
+from kg.cli import main
+from kg.iris import KG
+from kg.records import TrialRecord
+from kg.sources import Reject, iter_records
+from tests.conftest import EXAMPLES, FIXTURES, SHARED, example_paths, needs_shared
+
+BAD = FIXTURES / "bad"
+
+EXPECTED = {
+    "billion-laughs.xml": "unsafe-xml",
+    "binary.bin": "unknown-format",
+    "byte-order-mark.json": "NCT00000410",
+    "deeply-nested.json": "not-a-study",
+    "empty.json": "empty-file",
+    "external-entity.xml": "unsafe-xml",
+    "invalid-nct-id.json": "invalid-nct-id",
+    "nan-enrollment.json": "bad-value",
+    "not-a-study.json": "not-a-study",
+    "page-latin-1.txt": "NCT03668171",
+    "page-of-another-site.html": "unknown-format",
+    "page-utf-16.txt": "NCT03668171",
+    "truncated.json": "malformed-json",
+    "truncated.xml": "malformed-xml",
+    "unknown-status.json": "unknown-status",
+    "v1-missing-keys-unknown-status.json": "unknown-status",
+    "version-newer.json": "NCT99999904",
+    "version-older.json": "NCT99999904",
+    "zip-bomb.zip": "too-large",
+    "zip-with-dotdot-names.zip": "NCT00000410",
+}
+
+
+def outcomes(paths: list[str]) -> dict[str, str]:
+    found = {}
+    for item in iter_records(paths):
+        name = Path(item.path if isinstance(item, Reject) else item.provenance.path).name
+        found[name] = item.reason if isinstance(item, Reject) else item.nct_id
+    return found
+
+
+def test_each_broken_input_has_its_exact_outcome() -> None:
+    assert outcomes([str(BAD)]) == EXPECTED
+
+
+def test_every_broken_file_is_named_in_the_fixture_table() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+def test_a_page_in_latin_1_or_utf_16_reads_like_the_utf_8_one() -> None:
+    (latin,) = iter_records([str(BAD / "page-latin-1.txt")])
+    (wide,) = iter_records([str(BAD / "page-utf-16.txt")])
+    (original,) = iter_records([str(FIXTURES / "seeds" / "002_339b4b2897f858f7.txt")])
+    assert isinstance(latin, TrialRecord) and isinstance(wide, TrialRecord)
+    assert wide.eligibility == original.eligibility and wide.arms == original.arms
+    assert "µmo1/L" in latin.eligibility.inclusion[1]  # Latin-1 bytes decoded, not mangled
+
+
+def test_a_fifty_megabyte_field_is_rejected_not_built(tmp_path: Path) -> None:
+    study = json.loads((EXAMPLES / "NCT00000410.json").read_text())
+    study["protocolSection"]["descriptionModule"]["briefSummary"] = "x" * 50_000_000
+    (tmp_path / "huge.json").write_text(json.dumps(study))
+    (reject,) = iter_records([str(tmp_path / "huge.json")])
+    assert isinstance(reject, Reject) and reject.reason == "bad-value" and "50,000,000 characters" in reject.message
+
+
+def test_deep_object_nesting_is_malformed_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deep.json").write_text('{"a":' * 50_000 + "1" + "}" * 50_000)
+    (reject,) = iter_records([str(tmp_path / "deep.json")])
+    assert reject.reason == "malformed-json" and "nested too deeply" in reject.message
+
+
+def test_symlinks_inside_a_folder_are_not_followed_and_a_loop_ends(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "NCT00000410.json").write_bytes((EXAMPLES / "NCT00000410.json").read_bytes())
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    secret = tmp_path / "outside.json"
+    secret.write_bytes((EXAMPLES / "NCT02663973.json").read_bytes())
+    (folder / "outside.json").symlink_to(secret)
+    found = outcomes([str(folder)])
+    assert found == {"NCT00000410.json": "NCT00000410", "outside.json": "unreadable-file"}
+
+
+def test_a_zip_member_named_with_dotdot_is_read_in_place_and_nothing_is_written_outside(tmp_path: Path) -> None:
+    before = set(tmp_path.parent.iterdir())
+    (record,) = iter_records([str(BAD / "zip-with-dotdot-names.zip")])
+    assert record.provenance.member == "../../outside/NCT00000410.json"
+    assert set(tmp_path.parent.iterdir()) == before
+
+
+def test_conflicting_versions_become_one_trial_and_the_later_update_wins(tmp_path: Path) -> None:
+    output = tmp_path / "g.ttl"
+    result = CliRunner().invoke(main, ["build", str(BAD / "version-older.json"), str(BAD / "version-newer.json"),
+                                       "-o", str(output)], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0 and "duplicate records merged: 1" in result.stderr
+    graph = Graph().parse(output)
+    assert graph.value(URIRef("https://clinicaltrials.gov/study/NCT99999904"), KG.overallStatus) == Literal("COMPLETED")
+
+
+def test_building_good_and_bad_together_counts_every_record(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["build", str(EXAMPLES), str(BAD), "-o", str(tmp_path / "g.ttl")], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    rejects = [json.loads(line) for line in (tmp_path / "g.rejects.jsonl").read_text().splitlines()]
+    expected_rejects = sum(1 for v in EXPECTED.values() if not v.startswith("NCT"))
+    assert len(rejects) == expected_rejects and f"rejected: {expected_rejects}" in result.stderr
+    read = int(result.stderr.split("records read: ")[1].split()[0])
+    trials = int(result.stderr.split("trials: ")[1].split()[0])
+    merged = int(result.stderr.split("duplicate records merged: ")[1].split(")")[0])
+    assert read == trials + merged + len(rejects)
+    assert trials == len(example_paths()) + 2  # NCT03668171 (two pages) and NCT99999904 (two versions)
+
+
+@needs_shared
+def test_the_whole_shared_corpus_with_the_broken_corpus_mixed_in_adds_up(tmp_path: Path) -> None:
+    inputs = [str(SHARED / d) for d in ("v2-json", "v2-json-bundles", "legacy-xml", "v1-studyfields-json")]
+    inputs += [str(SHARED.parent.parent / "seeds"), str(BAD)]
+    result = CliRunner().invoke(main, ["build", *inputs, "-o", str(tmp_path / "all.ttl")], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr[-2000:]
+    read = int(result.stderr.split("records read: ")[1].split()[0])
+    trials = int(result.stderr.split("trials: ")[1].split()[0])
+    merged = int(result.stderr.split("duplicate records merged: ")[1].split(")")[0])
+    rejected = int(result.stderr.split("rejected: ")[1].split()[0])
+    assert read == trials + merged + rejected
+    assert rejected == sum(1 for v in EXPECTED.values() if not v.startswith("NCT"))
+    assert "SHACL: conforms (0 violations" in result.stderr
+
+
+def _kill_during(command: list[str], delay: float) -> None:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.parametrize("delay", [0.6, 1.0, 1.4, 1.8, 2.2])
+def test_a_build_killed_at_any_moment_leaves_the_previous_output_whole(tmp_path: Path, delay: float) -> None:
+    output = tmp_path / "g.ttl"
+    first = CliRunner().invoke(main, ["build", str(example_paths()[0]), "-o", str(output)], catch_exceptions=False)
+    assert first.exit_code == 0
+    before = output.read_bytes()
+    _kill_during([sys.executable, "-m", "kg", "build", str(EXAMPLES), "-o", str(output)], delay)
+    after = output.read_bytes()
+    assert after == before or len(Graph().parse(output)) > len(Graph().parse(data=before.decode(), format="turtle"))
+    Graph().parse(output)  # whatever is under the name parses whole
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.0, 1.5])
+def test_a_store_load_killed_at_any_moment_leaves_the_old_store(tmp_path: Path, delay: float) -> None:
+    small, big, store = tmp_path / "small.ttl", tmp_path / "big.ttl", tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(
+        main, ["build", str(example_paths()[0]), "-o", str(small), "--store", str(store)], catch_exceptions=False
+    )
+    runner.invoke(main, ["build", str(EXAMPLES), "-o", str(big)], catch_exceptions=False)
+    before = runner.invoke(
+        main, ["query", "--store", str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv"]
+    ).stdout
+    _kill_during([sys.executable, "-m", "kg", "load", str(big), "--store", str(store)], delay)
+    after = runner.invoke(
+        main, ["query", "--store", str(store), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv"]
+    )
+    assert after.exit_code == 0
+    full = len(Graph().parse(big))
+    assert after.stdout in (before, f"n\n{full}\n")
