@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test bench lint clean java
+.PHONY: help install demo test bench lint clean java fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -34,10 +34,14 @@ demo: install ## Build, validate and load the bundled examples, then ask them a 
 test: install ## Run the test suite
 	$(BIN)/pytest
 
+fuzz: install ## A long fuzzing campaign over every parser (3,000 mutated inputs per parser)
+	KG_FUZZ=long $(BIN)/pytest tests/test_fuzz.py -q
+
 bench: install ## Benchmarks: build (trials/s, peak memory), SPARQL latency, recommendations (up to 50,000 trials)
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_query.py --sizes 2000,10000,50000
 	$(BIN)/python bench/bench_recommend.py --sizes 1000,50000
+	$(BIN)/python bench/bench_serve.py --clients 8 --seconds 60
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check kg tests bench

@@ -108,6 +108,7 @@ def negotiate(accept: str, form: str, requested: str | None) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "kg-sparql"
+    timeout = 30  # seconds a client may take to send its request: slow or abandoned clients are dropped
     runner: QueryRunner
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name

@@ -8,6 +8,7 @@ substitution in Oxigraph, initBindings in rdflib): no text is ever pasted into a
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from kg import codes, iris
 from kg.errors import KgError
 
 MAX_QUERY_CHARS = 100_000
+# rdflib's SPARQL grammar (pyparsing) is not safe to run from two threads at once: `kg serve` parses in
+# request threads, so parsing is serialized (it takes milliseconds; the queries themselves run in parallel).
+_PARSER_LOCK = threading.Lock()
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 PARAM_TYPES = ("literal", "iri", "nct", "mesh", "integer")
 
@@ -126,6 +130,11 @@ def prepare(text: str, params: dict[str, str] | None = None, declared: tuple[Par
     """Parse, refuse what must not run, and turn parameters into terms."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryRefused(f"the query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
+    with _PARSER_LOCK:
+        return _prepare_locked(text, params, declared)
+
+
+def _prepare_locked(text: str, params: dict[str, str] | None, declared: tuple[Param, ...]) -> PreparedQuery:
     try:
         parsed = parseQuery(text)
     except ParseException as error:
