@@ -1,10 +1,17 @@
-"""The embedded Oxigraph store: load a graph file into a new store, then swap it into place, so a
-reader never sees a half-loaded store and a re-load replaces rather than duplicates."""
+"""The embedded Oxigraph store.
+
+A store path (`kg-store`) is a symbolic link to one generation directory beside it. A load builds a new
+generation, then swaps the link atomically (rename over it), so a reader resolves the link once and opens
+one whole generation: it never sees a half-loaded store or a mix of two. The previous generation is kept
+until the next load, so a query that opened it just before a swap can finish; older ones are removed.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pyoxigraph
@@ -13,52 +20,65 @@ from kg.errors import KgError
 from kg.rdfio import rdf_format_of
 
 DEFAULT_STORE = Path("kg-store")
+KEEP_GENERATIONS = 2
 
 
 class StoreError(KgError):
     """A store that cannot be opened or written."""
 
 
+def _generations(store_dir: Path) -> list[Path]:
+    return sorted(store_dir.parent.glob(f".{store_dir.name}.gen-*"), key=lambda p: p.name)
+
+
 def load_store(graph: Path, store_dir: Path) -> int:
-    """Bulk-load `graph` into a fresh store at `store_dir` (replacing any store there); returns triples."""
-    store_dir = store_dir.resolve()
+    """Bulk-load `graph` into a new generation and point `store_dir` at it; returns the triple count."""
+    store_dir = Path(os.path.abspath(store_dir))
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.", suffix=".loading", dir=store_dir.parent))
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
     try:
-        store = pyoxigraph.Store(str(building))
+        store = pyoxigraph.Store(str(generation))
         store.bulk_load(path=str(graph), format=rdf_format_of(graph))
         store.flush()
         count = len(store)
         del store
-        _swap(building, store_dir)
     except (OSError, SyntaxError, ValueError) as error:
-        shutil.rmtree(building, ignore_errors=True)
+        shutil.rmtree(generation, ignore_errors=True)
         raise StoreError(f"cannot load {graph} into {store_dir}: {error}") from error
     except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+        shutil.rmtree(generation, ignore_errors=True)
         raise
+    _point_at(store_dir, generation)
+    for old in _generations(store_dir)[:-KEEP_GENERATIONS]:
+        if old != generation:
+            shutil.rmtree(old, ignore_errors=True)
     return count
 
 
-def _swap(new: Path, target: Path) -> None:
-    """Rename the new store into place; the old one is removed only after the new one is there."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _point_at(store_dir: Path, generation: Path) -> None:
+    """Swap the link in one rename; a plain directory left by an older kg is moved aside first."""
+    if store_dir.exists() and not store_dir.is_symlink():
+        legacy = store_dir.with_name(f".{store_dir.name}.gen-0-legacy")
+        shutil.rmtree(legacy, ignore_errors=True)
+        store_dir.rename(legacy)
+    link = store_dir.with_name(f".{store_dir.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(generation.name)
+    os.replace(link, store_dir)
 
 
 def open_store(store_dir: Path) -> pyoxigraph.Store:
-    """Open a store read-only (several readers may share it)."""
-    if not (store_dir / "CURRENT").exists():
-        raise StoreError(
-            f"{store_dir} is not a kg store; build one with `kg build ... --store {store_dir}` or `kg load`"
-        )
-    try:
-        return pyoxigraph.Store.read_only(str(store_dir))
-    except OSError as error:
-        raise StoreError(f"cannot open the store {store_dir}: {error}") from error
+    """Open the store's current generation read-only (several readers may share it)."""
+    for attempt in range(2):
+        resolved = Path(os.path.realpath(store_dir))
+        if not (resolved / "CURRENT").exists():
+            raise StoreError(
+                f"{store_dir} is not a kg store; build one with `kg build ... --store {store_dir}` or `kg load`"
+            )
+        try:
+            return pyoxigraph.Store.read_only(str(resolved))
+        except (OSError, RuntimeError) as error:  # the generation was removed while opening: look again
+            if attempt == 1:
+                raise StoreError(f"cannot open the store {store_dir}: {error}") from error
+    raise AssertionError("unreachable")

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
+from kg import codes
 from kg.cli import main
 from kg.iris import KG
 from kg.records import TrialRecord
@@ -182,3 +185,86 @@ def test_a_store_load_killed_at_any_moment_leaves_the_old_store(tmp_path: Path, 
     assert after.exit_code == 0
     full = len(Graph().parse(big))
     assert after.stdout in (before, f"n\n{full}\n")
+
+
+def test_the_endpoint_sees_the_old_or_the_new_store_while_it_is_replaced(tmp_path: Path) -> None:
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from kg.serve import ServerConfig, make_server
+    from kg.store import load_store
+
+    small, big, store = tmp_path / "small.nt", tmp_path / "big.nt", tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(main, ["build", str(example_paths()[0]), "-o", str(small), "--format", "nt"], catch_exceptions=False)
+    runner.invoke(main, ["build", str(EXAMPLES), "-o", str(big), "--format", "nt"], catch_exceptions=False)
+    sizes = {load_store(big, store), load_store(small, store)}
+    server = make_server(ServerConfig(store, port=0))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql?query=" + urllib.parse.quote(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    )
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            with urllib.request.urlopen(url, timeout=30) as response:
+                seen.append(int(json.loads(response.read())["results"]["bindings"][0]["n"]["value"]))
+
+    reader = threading.Thread(target=ask)
+    reader.start()
+    try:
+        for graph in (big, small, big):
+            load_store(graph, store)
+    finally:
+        stop.set()
+        reader.join()
+        server.shutdown()
+        server.server_close()
+    assert seen and set(seen) <= sizes
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    nct=st.from_regex(r"NCT[0-9]{8}", fullmatch=True),
+    title=st.text(min_size=1, max_size=60).filter(str.strip),
+    status=st.sampled_from(sorted(codes.OVERALL_STATUSES)),
+    phases=st.lists(st.sampled_from(sorted(codes.PHASES)), max_size=2, unique=True),
+    enrollment=st.integers(0, 10**6),
+    conditions=st.lists(st.text(min_size=1, max_size=30).filter(str.strip), max_size=3, unique=True),
+    start=st.dates().map(lambda d: d.isoformat()[:7]),
+    sponsor=st.text(min_size=1, max_size=40).filter(str.strip),
+)
+def test_a_record_survives_mapping_serialization_and_a_sparql_read_back(
+    nct, title, status, phases, enrollment, conditions, start, sponsor
+) -> None:
+    """record -> RDF -> N-Triples -> Oxigraph -> SPARQL gives back every field that went in."""
+    import pyoxigraph
+
+    from kg.mapping import map_trial
+    from kg.records import Organization, Provenance, RegistryDate
+    from kg.terms import ntriples
+
+    record = TrialRecord(
+        nct, Provenance("ctgov-v2-json", "x.json", 0), title=title.strip(), status=status, phases=tuple(phases),
+        enrollment=enrollment, conditions=tuple(c.strip() for c in conditions), start_date=RegistryDate(start),
+        sponsor=Organization(sponsor.strip()),
+    )  # fmt: skip
+    store = pyoxigraph.Store()
+    store.load(ntriples(list(map_trial(record).all())).encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    prefix = "PREFIX kg: <https://w3id.org/kg-trials/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+
+    def values(pattern: str) -> set[str]:
+        return {
+            row["v"].value for row in store.query(prefix + f'SELECT ?v WHERE {{ ?t kg:nctId "{nct}" . {pattern} }}')
+        }
+
+    assert values("?t rdfs:label ?v") == {record.title}
+    assert values("?t kg:overallStatus ?v") == {status}
+    assert values("?t kg:phase ?v") == set(phases)
+    assert values("?t kg:enrollment ?v") == {str(enrollment)}
+    assert values("?t kg:condition/rdfs:label ?v") == set(record.conditions)
+    assert values("?t kg:startDate ?v") == {start}
+    assert values("?t kg:leadSponsor/rdfs:label ?v") == {record.sponsor.name}
