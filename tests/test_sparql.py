@@ -279,3 +279,17 @@ def test_an_oversized_query_or_body_is_refused(endpoint) -> None:
         client.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                        b"Content-Length: 2097152\r\n\r\n")  # fmt: skip
         assert client.recv(200).startswith(b"HTTP/1.0 413")
+
+
+def test_a_query_waits_for_a_free_slot_and_is_told_busy_if_none_frees(built) -> None:
+    import time
+
+    from kg.serve import QueryRunner
+
+    runner = QueryRunner(ServerConfig(built[1], timeout=0.5, max_concurrent=1))
+    runner._slots.acquire()  # every slot taken by a query that does not finish
+    started = time.monotonic()
+    code, body = runner.run(prepare("ASK { ?s ?p ?o }"), "json")
+    assert code == 503 and "busy" in body and time.monotonic() - started >= 0.5
+    runner._slots.release()
+    assert runner.run(prepare("ASK { ?s ?p ?o }"), "json") == (200, '{"head": {}, "boolean": true}')
