@@ -268,3 +268,63 @@ def test_a_record_survives_mapping_serialization_and_a_sparql_read_back(
     assert values("?t kg:condition/rdfs:label ?v") == set(record.conditions)
     assert values("?t kg:startDate ?v") == {start}
     assert values("?t kg:leadSponsor/rdfs:label ?v") == {record.sponsor.name}
+
+
+def test_every_field_of_every_example_record_reads_back_from_the_graph(tmp_path: Path) -> None:
+    """Real records: parse -> map -> Turtle -> Oxigraph -> SPARQL, field by field."""
+    import pyoxigraph
+
+    from kg.mapping import date_literal
+
+    output = tmp_path / "g.ttl"
+    assert CliRunner().invoke(main, ["build", str(EXAMPLES), "-o", str(output)], catch_exceptions=False).exit_code == 0
+    store = pyoxigraph.Store()
+    store.load(path=str(output), format=pyoxigraph.RdfFormat.TURTLE)
+    prefix = (
+        "PREFIX kg: <https://w3id.org/kg-trials/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "PREFIX schema: <https://schema.org/> "
+    )
+
+    def values(nct: str, pattern: str) -> set[str]:
+        query = prefix + f'SELECT ?v WHERE {{ ?t kg:nctId "{nct}" . {pattern} }}'
+        return {row["v"].value for row in store.query(query)}
+
+    def one(value: object) -> set[str]:
+        return set() if value is None else {str(value)}
+
+    for record in iter_records([str(EXAMPLES)]):
+        assert isinstance(record, TrialRecord)
+        n = record.nct_id
+        assert values(n, "?t rdfs:label ?v") == {record.title}
+        assert values(n, "?t kg:officialTitle ?v") == one(record.official_title)
+        assert values(n, "?t kg:briefSummary ?v") == one(record.brief_summary)
+        assert values(n, "?t kg:overallStatus ?v") == one(record.status)
+        assert values(n, "?t kg:lastKnownStatus ?v") == one(record.last_known_status)
+        assert values(n, "?t kg:phase ?v") == set(record.phases)
+        assert values(n, "?t kg:studyType ?v") == one(record.study_type)
+        assert values(n, "?t kg:enrollment ?v") == one(record.enrollment)
+        for predicate, date in (("startDate", record.start_date), ("completionDate", record.completion_date),
+                                ("primaryCompletionDate", record.primary_completion_date),
+                                ("firstPosted", record.first_posted), ("lastUpdated", record.last_updated)):  # fmt: skip
+            assert values(n, f"?t kg:{predicate} ?v") == ({str(date_literal(date))} if date else set())
+        for predicate, value in (("allocation", record.allocation), ("interventionModel", record.intervention_model),
+                                 ("masking", record.masking), ("primaryPurpose", record.primary_purpose)):  # fmt: skip
+            assert values(n, f"?t kg:{predicate} ?v") == one(value)
+        assert values(n, "?t kg:leadSponsor/rdfs:label ?v") == one(record.sponsor.name if record.sponsor else None)
+        assert values(n, "?t kg:collaborator/rdfs:label ?v") == {c.name for c in record.collaborators}
+        assert values(n, "?t kg:condition/rdfs:label ?v") == set(record.conditions)
+        assert values(n, "?t kg:keyword ?v") == set(record.keywords)
+        assert values(n, "?t kg:conditionMesh/kg:meshId ?v") == {m.mesh_id for m in record.mesh_terms}
+        assert values(n, "?t kg:conditionMeshAncestor/kg:meshId ?v") == {m.mesh_id for m in record.mesh_ancestors}
+        assert values(n, "?t kg:hasIntervention/rdfs:label ?v") == {i.name for i in record.interventions}
+        assert values(n, "?t kg:hasArm/rdfs:label ?v") == {a.label for a in record.arms}
+        assert values(n, "?t kg:hasOutcome/rdfs:label ?v") == {o.measure for o in record.outcomes}
+        assert values(n, "?t kg:hasReference/kg:pmid ?v") == {r.pmid for r in record.references if r.pmid}
+        assert values(n, "?t kg:secondaryId/schema:value ?v") == {s.identifier for s in record.secondary_ids}
+        assert len(values(n, "?t kg:hasLocation ?v")) == len(record.locations)
+        eligibility = record.eligibility
+        assert values(n, "?t kg:hasEligibility/kg:minimumAge ?v") == one(eligibility.min_age)
+        assert values(n, "?t kg:hasEligibility/kg:maximumAge ?v") == one(eligibility.max_age)
+        assert values(n, "?t kg:hasEligibility/kg:sex ?v") == one(eligibility.sex)
+        assert values(n, "?t kg:hasEligibility/kg:inclusionCriterion ?v") == set(eligibility.inclusion)
+        assert values(n, "?t kg:hasEligibility/kg:exclusionCriterion ?v") == set(eligibility.exclusion)
