@@ -23,13 +23,14 @@ java: ## Install a Java runtime for HermiT if none is present
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null); \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
 
-demo: install ## Build, validate and load the bundled examples, then ask them a question
+demo: install ## Build, validate and load the bundled examples, ask them a question, recommend related trials
 	@mkdir -p out
 	$(BIN)/kg build examples -o out/examples.ttl --store out/kg-store
 	$(BIN)/kg validate out/examples.ttl
 	$(BIN)/kg stats out/examples.ttl | head -25
 	$(BIN)/kg ontology check
 	$(BIN)/kg query --store out/kg-store --name phase-status-counts
+	$(BIN)/kg recommend NCT04267848 --explain --top 5 --store out/kg-store
 
 test: install ## Run the test suite
 	$(BIN)/pytest
