@@ -27,7 +27,8 @@ summary = build(BuildConfig(sys.argv[2:], Path(sys.argv[1])))
 elapsed = time.perf_counter() - started
 print(json.dumps({"seconds": elapsed, "trials": summary.trials, "records": summary.records_read,
                   "triples": summary.triples, "violations": summary.outcome.violations,
-                  "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "peak_rss_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}))
 """
 
 
