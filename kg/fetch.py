@@ -181,12 +181,14 @@ def fetch(config: FetchConfig, progress: Callable[[int, int | None], None] | Non
     config.out_dir.mkdir(parents=True, exist_ok=True)
     client = Client(config)
     if config.nct_ids:
-        for nct_id in config.nct_ids:
-            if not codes.NCT_ID_PATTERN.match(nct_id.upper()):
+        wanted = [nct_id.strip().upper() for nct_id in config.nct_ids]
+        for nct_id in wanted:
+            if not codes.NCT_ID_PATTERN.match(nct_id):
                 raise FetchError(f"{nct_id!r} is not an NCT id (NCT and 8 digits)")
-            _write_study(config.out_dir, client.get_json(f"/studies/{nct_id.upper()}", {"format": "json"}))
+        for done, nct_id in enumerate(wanted, 1):
+            _write_study(config.out_dir, client.get_json(f"/studies/{nct_id}", {"format": "json"}))
             if progress:
-                progress(config.nct_ids.index(nct_id) + 1, len(config.nct_ids))
+                progress(done, len(wanted))
         return FetchResult(len(config.nct_ids), len(config.nct_ids), False, client.requests, client.retries)
     params = search_parameters(config)
     search = hashlib.sha256(json.dumps([config.base_url, params], sort_keys=True).encode()).hexdigest()
