@@ -39,6 +39,8 @@ class BuildConfig:
     strict: bool = False
     batch_size: int = 250
     include_contacts: bool = False
+    # For `--update`: the last-update date a store holds per trial; trials no newer than that are skipped.
+    stored_updates: dict[str, str] | None = None
 
 
 @dataclass
@@ -47,6 +49,8 @@ class BuildSummary:
     trials: int = 0
     triples: int = 0
     duplicates: int = 0
+    unchanged: int = 0
+    rebuilt: set[str] = field(default_factory=set)
     resolved_by_title: int = 0
     unresolved: int = 0
     mesh_terms_without_id: set[str] = field(default_factory=set)
@@ -65,14 +69,15 @@ class BuildSummary:
     @property
     def exit_code(self) -> int:
         """0 built and conforms; 1 SHACL violations; 2 nothing could be built."""
-        if self.trials == 0:
+        if self.trials == 0 and self.unchanged == 0:
             return 2
         return 0 if self.outcome.conforms else 1
 
     def lines(self) -> list[str]:
         lines = [
             f"records read: {self.records_read} from {len(self.files)} file(s)",
-            f"trials: {self.trials} (duplicate records merged: {self.duplicates})",
+            f"trials: {self.trials} (duplicate records merged: {self.duplicates})"
+            + (f"; unchanged since the store's copy, skipped: {self.unchanged}" if self.unchanged else ""),
             f"records without an NCT id: {self.resolved_by_title} matched to a trial by title, "
             f"{self.unresolved} unresolved",
             f"MeSH terms named without an id and matching no id in the build: {len(self.mesh_terms_without_id)}",
@@ -108,6 +113,12 @@ def build(
     _write_rejects(rejects_path, summary.rejects)
     summary.rejects_path = rejects_path
     if len(index) == 0:
+        summary.output = None
+        return summary
+    if config.stored_updates is not None and all(
+        n in config.stored_updates and index.latest_update.get(n, "") <= config.stored_updates[n] for n in index.groups
+    ):
+        summary.unchanged = len(index)
         summary.output = None
         return summary
     sink = RdfSink(config.output, config.rdf_format)
@@ -158,6 +169,11 @@ def _second_pass(
         if isinstance(r, TrialRecord)
     )
     for trial in index.trials(records):
+        stored = (config.stored_updates or {}).get(trial.nct_id)
+        if stored is not None and index.latest_update.get(trial.nct_id, "") <= stored:
+            summary.unchanged += 1
+            continue
+        summary.rebuilt.add(trial.nct_id)
         summary.mesh_terms_without_id.update(
             m.term
             for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)

@@ -140,6 +140,11 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
     type=click.Path(file_okay=False, path_type=Path),
     help="Also load the graph into this Oxigraph store (replacing what it held), for kg query and kg serve.",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="With --store: rebuild only trials newer than the store's copy; -o gets just those trials.",
+)
 @click.option("--related", "related_k", type=click.IntRange(1), help="Add each trial's top K computed neighbours.")
 @click.option(
     "--related-method",
@@ -159,6 +164,7 @@ def build(
     store_dir: Path | None,
     related_k: int | None,
     related_method: str,
+    update: bool,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -171,7 +177,14 @@ def build(
     from kg.build import BuildConfig
     from kg.build import build as run_build
 
-    config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size, include_contacts)
+    stored = None
+    if update:
+        if store_dir is None or related_k:
+            raise click.UsageError("--update needs --store DIR, and computes no --related edges")
+        from kg.store import stored_updates
+
+        stored = stored_updates(store_dir)
+    config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size, include_contacts, stored)
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
     if related_k and summary.output is not None:
@@ -183,7 +196,14 @@ def build(
         click.echo(f"computed related edges: {edges} (top {related_k} by {related_method})", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
-    if store_dir is not None and summary.output is not None:
+    if update and summary.output is None and summary.unchanged:
+        click.echo(f"store: {store_dir} is current ({summary.unchanged} trials unchanged)", err=True)
+    elif update and summary.output is not None:
+        from kg.store import update_store
+
+        count = update_store(summary.output, store_dir, summary.rebuilt)  # type: ignore[arg-type]
+        click.echo(f"store: {store_dir} updated: {len(summary.rebuilt)} trials rebuilt ({count} triples)", err=True)
+    elif store_dir is not None and summary.output is not None:
         from kg.store import load_store
 
         click.echo(f"store: {store_dir} ({load_store(summary.output, store_dir)} triples)", err=True)

@@ -74,6 +74,7 @@ class TrialIndex:
     mesh_ids: dict[str, str] = field(default_factory=dict)
     mesh_terms: dict[str, MeshTerm] = field(default_factory=dict)  # casefolded term -> the term with its id
     unsplit_runs: set[str] = field(default_factory=set)
+    latest_update: dict[str, str] = field(default_factory=dict)  # NCT id -> the latest last-update date seen
     without_id: dict[RecordKey, tuple[str, str]] = field(default_factory=dict)  # key -> (title, stand-in id)
     assigned: dict[RecordKey, str] = field(default_factory=dict)  # key -> the NCT id (or stand-in) resolved
     resolved: int = 0
@@ -92,6 +93,9 @@ class TrialIndex:
             return
         self.titles[normalize_title(record.title)] = record.nct_id
         self.groups.setdefault(record.nct_id, []).append(record_key(record))
+        updated = record.last_updated.value if record.last_updated else ""
+        if updated > self.latest_update.get(record.nct_id, ""):
+            self.latest_update[record.nct_id] = updated
 
     def resolve(self) -> None:
         """After pass one: give each record without an NCT id the trial its title names, if any."""

@@ -82,3 +82,53 @@ def open_store(store_dir: Path) -> pyoxigraph.Store:
             if attempt == 1:
                 raise StoreError(f"cannot open the store {store_dir}: {error}") from error
     raise AssertionError("unreachable")
+
+
+_STORED_UPDATES = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?nct (MAX(STR(?updated)) AS ?latest) WHERE {
+  ?trial prov:wasDerivedFrom ?record ; kg:nctId ?nct . OPTIONAL { ?trial kg:lastUpdated ?updated }
+} GROUP BY ?nct"""
+
+
+def stored_updates(store_dir: Path) -> dict[str, str]:
+    """NCT id -> the last-update date the store holds for it ("" when it holds none); empty if no store."""
+    if not (Path(os.path.realpath(store_dir)) / "CURRENT").exists():
+        return {}
+    store = open_store(store_dir)
+    return {row["nct"].value: (row["latest"].value if row["latest"] else "") for row in store.query(_STORED_UPDATES)}  # type: ignore[union-attr]
+
+
+def update_store(delta: Path, store_dir: Path, trials: set[str]) -> int:
+    """A new generation: a copy of the current one, minus what it said about `trials` (each trial node
+    and the nodes it owns), plus `delta`; swapped in like a load. Returns the triple count."""
+    store_dir = Path(os.path.abspath(store_dir))
+    if not (Path(os.path.realpath(store_dir)) / "CURRENT").exists():
+        return load_store(delta, store_dir)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
+    generation.rmdir()  # backup() creates the directory itself
+    try:
+        open_store(store_dir).backup(str(generation))
+        store = pyoxigraph.Store(str(generation))
+        for nct_id in sorted(trials):
+            trial = f"https://clinicaltrials.gov/study/{nct_id}"
+            owned = f"https://w3id.org/kg-trials/resource/trial/{nct_id}/"
+            store.update(
+                f'DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{trial}> || STRSTARTS(STR(?s), "{owned}")) }}'
+            )
+        store.bulk_load(path=str(delta), format=rdf_format_of(delta))
+        store.flush()
+        count = len(store)
+        del store
+    except (OSError, SyntaxError, ValueError, RuntimeError) as error:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise StoreError(f"cannot update {store_dir} with {delta}: {error}") from error
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _point_at(store_dir, generation)
+    for old in _generations(store_dir)[:-KEEP_GENERATIONS]:
+        if old != generation:
+            shutil.rmtree(old, ignore_errors=True)
+    return count

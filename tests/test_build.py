@@ -173,3 +173,35 @@ def test_small_batches_give_the_same_graph_as_one_batch(tmp_path: Path) -> None:
         return {line for line in path.read_text().splitlines() if "/resource/build/" not in line}
 
     assert without_build_node(one) == without_build_node(many)
+
+
+def test_update_rebuilds_only_newer_trials_and_drops_what_they_no_longer_say(tmp_path: Path) -> None:
+    store, first = tmp_path / "store", tmp_path / "first.ttl"
+    assert run("build", str(BUNDLE), "-o", str(first), "--store", str(store)).exit_code == 0
+    studies = json.loads(BUNDLE.read_text())
+    newer = studies[2]  # a trial with keywords, so there is something to drop
+    nct = newer["protocolSection"]["identificationModule"]["nctId"]
+    newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2030-01-01", "type": "ACTUAL"}
+    newer["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    dropped = newer["protocolSection"]["conditionsModule"].pop("keywords", [])
+    (tmp_path / "newer.json").write_text(json.dumps(newer))
+    # The update feed holds the newer record alone (with the older one beside it, the two would merge).
+    result = run(
+        "build", str(tmp_path / "newer.json"), "-o", str(tmp_path / "delta.ttl"), "--store", str(store), "--update"
+    )
+    assert result.exit_code == 0
+    assert "trials: 1 " in result.stderr and "1 trials rebuilt" in result.stderr
+    ask = f"SELECT ?v WHERE {{ <https://clinicaltrials.gov/study/{nct}> <https://w3id.org/kg-trials/ontology#overallStatus> ?v }}"
+    assert run("query", "--store", str(store), ask, "--format", "csv").stdout.splitlines()[1:] == ["COMPLETED"]
+    keywords = f"SELECT ?v WHERE {{ <https://clinicaltrials.gov/study/{nct}> <https://w3id.org/kg-trials/ontology#keyword> ?v }}"
+    assert run("query", "--store", str(store), keywords, "--format", "csv").stdout.splitlines()[1:] == []
+    assert dropped, "the fixture trial had keywords to drop"
+    trials = "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t <http://www.w3.org/ns/prov#wasDerivedFrom> ?r }"
+    assert run("query", "--store", str(store), trials, "--format", "csv").stdout.splitlines()[1] == "10"
+    again = run("build", str(BUNDLE), "-o", str(tmp_path / "d2.ttl"), "--store", str(store), "--update")
+    assert again.exit_code == 0 and "is current (10 trials unchanged)" in again.stderr  # the store's copy is newer
+
+
+def test_update_needs_a_store() -> None:
+    result = run("build", str(BUNDLE), "-o", "x.ttl", "--update")
+    assert result.exit_code == 2 and "--update needs --store" in result.stderr
