@@ -1,9 +1,10 @@
-"""`kg build`: read records, keep one per trial, map, validate in batches, write atomically.
+"""`kg build`: read records, keep one per trial, map, validate, write atomically.
 
 Two passes over the inputs: the first finds rejects and, per NCT id, which records describe the trial
-(memory holds only small keys, see `kg.merge`); the second merges each trial's records, maps trials in
-batches, validates each batch with the shapes and streams it to the output. Batches keep memory
-bounded and pyshacl fast.
+(memory holds only small keys, see `kg.merge`); the second builds each trial (map, validate with the
+nodes it references, serialize) and streams it to the output. Both passes run in worker processes
+(`kg.pipeline`), units of documents coming back in input order, so memory stays bounded and the
+output is the same whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg import __version__, iris
+from kg import __version__, iris, pipeline
 from kg.iris import KG
-from kg.mapping import TrialTriples, map_trial
-from kg.merge import TrialIndex
+from kg.mapping import map_trial
+from kg.merge import PendingMerges, TrialIndex
 from kg.records import TrialRecord
 from kg.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Reject, iter_records
 from kg.terms import Triple
-from kg.validation import ValidationOutcome, digest, report_graph, validate_graph
+from kg.validation import ValidationOutcome, digest, report_graph, validate_triples
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,12 @@ class BuildConfig:
     rdf_format: str = "turtle"
     input_format: str = "auto"
     strict: bool = False
-    batch_size: int = 250
+    batch_size: int = 64  # input documents handed to a worker at a time
     include_contacts: bool = False
     # For `--update`: the last-update date a store holds per trial; trials no newer than that are skipped.
     stored_updates: dict[str, str] | None = None
+    jobs: int = 1  # worker processes (1: all in this process)
+    shacl_engine: str = "core"  # or "pyshacl", the reference engine
 
 
 @dataclass
@@ -126,7 +129,7 @@ def build(
         _second_pass(config, index, sink, summary, progress)
         provenance = _provenance_graph(config, summary)
         provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
-        summary.outcome.add(validate_graph(provenance))
+        summary.outcome.add(validate_triples(provenance_triples, config.shacl_engine))
         sink.write(provenance_triples)
     except BaseException:
         sink.abort()
@@ -141,16 +144,19 @@ def build(
 
 def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> TrialIndex:
     index = TrialIndex()
-    for item in iter_records(config.inputs, config.input_format, config.include_contacts):
-        summary.records_read += 1
-        path = item.path if isinstance(item, Reject) else item.provenance.path
-        summary.files[path] = summary.files.get(path, 0) + 1
-        if isinstance(item, Reject):
-            summary.rejects.append(item)
-            if on_reject:
-                on_reject(item)
-        else:
-            index.offer(item)
+    pipeline.configure(_settings(config))
+    work = pipeline.units(config.inputs, config.batch_size)
+    for keys_and_rejects in pipeline.run_in_order(pipeline.keys_of_unit, work, config.jobs):
+        for item in keys_and_rejects:
+            summary.records_read += 1
+            path = item.path if isinstance(item, Reject) else item.key[0]
+            summary.files[path] = summary.files.get(path, 0) + 1
+            if isinstance(item, Reject):
+                summary.rejects.append(item)
+                if on_reject:
+                    on_reject(item)
+            else:
+                index.offer(item)
     return index
 
 
@@ -161,67 +167,71 @@ def _second_pass(
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    emitted_shared: set[URIRef] = set()
-    batch: list[TrialTriples] = []
-    records = (
-        r
-        for r in iter_records(config.inputs, config.input_format, config.include_contacts)
-        if isinstance(r, TrialRecord)
-    )
-    for trial in index.trials(records):
-        stored = (config.stored_updates or {}).get(trial.nct_id)
-        if stored is not None and index.latest_update.get(trial.nct_id, "") <= stored:
-            summary.unchanged += 1
-            continue
-        summary.rebuilt.add(trial.nct_id)
-        summary.mesh_terms_without_id.update(
-            m.term
-            for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
-            if m.mesh_id is None
-        )
-        batch.append(map_trial(trial))
-        if len(batch) >= config.batch_size:
-            _flush(batch, index, emitted_shared, sink, summary)
-            if progress:
+    """Workers build single-record trials; the parent merges multi-record ones and writes all in order."""
+    pipeline.configure(_settings(config), index)
+    emitted_shared: set[str] = set()
+    waiting = PendingMerges()
+    work = pipeline.units(config.inputs, config.batch_size)
+    for outcome in pipeline.run_in_order(pipeline.build_unit, work, config.jobs):
+        summary.mesh_runs_unsplit |= outcome.unsplit_runs
+        for item in outcome.trials:
+            if isinstance(item, str):
+                summary.unchanged += 1
+                continue
+            if isinstance(item, TrialRecord):
+                merged = waiting.add(item, len(index.groups[item.nct_id or ""]))
+                if merged is None:
+                    continue
+                if pipeline.is_unchanged(merged.nct_id or "", index):
+                    summary.unchanged += 1
+                    continue
+                item = pipeline.build_trial(merged, index)
+            _write_trial(item, sink, emitted_shared, summary)
+            if progress and summary.trials % 250 == 0:
                 progress(summary.trials, len(index))
-            batch = []
-    _flush(batch, index, emitted_shared, sink, summary)
-    summary.mesh_runs_unsplit = index.unsplit_runs
+    summary.mesh_runs_unsplit |= index.unsplit_runs
     if progress:
         progress(summary.trials, len(index))
 
 
-def _flush(
-    batch: list[TrialTriples],
-    index: TrialIndex,
-    emitted_shared: set[URIRef],
-    sink: RdfSink,
-    summary: BuildSummary,
-) -> None:
-    """Validate a batch with every node it references, then write what was not written before."""
-    if not batch:
-        return
-    to_validate, to_write = Graph(), []
-    for trial in batch:
-        for triple in trial.own:
-            to_validate.add(triple)
-        to_write.extend(trial.own)
-        for node, triples in trial.shared.items():
-            for triple in triples:
-                to_validate.add(triple)
-            # A trial with a record of its own is described by that record, not by references to it.
-            if node in emitted_shared or _is_recorded_trial(node, index):
-                continue
+def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[str], summary: BuildSummary) -> None:
+    sink.write_body(trial.body, trial.triples)
+    for node, body, count in trial.shared:
+        if node not in emitted_shared:
             emitted_shared.add(node)
-            to_write.extend(triples)
-    summary.outcome.add(validate_graph(to_validate))
-    sink.write(to_write)
-    summary.trials += len(batch)
+            sink.write_body(body, count)
+    summary.outcome.add(trial.results)
+    summary.mesh_terms_without_id |= trial.mesh_terms_without_id
+    summary.rebuilt.add(trial.nct_id)
+    summary.trials += 1
 
 
-def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
-    text = str(node)
-    return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in index
+def _settings(config: BuildConfig) -> pipeline.BuildSettings:
+    return pipeline.BuildSettings(
+        config.input_format, config.include_contacts, config.rdf_format, config.shacl_engine, config.stored_updates
+    )
+
+
+def build_in_memory(inputs: list[str], input_format: str = "auto", include_contacts: bool = False) -> Graph:
+    """The naive reference: every trial mapped into one rdflib graph, no workers, no streaming (no
+    provenance or validation). The streaming build must give the same graph; the benchmark times both."""
+    records = [r for r in iter_records(inputs, input_format, include_contacts) if isinstance(r, TrialRecord)]
+    index = TrialIndex()
+    for record in records:
+        index.offer(record)
+    index.resolve()
+    graph, described = Graph(), set()
+    for trial in index.trials(records):
+        mapped = map_trial(trial)
+        for triple in mapped.own:
+            graph.add(triple)
+        for node, triples in mapped.shared.items():
+            if node in described or (str(node).startswith(str(iris.CTGOV)) and str(node)[len(iris.CTGOV) :] in index):
+                continue
+            described.add(node)
+            for triple in triples:
+                graph.add(triple)
+    return graph
 
 
 def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
@@ -264,4 +274,4 @@ def _write_rejects(path: Path, rejects: list[Reject]) -> None:
     output.commit()
 
 
-__all__ = ["BuildConfig", "BuildSummary", "build", "sidecar_paths"]
+__all__ = ["BuildConfig", "BuildSummary", "build", "build_in_memory", "sidecar_paths"]

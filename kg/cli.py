@@ -132,7 +132,24 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 @click.option("--format", "rdf_format", type=click.Choice(RDF_FORMATS), default="turtle", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 if any record is rejected.")
 @click.option(
-    "--batch-size", type=click.IntRange(1), default=250, show_default=True, help="Trials mapped and validated together."
+    "--batch-size",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    help="Input documents handed to a worker at a time.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    help="Worker processes for parsing, mapping and validating [default: the number of CPUs, at most 8].",
+)
+@click.option(
+    "--shacl-engine",
+    type=click.Choice(["core", "pyshacl"]),
+    default="core",
+    show_default=True,
+    help="core: kg's compiled SHACL Core engine (fast; same results); pyshacl: the reference engine.",
 )
 @click.option(
     "--store",
@@ -165,6 +182,8 @@ def build(
     related_k: int | None,
     related_method: str,
     update: bool,
+    jobs: int | None,
+    shacl_engine: str,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -176,6 +195,7 @@ def build(
     """
     from kg.build import BuildConfig
     from kg.build import build as run_build
+    from kg.pipeline import default_jobs
 
     stored = None
     if update:
@@ -184,7 +204,18 @@ def build(
         from kg.store import stored_updates
 
         stored = stored_updates(store_dir)
-    config = BuildConfig(list(inputs), output, rdf_format, input_format, strict, batch_size, include_contacts, stored)
+    config = BuildConfig(
+        list(inputs),
+        output,
+        rdf_format,
+        input_format,
+        strict,
+        batch_size,
+        include_contacts,
+        stored,
+        jobs=jobs or default_jobs(),
+        shacl_engine=shacl_engine,
+    )
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
     if related_k and summary.output is not None:
@@ -216,7 +247,14 @@ def build(
 @main.command()
 @click.argument("graph", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the SHACL report here.")
-def validate(graph: Path, report: Path | None) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["pyshacl", "core"]),
+    default="pyshacl",
+    show_default=True,
+    help="pyshacl: the reference engine; core: kg's compiled SHACL Core engine (faster, same results).",
+)
+def validate(graph: Path, report: Path | None, engine: str) -> None:
     """Validate an existing graph against kg's SHACL shapes.
 
     Example:
@@ -225,7 +263,7 @@ def validate(graph: Path, report: Path | None) -> None:
     """
     from kg.validation import digest, validate_file
 
-    outcome = validate_file(graph, report)
+    outcome = validate_file(graph, report, engine)
     for line in digest(outcome):
         click.echo(line, err=True)
     sys.exit(0 if outcome.conforms else 1)

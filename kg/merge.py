@@ -80,22 +80,20 @@ class TrialIndex:
     resolved: int = 0
     unresolved: int = 0
 
-    def offer(self, record: TrialRecord) -> None:
-        for mesh in (*record.mesh_terms, *record.mesh_ancestors, *record.intervention_mesh_terms):
-            if mesh.mesh_id:
-                self.mesh_ids.setdefault(mesh.term.casefold(), mesh.mesh_id)
-                self.mesh_terms.setdefault(mesh.term.casefold(), mesh)
-        for related in record.related_trials:
-            if related.title:
-                self.titles.setdefault(normalize_title(related.title), related.nct_id)
-        if not record.nct_id:
-            self.without_id[record_key(record)] = (normalize_title(record.title), unresolved_id(record))
+    def offer(self, record: TrialRecord | RecordKeys) -> None:
+        keys = record if isinstance(record, RecordKeys) else RecordKeys.of(record)
+        for mesh in keys.mesh:
+            self.mesh_ids.setdefault(mesh.term.casefold(), mesh.mesh_id)  # type: ignore[arg-type]
+            self.mesh_terms.setdefault(mesh.term.casefold(), mesh)
+        for title, nct_id in keys.related_titles:
+            self.titles.setdefault(title, nct_id)
+        if not keys.nct_id:
+            self.without_id[keys.key] = (keys.title, keys.stand_in)
             return
-        self.titles[normalize_title(record.title)] = record.nct_id
-        self.groups.setdefault(record.nct_id, []).append(record_key(record))
-        updated = record.last_updated.value if record.last_updated else ""
-        if updated > self.latest_update.get(record.nct_id, ""):
-            self.latest_update[record.nct_id] = updated
+        self.titles[keys.title] = keys.nct_id
+        self.groups.setdefault(keys.nct_id, []).append(keys.key)
+        if keys.last_updated > self.latest_update.get(keys.nct_id, ""):
+            self.latest_update[keys.nct_id] = keys.last_updated
 
     def resolve(self) -> None:
         """After pass one: give each record without an NCT id the trial its title names, if any."""
@@ -134,27 +132,69 @@ class TrialIndex:
                 found.extend(t for t in terms if t not in found)
         return tuple(found)
 
+    def link(self, record: TrialRecord) -> tuple[TrialRecord, int]:
+        """Pass two, one record: its resolved NCT id and MeSH ids filled in, and how many records its
+        trial has (1 for most: such a record is the trial and can be built on its own)."""
+        key = record_key(record)
+        nct_id = record.nct_id or self.assigned.get(key, "")
+        linked = replace(
+            record,
+            nct_id=nct_id,
+            mesh_terms=self.link_mesh(record.mesh_terms + self.split_runs(record.mesh_term_runs)),
+            mesh_ancestors=self.link_mesh(record.mesh_ancestors + self.split_runs(record.mesh_ancestor_runs)),
+            intervention_mesh_terms=self.link_mesh(record.intervention_mesh_terms),
+        )
+        return linked, len(self.groups.get(nct_id, [key]))
+
     def trials(self, records: Iterable[TrialRecord]) -> Iterator[TrialRecord]:
         """Pass two: one merged record per trial, as soon as all of its records have been seen."""
-        pending: dict[str, list[TrialRecord]] = {}
+        waiting = PendingMerges()
         for record in records:
-            key = record_key(record)
-            nct_id = record.nct_id or self.assigned.get(key, "")
-            record = replace(
-                record,
-                nct_id=nct_id,
-                mesh_terms=self.link_mesh(record.mesh_terms + self.split_runs(record.mesh_term_runs)),
-                mesh_ancestors=self.link_mesh(record.mesh_ancestors + self.split_runs(record.mesh_ancestor_runs)),
-                intervention_mesh_terms=self.link_mesh(record.intervention_mesh_terms),
-            )
-            expected = len(self.groups.get(nct_id, [key]))
-            if expected == 1:
-                yield record
-                continue
-            waiting = pending.setdefault(nct_id, [])
-            waiting.append(record)
-            if len(waiting) == expected:
-                yield merge_records(pending.pop(nct_id))
+            linked, expected = self.link(record)
+            trial = linked if expected == 1 else waiting.add(linked, expected)
+            if trial is not None:
+                yield trial
+
+
+class PendingMerges:
+    """Records of multi-record trials, held until the trial's last record arrives."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, list[TrialRecord]] = {}
+
+    def add(self, record: TrialRecord, expected: int) -> TrialRecord | None:
+        waiting = self._pending.setdefault(record.nct_id or "", [])
+        waiting.append(record)
+        if len(waiting) < expected:
+            return None
+        return merge_records(self._pending.pop(record.nct_id or ""))
+
+
+@dataclass(frozen=True)
+class RecordKeys:
+    """What pass one keeps of a record (small: the record itself is read again in pass two)."""
+
+    key: RecordKey
+    nct_id: str | None
+    title: str  # normalized
+    stand_in: str  # the id used if no trial's title matches (records without an NCT id)
+    last_updated: str
+    related_titles: tuple[tuple[str, str], ...]  # (normalized title, NCT id) of listed related trials
+    mesh: tuple[MeshTerm, ...]  # MeSH terms that carry their id
+
+    @classmethod
+    def of(cls, record: TrialRecord) -> RecordKeys:
+        return cls(
+            key=record_key(record),
+            nct_id=record.nct_id,
+            title=normalize_title(record.title),
+            stand_in="" if record.nct_id else unresolved_id(record),
+            last_updated=record.last_updated.value if record.last_updated else "",
+            related_titles=tuple((normalize_title(r.title), r.nct_id) for r in record.related_trials if r.title),
+            mesh=tuple(
+                m for m in (*record.mesh_terms, *record.mesh_ancestors, *record.intervention_mesh_terms) if m.mesh_id
+            ),
+        )
 
 
 def split_into_known_terms(run: str, known: dict[str, MeshTerm]) -> list[MeshTerm] | None:

@@ -92,6 +92,14 @@ class RdfSink:
         elif unique:
             self._file.stream.write(turtle_block(unique) + "\n")
 
+    def write_body(self, body: str | list[Triple], triples: int) -> None:
+        """Append a piece already serialized for this format (or triples, for a held graph)."""
+        if isinstance(body, list):
+            self.write(body)
+            return
+        self.triples += triples
+        self._file.stream.write(body)
+
     def commit(self) -> None:
         if self._held is not None:
             context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}

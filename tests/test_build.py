@@ -127,7 +127,7 @@ def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
         triples.own.append((triples.trial, KG.enrollment, Literal(-5)))
         return triples
 
-    monkeypatch.setattr("kg.build.map_trial", map_with_negative_enrollment)
+    monkeypatch.setattr("kg.pipeline.map_trial", map_with_negative_enrollment)
     result = run("build", str(example_paths()[0]), "-o", str(tmp_path / "g.ttl"))
     assert result.exit_code == 1
     assert "does NOT conform (1 violations" in result.stderr
@@ -142,7 +142,7 @@ def test_a_crash_mid_build_leaves_the_previous_output_untouched(tmp_path: Path, 
     def explode(record):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr("kg.build.map_trial", explode)
+    monkeypatch.setattr("kg.pipeline.map_trial", explode)
     with pytest.raises(RuntimeError):
         run("build", str(EXAMPLES), "-o", str(output))
     assert output.read_bytes() == before

@@ -21,7 +21,7 @@ from kg.sources.jsonfile import iter_json_items, looks_like_json
 JSON_ITEM_FORMATS: dict[str, ModuleType] = {ctgov_v2.FORMAT: ctgov_v2, ctgov_v1.FORMAT: ctgov_v1}
 INPUT_FORMATS = ("auto", *JSON_ITEM_FORMATS, legacy_xml.FORMAT, registry_page.FORMAT)
 
-__all__ = ["Document", "Reject", "INPUT_FORMATS", "iter_records", "iter_documents"]
+__all__ = ["Document", "Reject", "INPUT_FORMATS", "iter_records", "iter_documents", "records_in_document"]
 
 
 def iter_records(
@@ -32,8 +32,15 @@ def iter_records(
         if isinstance(document, Reject):
             yield document
             continue
-        for item in _records_in_document(document, input_format, include_contacts):
-            yield add_doses(item) if isinstance(item, TrialRecord) else item
+        yield from records_in_document(document, input_format, include_contacts)
+
+
+def records_in_document(
+    document: Document, input_format: str = "auto", include_contacts: bool = False, doses: bool = True
+) -> Iterator[TrialRecord | Reject]:
+    """One document's records; `doses=False` skips reading doses from free text (pass one needs none)."""
+    for item in _records_in_document(document, input_format, include_contacts):
+        yield add_doses(item) if doses and isinstance(item, TrialRecord) else item
 
 
 def _records_in_document(

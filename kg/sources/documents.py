@@ -64,8 +64,7 @@ class Document:
     def open(self) -> IO[bytes]:
         if self.member is None:
             return open(self.path, "rb")
-        archive = zipfile.ZipFile(self.path)
-        return _LimitedReader(archive.open(self.member), archive, MAX_MEMBER_BYTES)  # type: ignore[return-value]
+        return _LimitedReader(_archive(self.path).open(self.member), MAX_MEMBER_BYTES)  # type: ignore[return-value]
 
     def head(self) -> bytes:
         with self.open() as stream:
@@ -81,6 +80,26 @@ class Document:
         return Provenance(source_format, self.path, position, self.member, version_date)
 
 
+_OPEN_ARCHIVES: dict[tuple[str, int, int, int, int], zipfile.ZipFile] = {}
+
+
+def _archive(path: str) -> zipfile.ZipFile:
+    """One open ZipFile per archive and process: opening one reads its whole central directory, which
+    for a registry download (~600,000 members) costs far more than reading a member."""
+    # A forked worker opens its own (a shared file position would interleave reads); a replaced file is
+    # opened afresh.
+    status = os.stat(path)
+    key = (path, os.getpid(), status.st_ino, status.st_mtime_ns, status.st_size)
+    archive = _OPEN_ARCHIVES.get(key)
+    if archive is None:
+        for stale in [k for k in _OPEN_ARCHIVES if k[1] != os.getpid()]:
+            del _OPEN_ARCHIVES[stale]
+        if len(_OPEN_ARCHIVES) >= 4:
+            _OPEN_ARCHIVES.pop(next(iter(_OPEN_ARCHIVES))).close()
+        archive = _OPEN_ARCHIVES[key] = zipfile.ZipFile(path)
+    return archive
+
+
 class MemberTooLarge(OSError):
     """A zip member inflated past MAX_MEMBER_BYTES."""
 
@@ -88,8 +107,8 @@ class MemberTooLarge(OSError):
 class _LimitedReader:
     """Reads a zip member, failing once more than `limit` bytes come out of it."""
 
-    def __init__(self, stream: IO[bytes], archive: zipfile.ZipFile, limit: int) -> None:
-        self._stream, self._archive, self._left = stream, archive, limit
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream, self._left = stream, limit
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._stream.read(size if size >= 0 else self._left + 1)
@@ -106,7 +125,6 @@ class _LimitedReader:
 
     def close(self) -> None:
         self._stream.close()
-        self._archive.close()
 
 
 def iter_documents(paths: list[str]) -> Iterator[Document | Reject]:
