@@ -7,16 +7,63 @@ import re
 import unicodedata
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import OWL, SKOS
+from rdflib.namespace import PROV as _PROV
+from rdflib.namespace import RDF as _RDF
+from rdflib.namespace import RDFS as _RDFS
+from rdflib.namespace import XSD as _XSD
 
-KG = Namespace("https://w3id.org/kg-trials/ontology#")
+
+class Vocabulary(Namespace):
+    """A namespace that hands out one URIRef object per term. rdflib makes a new one on every
+    `NS.term`; builds name ~300 terms per trial, and a reused object is both cheaper to get and
+    found by identity in dict lookups (rdflib's term equality is a slow Python method)."""
+
+    _terms: dict[str, URIRef]
+
+    def __new__(cls, value: str) -> Vocabulary:
+        namespace: Vocabulary = super().__new__(cls, value)  # type: ignore[assignment]
+        namespace._terms = {}
+        return namespace
+
+    def term(self, name: str) -> URIRef:
+        found = self._terms.get(name)
+        if found is None:
+            found = self._terms[name] = URIRef(str(self) + name)
+        return found
+
+    def __getitem__(self, key: str) -> URIRef:  # type: ignore[override]
+        return self.term(key)
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):  # dunder lookups (copy, pickle) are not terms
+            raise AttributeError(name)
+        return self.term(name)
+
+
+KG = Vocabulary("https://w3id.org/kg-trials/ontology#")
 KGR = Namespace("https://w3id.org/kg-trials/resource/")
-SCHEMA = Namespace("https://schema.org/")
+SCHEMA = Vocabulary("https://schema.org/")
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
-MESHV = Namespace("http://id.nlm.nih.gov/mesh/vocab#")
+MESHV = Vocabulary("http://id.nlm.nih.gov/mesh/vocab#")
 CTGOV = Namespace("https://clinicaltrials.gov/study/")
-SH = Namespace("http://www.w3.org/ns/shacl#")
+SH = Vocabulary("http://www.w3.org/ns/shacl#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
+RDF = Vocabulary(str(_RDF))
+RDFS = Vocabulary(str(_RDFS))
+XSD = Vocabulary(str(_XSD))
+PROV = Vocabulary(str(_PROV))
+VOCABULARIES = (KG, SCHEMA, MESHV, SH, RDF, RDFS, XSD, PROV)
+
+
+def canonical(term: URIRef) -> URIRef:
+    """The shared object for a vocabulary term (for terms read from elsewhere, e.g. the shapes)."""
+    text = str(term)
+    for vocabulary in VOCABULARIES:
+        if text.startswith(vocabulary) and "/" not in text[len(vocabulary) :] and "#" not in text[len(vocabulary) :]:
+            return vocabulary.term(text[len(vocabulary) :])
+    return term
+
 
 PREFIXES: dict[str, Namespace] = {
     "kg": KG,

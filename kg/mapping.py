@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import iris
 from kg.codes import age_in_years
-from kg.iris import KG, MESHV, SCHEMA
+from kg.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
 from kg.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]

@@ -26,11 +26,10 @@ from decimal import Decimal
 from pyshacl.rdfutil.compare import compare_literal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
 from kg.errors import ValidationError
-from kg.iris import SH
+from kg.iris import RDF, RDFS, SH, XSD, canonical
 
 ValueNodes = set[Node]
 
@@ -238,6 +237,7 @@ def _violations(data: _Data, shape: _CompiledShape, focus: Node) -> list[tuple[U
 
 def compile_shapes(shapes: Graph) -> CoreShapes:
     """Compile every node shape with a target; raise `UnsupportedShapes` for anything not implemented."""
+    shapes = _with_canonical_terms(shapes)
     targeted = []
     node_shapes = sorted({s for s in shapes.subjects(RDF.type, SH.NodeShape)} | _targeting_subjects(shapes), key=str)
     for node_shape in node_shapes:
@@ -266,6 +266,14 @@ def compile_shapes(shapes: Graph) -> CoreShapes:
         if targets and compiled:
             targeted.append((targets, tuple(compiled)))
     return CoreShapes(targeted)
+
+
+def _with_canonical_terms(shapes: Graph) -> Graph:
+    """Vocabulary IRIs as the objects builds use, so index lookups match by identity (fast)."""
+    copy = Graph()
+    for triple in shapes:
+        copy.add(tuple(canonical(t) if isinstance(t, URIRef) else t for t in triple))  # type: ignore[arg-type]
+    return copy
 
 
 def _targeting_subjects(shapes: Graph) -> set[Node]:

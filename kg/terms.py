@@ -8,9 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 
-from kg.iris import PREFIXES
+from kg.iris import PREFIXES, RDF, XSD
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 

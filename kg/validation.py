@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyshacl
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
@@ -133,14 +134,17 @@ def validate_graph(data: Graph, engine: str = "pyshacl") -> list[ValidationResul
     """All SHACL results for `data` (warnings included); pyshacl is the reference engine."""
     if engine != "pyshacl":
         return validate_triples(data, engine)  # type: ignore[arg-type]
-    _conforms, report, _text = pyshacl.validate(
-        data,
-        shacl_graph=load_shapes(),
-        inference="none",
-        allow_warnings=True,
-        advanced=False,
-        meta_shacl=False,
-    )
+    try:
+        _conforms, report, _text = pyshacl.validate(
+            data,
+            shacl_graph=load_shapes(),
+            inference="none",
+            allow_warnings=True,
+            advanced=False,
+            meta_shacl=False,
+        )
+    except ReportableRuntimeError as error:  # e.g. a blank node where sh:lessThanOrEquals needs a value
+        raise ValidationError(f"pyshacl cannot evaluate the shapes on this data: {error.message}") from error
     assert isinstance(report, Graph)
     return list(read_report(report))
 
