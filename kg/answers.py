@@ -28,7 +28,7 @@ def render(answer: QueryAnswer, output_format: str) -> str:
             return ask_xml(value)
         return ("true" if value else "false") + "\n"
     if output_format == "nt":
-        return ntriples(sorted(answer.triples))
+        return ntriples(answer.triples)
     if output_format == "jsonld":
         graph = bind_prefixes(Graph())
         for triple in answer.triples:

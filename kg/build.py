@@ -44,6 +44,8 @@ class BuildConfig:
     stored_updates: dict[str, str] | None = None
     jobs: int = 1  # worker processes (1: all in this process)
     shacl_engine: str = "core"  # or "pyshacl", the reference engine
+    # Also fill a new generation of this store while building (N-Triples or Turtle output).
+    store_dir: Path | None = None
 
 
 @dataclass
@@ -62,6 +64,7 @@ class BuildSummary:
     files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
     outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
     output: Path | None = None
+    store_triples: int | None = None  # what the store holds after the build (with BuildConfig.store_dir)
     report_path: Path | None = None
     rejects_path: Path | None = None
 
@@ -124,7 +127,7 @@ def build(
         summary.unchanged = len(index)
         summary.output = None
         return summary
-    sink = RdfSink(config.output, config.rdf_format)
+    sink = RdfSink(config.output, config.rdf_format, config.store_dir)
     try:
         _second_pass(config, index, sink, summary, progress)
         provenance = _provenance_graph(config, summary)
@@ -135,7 +138,7 @@ def build(
         sink.abort()
         raise
     sink.commit()
-    summary.triples = sink.triples
+    summary.triples, summary.store_triples = sink.triples, sink.store_triples
     report = report_graph(summary.outcome)
     write_atomically(report_path, report.serialize(format="turtle"))
     summary.report_path = report_path

@@ -15,7 +15,7 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
-from kg.sinks import RDF_FORMATS
+from kg.sinks import RDF_FORMATS, output_format
 from kg.sources import INPUT_FORMATS, Reject
 
 MAX_REJECTS_SHOWN = 20
@@ -129,7 +129,12 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
     required=True,
     help="The graph file to write; the report and rejects are written beside it.",
 )
-@click.option("--format", "rdf_format", type=click.Choice(RDF_FORMATS), default="turtle", show_default=True)
+@click.option(
+    "--format",
+    "rdf_format",
+    type=click.Choice(RDF_FORMATS),
+    help="Output format [default: from the extension (.ttl, .nt, .jsonld), else turtle].",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 if any record is rejected.")
 @click.option(
     "--batch-size",
@@ -175,7 +180,7 @@ def build(
     input_format: str,
     include_contacts: bool,
     output: Path,
-    rdf_format: str,
+    rdf_format: str | None,
     strict: bool,
     batch_size: int,
     store_dir: Path | None,
@@ -204,10 +209,13 @@ def build(
         from kg.store import stored_updates
 
         stored = stored_updates(store_dir)
+    written_format = output_format(output, rdf_format)
+    # The store is filled while building, unless edges are added afterwards or only a delta is built.
+    feed_store = store_dir is not None and not update and not related_k and written_format != "jsonld"
     config = BuildConfig(
         list(inputs),
         output,
-        rdf_format,
+        written_format,
         input_format,
         strict,
         batch_size,
@@ -215,6 +223,7 @@ def build(
         stored,
         jobs=jobs or default_jobs(),
         shacl_engine=shacl_engine,
+        store_dir=store_dir if feed_store else None,
     )
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
@@ -232,12 +241,14 @@ def build(
     elif update and summary.output is not None:
         from kg.store import update_store
 
-        count = update_store(summary.output, store_dir, summary.rebuilt)  # type: ignore[arg-type]
+        count = update_store(summary.output, store_dir, summary.rebuilt, kg_written=True)  # type: ignore[arg-type]
         click.echo(f"store: {store_dir} updated: {len(summary.rebuilt)} trials rebuilt ({count} triples)", err=True)
+    elif summary.store_triples is not None:
+        click.echo(f"store: {store_dir} ({summary.store_triples} triples)", err=True)
     elif store_dir is not None and summary.output is not None:
         from kg.store import load_store
 
-        click.echo(f"store: {store_dir} ({load_store(summary.output, store_dir)} triples)", err=True)
+        click.echo(f"store: {store_dir} ({load_store(summary.output, store_dir, kg_written=True)} triples)", err=True)
     code = summary.exit_code
     if code == 0 and strict and summary.rejects:
         code = 1

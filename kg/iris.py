@@ -30,6 +30,8 @@ class Vocabulary(Namespace):
         found = self._terms.get(name)
         if found is None:
             found = self._terms[name] = URIRef(str(self) + name)
+            if name.isidentifier() and not hasattr(type(self), name):
+                self.__dict__[name] = found  # later `NS.name` lookups skip __getattr__
         return found
 
     def __getitem__(self, key: str) -> URIRef:  # type: ignore[override]

@@ -19,6 +19,7 @@ from kg import iris
 from kg.codes import age_in_years
 from kg.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
 from kg.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
+from kg.terms import plain_literal
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -67,7 +68,9 @@ class TrialTriples:
 
 
 def text(value: str | None, datatype: URIRef | None = None) -> Literal | None:
-    return None if value is None else Literal(value, datatype=datatype)
+    if value is None:
+        return None
+    return plain_literal(value) if datatype is None else Literal(value, datatype=datatype)
 
 
 def date_literal(date: RegistryDate | None) -> Literal | None:
@@ -78,7 +81,7 @@ def date_literal(date: RegistryDate | None) -> Literal | None:
         return Literal(date.value, datatype=XSD.date)
     if _YEAR_MONTH.match(date.value):
         return Literal(date.value, datatype=XSD.gYearMonth)
-    return Literal(date.value)
+    return plain_literal(date.value)
 
 
 def _short_hash(source: Provenance) -> str:
@@ -112,8 +115,8 @@ def _map_identity(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, RDF.type, SCHEMA.MedicalStudy)
     out.add(trial, RDF.type, _STUDY_TYPE_CLASSES.get(record.study_type or ""))
     if not record.nct_id.startswith(iris.UNRESOLVED_PREFIX):
-        out.add(trial, KG.nctId, Literal(record.nct_id))
-    out.add(trial, RDFS.label, Literal(record.title or record.official_title or record.nct_id))
+        out.add(trial, KG.nctId, plain_literal(record.nct_id))
+    out.add(trial, RDFS.label, plain_literal(record.title or record.official_title or record.nct_id))
     out.add(trial, SCHEMA.name, text(record.title))
     out.add(trial, KG.officialTitle, text(record.official_title))
     out.add(trial, KG.acronym, text(record.acronym))
@@ -125,8 +128,8 @@ def _map_identity(record: TrialRecord, out: TrialTriples) -> None:
         node = iris.secondary_id_iri(record.nct_id, index)
         out.add(trial, KG.secondaryId, node)
         out.add(node, RDF.type, KG.SecondaryIdentifier)
-        out.add(node, RDFS.label, Literal(secondary.identifier))
-        out.add(node, SCHEMA.value, Literal(secondary.identifier))
+        out.add(node, RDFS.label, plain_literal(secondary.identifier))
+        out.add(node, SCHEMA.value, plain_literal(secondary.identifier))
         out.add(node, KG.idType, text(secondary.id_type))
         out.add(node, KG.idDomain, text(secondary.domain))
 
@@ -137,7 +140,7 @@ def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, KG.lastKnownStatus, text(record.last_known_status))
     out.add(trial, KG.whyStopped, text(record.why_stopped))
     for phase in record.phases:
-        out.add(trial, KG.phase, Literal(phase))
+        out.add(trial, KG.phase, plain_literal(phase))
     out.add(trial, KG.studyType, text(record.study_type))
     if record.enrollment is not None:
         out.add(trial, KG.enrollment, Literal(record.enrollment, datatype=XSD.integer))
@@ -164,11 +167,11 @@ def _organization(out: TrialTriples, org: Organization) -> URIRef:
     node = iris.organization_iri(org.name)
     triples: list[Triple] = [
         (node, RDF.type, KG.Organization),
-        (node, RDFS.label, Literal(org.name)),
-        (node, SCHEMA.name, Literal(org.name)),
+        (node, RDFS.label, plain_literal(org.name)),
+        (node, SCHEMA.name, plain_literal(org.name)),
     ]
     if org.org_class:
-        triples.append((node, KG.organizationClass, Literal(org.org_class)))
+        triples.append((node, KG.organizationClass, plain_literal(org.org_class)))
     out.share(node, triples)
     return node
 
@@ -190,7 +193,7 @@ def _map_sponsors(record: TrialRecord, out: TrialTriples) -> None:
 def _mesh(out: TrialTriples, mesh: MeshTerm) -> URIRef:
     if mesh.mesh_id is None:
         node = iris.mesh_term_iri(mesh.term)
-        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, Literal(mesh.term))])
+        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, plain_literal(mesh.term))])
         return node
     node = iris.mesh_iri(mesh.mesh_id)
     mesh_class = MESHV.Descriptor if mesh.mesh_id.startswith("D") else MESHV.SupplementaryConceptRecord
@@ -199,8 +202,8 @@ def _mesh(out: TrialTriples, mesh: MeshTerm) -> URIRef:
         [
             (node, RDF.type, KG.MeshConcept),
             (node, RDF.type, mesh_class),
-            (node, RDFS.label, Literal(mesh.term)),
-            (node, KG.meshId, Literal(mesh.mesh_id)),
+            (node, RDFS.label, plain_literal(mesh.term)),
+            (node, KG.meshId, plain_literal(mesh.mesh_id)),
         ],
     )
     return node
@@ -210,10 +213,10 @@ def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
     trial = out.trial
     for condition in record.conditions:
         node = iris.condition_iri(condition)
-        out.share(node, [(node, RDF.type, KG.Condition), (node, RDFS.label, Literal(condition))])
+        out.share(node, [(node, RDF.type, KG.Condition), (node, RDFS.label, plain_literal(condition))])
         out.add(trial, KG.condition, node)
     for keyword in record.keywords:
-        out.add(trial, KG.keyword, Literal(keyword))
+        out.add(trial, KG.keyword, plain_literal(keyword))
     for mesh in record.mesh_terms:
         out.add(trial, KG.conditionMesh, _mesh(out, mesh))
     for mesh in record.mesh_ancestors:
@@ -229,11 +232,11 @@ def _map_interventions_and_arms(record: TrialRecord, out: TrialTriples) -> None:
         node = iris.intervention_iri(record.nct_id, index)
         out.add(trial, KG.hasIntervention, node)
         out.add(node, RDF.type, KG.Intervention)
-        out.add(node, RDFS.label, Literal(intervention.name))
+        out.add(node, RDFS.label, plain_literal(intervention.name))
         out.add(node, KG.interventionType, text(intervention.intervention_type))
         out.add(node, SCHEMA.description, text(intervention.description))
         for other in intervention.other_names:
-            out.add(node, KG.otherName, Literal(other))
+            out.add(node, KG.otherName, plain_literal(other))
         by_name[_arm_intervention_key(intervention.intervention_type, intervention.name)] = node
         by_name.setdefault(intervention.name.casefold(), node)
     for index, arm in enumerate(record.arms):
@@ -249,7 +252,7 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out:
     node = iris.arm_iri(nct_id, index)
     out.add(out.trial, KG.hasArm, node)
     out.add(node, RDF.type, KG.Arm)
-    out.add(node, RDFS.label, Literal(arm.label))
+    out.add(node, RDFS.label, plain_literal(arm.label))
     out.add(node, KG.armType, text(arm.arm_type))
     out.add(node, SCHEMA.description, text(arm.description))
     for name in arm.interventions:
@@ -258,7 +261,7 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out:
         if target is not None:
             out.add(node, KG.armIntervention, target)
         else:
-            out.add(node, KG.armInterventionName, Literal(name))
+            out.add(node, KG.armInterventionName, plain_literal(name))
     for dose_index, dose in enumerate(arm.doses):
         _map_dose(iris.dose_iri(nct_id, index, dose_index), node, dose, out)
     schedule = arm.schedule
@@ -278,10 +281,10 @@ def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
     out.add(arm, KG.hasDose, node)
     out.add(node, RDF.type, KG.Dose)
     label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
-    out.add(node, RDFS.label, Literal(f"{label} {dose.unit}"))
+    out.add(node, RDFS.label, plain_literal(f"{label} {dose.unit}"))
     out.add(node, SCHEMA.minValue, decimal_literal(dose.low))
     out.add(node, SCHEMA.maxValue, decimal_literal(dose.high))
-    out.add(node, SCHEMA.unitText, Literal(dose.unit))
+    out.add(node, SCHEMA.unitText, plain_literal(dose.unit))
     out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
     out.add(node, KG.doseText, text(dose.text))
     out.add(node, KG.dosePer, text(dose.per))
@@ -294,7 +297,7 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
     node = iris.eligibility_iri(record.nct_id)
     out.add(out.trial, KG.hasEligibility, node)
     out.add(node, RDF.type, KG.Eligibility)
-    out.add(node, RDFS.label, Literal(f"Eligibility of {record.nct_id}"))
+    out.add(node, RDFS.label, plain_literal(f"Eligibility of {record.nct_id}"))
     for text_predicate, years_predicate, age in (
         (KG.minimumAge, KG.minimumAgeYears, eligibility.min_age),
         (KG.maximumAge, KG.maximumAgeYears, eligibility.max_age),
@@ -305,11 +308,11 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
             out.add(node, years_predicate, decimal_literal(years))
     out.add(node, KG.sex, text(eligibility.sex))
     if eligibility.healthy_volunteers is not None:
-        out.add(node, KG.healthyVolunteers, Literal(eligibility.healthy_volunteers))
+        out.add(node, KG.healthyVolunteers, plain_literal(eligibility.healthy_volunteers))
     for item in eligibility.inclusion:
-        out.add(node, KG.inclusionCriterion, Literal(item))
+        out.add(node, KG.inclusionCriterion, plain_literal(item))
     for item in eligibility.exclusion:
-        out.add(node, KG.exclusionCriterion, Literal(item))
+        out.add(node, KG.exclusionCriterion, plain_literal(item))
 
 
 def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -> None:
@@ -319,7 +322,7 @@ def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -
         out.add(trial, KG.hasLocation, node)
         out.add(node, RDF.type, KG.Location)
         parts = [p for p in (location.facility, location.city, location.country) if p]
-        out.add(node, RDFS.label, Literal(", ".join(parts) or f"Site {index + 1} of {record.nct_id}"))
+        out.add(node, RDFS.label, plain_literal(", ".join(parts) or f"Site {index + 1} of {record.nct_id}"))
         out.add(node, KG.facility, text(location.facility))
         out.add(node, SCHEMA.addressLocality, text(location.city))
         out.add(node, SCHEMA.addressRegion, text(location.state))
@@ -330,8 +333,8 @@ def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -
         node = iris.outcome_iri(record.nct_id, index)
         out.add(trial, KG.hasOutcome, node)
         out.add(node, RDF.type, KG.Outcome)
-        out.add(node, RDFS.label, Literal(outcome.measure))
-        out.add(node, KG.outcomeKind, Literal(outcome.kind))
+        out.add(node, RDFS.label, plain_literal(outcome.measure))
+        out.add(node, KG.outcomeKind, plain_literal(outcome.kind))
         out.add(node, KG.timeFrame, text(outcome.time_frame))
         out.add(node, SCHEMA.description, text(outcome.description))
     for index, reference in enumerate(record.references):
@@ -339,7 +342,7 @@ def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -
         out.add(trial, KG.hasReference, node)
         out.add(node, RDF.type, KG.Reference)
         label = reference.citation or (f"PMID {reference.pmid}" if reference.pmid else f"Reference {index + 1}")
-        out.add(node, RDFS.label, Literal(label))
+        out.add(node, RDFS.label, plain_literal(label))
         out.add(node, SCHEMA.citation, text(reference.citation))
         out.add(node, KG.pmid, text(reference.pmid))
         out.add(node, KG.referenceType, text(reference.reference_type))
@@ -354,8 +357,8 @@ def _map_related(record: TrialRecord, out: TrialTriples) -> None:
             node,
             [
                 (node, RDF.type, KG.Trial),
-                (node, KG.nctId, Literal(related.nct_id)),
-                (node, RDFS.label, Literal(label)),
+                (node, KG.nctId, plain_literal(related.nct_id)),
+                (node, RDFS.label, plain_literal(label)),
             ],
         )
 
@@ -368,7 +371,7 @@ def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
         node = iris.contact_iri(record.nct_id, index)
         out.add(out.trial, KG.contact, node)
         out.add(node, RDF.type, KG.Contact)
-        out.add(node, RDFS.label, Literal(contact.name))
+        out.add(node, RDFS.label, plain_literal(contact.name))
         out.add(node, KG.contactRole, text(contact.role))
         out.add(node, SCHEMA.telephone, text(contact.phone))
         out.add(node, SCHEMA.email, text(contact.email))
@@ -388,9 +391,9 @@ def _map_source(record: TrialRecord, source: Provenance, out: TrialTriples) -> N
     node = source_record_iri(record, source)
     out.add(out.trial, PROV.wasDerivedFrom, node)
     out.add(node, RDF.type, KG.SourceRecord)
-    out.add(node, RDFS.label, Literal(f"{record.nct_id} as read from {source.source_format} ({version})"))
-    out.add(node, KG.sourceFormat, Literal(source.source_format))
-    out.add(node, KG.sourcePath, Literal(f"{source.path}:{source.member}" if source.member else source.path))
+    out.add(node, RDFS.label, plain_literal(f"{record.nct_id} as read from {source.source_format} ({version})"))
+    out.add(node, KG.sourceFormat, plain_literal(source.source_format))
+    out.add(node, KG.sourcePath, plain_literal(f"{source.path}:{source.member}" if source.member else source.path))
     out.add(node, KG.recordPosition, Literal(source.position, datatype=XSD.integer))
     if source.version_date:
         out.add(node, KG.versionDate, date_literal(RegistryDate(source.version_date)))

@@ -156,7 +156,7 @@ def serialize(triples: list[Triple]) -> str | list[Triple]:
     if _settings.rdf_format == "turtle":
         return turtle_block(triples) + "\n" if triples else ""
     if _settings.rdf_format == "nt":
-        return ntriples(sorted(triples))
+        return ntriples(triples)
     return triples
 
 

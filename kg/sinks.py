@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rdflib import Graph
 
@@ -19,8 +19,23 @@ from kg.errors import OutputError
 from kg.iris import PREFIXES
 from kg.terms import Triple, ntriples, turtle_block
 
+if TYPE_CHECKING:
+    from kg.store import StoreWriter
+
 RDF_FORMATS = ("turtle", "nt", "jsonld")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "jsonld": ".jsonld"}
+
+
+def output_format(path: Path, requested: str | None) -> str:
+    """The format to write: as asked, else from the extension (turtle for an unknown one). An extension
+    naming another format is refused: `kg load` and other tools read a file by its extension."""
+    by_extension = {extension: name for name, extension in EXTENSIONS.items()}
+    implied = by_extension.get(path.suffix.lower())
+    if requested is None:
+        return implied or "turtle"
+    if implied is not None and implied != requested:
+        raise OutputError(f"{path}: the extension says {implied}, but --format {requested} was asked for")
+    return requested
 
 
 class AtomicFile:
@@ -68,17 +83,28 @@ def bind_prefixes(graph: Graph) -> Graph:
 class RdfSink:
     """Appends batches of triples to an output file in one RDF format."""
 
-    def __init__(self, path: str | Path, rdf_format: str) -> None:
+    def __init__(self, path: str | Path, rdf_format: str, store_dir: Path | None = None) -> None:
+        """With `store_dir`, every piece written also goes to a new generation of that store."""
         if rdf_format not in RDF_FORMATS:
             raise OutputError(f"unknown output format {rdf_format!r} (choose from {', '.join(RDF_FORMATS)})")
         self.format = rdf_format
         self.triples = 0
+        self.store_triples: int | None = None
         self._file = AtomicFile(path)
         self._held = bind_prefixes(Graph()) if rdf_format == "jsonld" else None
+        header = ""
         if rdf_format == "turtle":
-            for prefix, namespace in PREFIXES.items():
-                self._file.stream.write(f"@prefix {prefix}: <{namespace}> .\n")
-            self._file.stream.write("\n")
+            header = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
+            self._file.stream.write(header + "\n")
+        self._store: StoreWriter | None = None
+        if store_dir is not None:
+            from kg.store import StoreWriter
+
+            try:
+                self._store = StoreWriter(store_dir, rdf_format, header)
+            except BaseException:
+                self._file.abort()
+                raise
 
     def write(self, triples: Iterable[Triple]) -> None:
         """Append triples; the caller never passes one triple twice across calls (the build sees to it)."""
@@ -88,9 +114,9 @@ class RdfSink:
             for triple in unique:
                 self._held.add(triple)
         elif self.format == "nt":
-            self._file.stream.write(ntriples(sorted(unique)))
+            self._append(ntriples(unique), len(unique))
         elif unique:
-            self._file.stream.write(turtle_block(unique) + "\n")
+            self._append(turtle_block(unique) + "\n", len(unique))
 
     def write_body(self, body: str | list[Triple], triples: int) -> None:
         """Append a piece already serialized for this format (or triples, for a held graph)."""
@@ -98,16 +124,30 @@ class RdfSink:
             self.write(body)
             return
         self.triples += triples
-        self._file.stream.write(body)
+        self._append(body, triples)
+
+    def _append(self, text: str, triples: int) -> None:
+        self._file.stream.write(text)
+        if self._store is not None:
+            self._store.add(text, triples)
 
     def commit(self) -> None:
+        """The file first, then the store: a store never holds a graph whose file was not written."""
         if self._held is not None:
             context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
             self._file.stream.write(self._held.serialize(format="json-ld", context=context, indent=1))
-        self._file.commit()
+        try:
+            self._file.commit()
+        except BaseException:
+            self.abort()
+            raise
+        if self._store is not None:
+            self.store_triples = self._store.commit()
 
     def abort(self) -> None:
         self._file.abort()
+        if self._store is not None:
+            self._store.abort()
 
 
 @contextmanager

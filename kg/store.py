@@ -9,10 +9,13 @@ until the next load, so a query that opened it just before a swap can finish; ol
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph
 
@@ -31,7 +34,55 @@ def _generations(store_dir: Path) -> list[Path]:
     return sorted(store_dir.parent.glob(f".{store_dir.name}.gen-*"), key=lambda p: p.name)
 
 
-def load_store(graph: Path, store_dir: Path) -> int:
+LINES_PER_LOAD = 250_000  # ~335 MiB peak for a load, whatever the file's size
+
+
+def bulk_load(store: pyoxigraph.Store, graph: Path, kg_written: bool = False) -> None:
+    """Load a file in parts of LINES_PER_LOAD lines where its syntax allows, so memory stays bounded
+    (Oxigraph's bulk loader otherwise targets ~2 GB a thread on big files). N-Triples and N-Quads
+    split at any line; Turtle that kg wrote (prefixes, then one paragraph per subject, no multi-line
+    literals) splits between paragraphs; anything else loads in one go."""
+    rdf_format = rdf_format_of(graph)
+    by_line = rdf_format in (pyoxigraph.RdfFormat.N_TRIPLES, pyoxigraph.RdfFormat.N_QUADS)
+    if not by_line and not (kg_written and rdf_format == pyoxigraph.RdfFormat.TURTLE):
+        store.bulk_load(path=str(graph), format=rdf_format)
+        return
+    with graph.open("rb") as stream:
+        header = b"" if by_line else _turtle_prefixes(stream)
+        part: list[bytes] = []
+        first_line = 1 if by_line else header.count(b"\n") + 2
+        for line in stream:
+            part.append(line)
+            if len(part) >= LINES_PER_LOAD and (by_line or line == b"\n"):
+                _load_part(store, header, part, rdf_format, first_line)
+                first_line += len(part)
+                part = []
+        if part:
+            _load_part(store, header, part, rdf_format, first_line)
+
+
+def _turtle_prefixes(stream: IO[bytes]) -> bytes:
+    """The lines before the first blank line (kg writes its @prefix lines there)."""
+    lines = []
+    for line in iter(stream.readline, b""):
+        if line == b"\n":
+            break
+        lines.append(line)
+    return b"".join(lines)
+
+
+def _load_part(
+    store: pyoxigraph.Store, header: bytes, part: list[bytes], rdf_format: pyoxigraph.RdfFormat, first_line: int
+) -> None:
+    try:
+        store.bulk_load(input=header + b"".join(part), format=rdf_format)
+    except SyntaxError as error:
+        raise SyntaxError(
+            f"{error} (in the part of the file from line {first_line}; with the prefixes before it)"
+        ) from None
+
+
+def load_store(graph: Path, store_dir: Path, kg_written: bool = False) -> int:
     """Bulk-load `graph` into a new generation and point `store_dir` at it; returns the triple count."""
     store_dir = Path(os.path.abspath(store_dir))
     store_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +90,7 @@ def load_store(graph: Path, store_dir: Path) -> int:
     generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
     try:
         store = pyoxigraph.Store(str(generation))
-        store.bulk_load(path=str(graph), format=rdf_format_of(graph))
+        bulk_load(store, graph, kg_written)
         store.flush()
         count = len(store)
         del store
@@ -54,6 +105,101 @@ def load_store(graph: Path, store_dir: Path) -> int:
         if old != generation:
             shutil.rmtree(old, ignore_errors=True)
     return count
+
+
+class StoreWriter:
+    """A new store generation filled while a build runs. Text the build writes is collected into parts
+    of LINES_PER_LOAD triples, each bulk-loaded by a background thread (Oxigraph releases the GIL), so
+    loading overlaps building and memory stays bounded (at most two parts wait). `commit` swaps the
+    generation in like `load_store`; `abort` leaves the store as it was."""
+
+    def __init__(self, store_dir: Path, rdf_format: str, header: str = "") -> None:
+        formats = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "turtle": pyoxigraph.RdfFormat.TURTLE}
+        if rdf_format not in formats:
+            raise StoreError(f"a store is fed from N-Triples or Turtle, not {rdf_format}")
+        self.store_dir = Path(os.path.abspath(store_dir))
+        self.store_dir.parent.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        self._generation = Path(
+            tempfile.mkdtemp(prefix=f".{self.store_dir.name}.gen-{stamp}-", dir=self.store_dir.parent)
+        )
+        self._format = formats[rdf_format]
+        self._header = header.encode("utf-8")
+        self._store: pyoxigraph.Store | None = pyoxigraph.Store(str(self._generation))
+        self._part: list[str] = []
+        self._part_triples = 0
+        self._parts: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._failure: BaseException | None = None
+        self._loader = threading.Thread(target=self._load_parts, name="kg-store-loader", daemon=True)
+        self._loader.start()
+
+    def add(self, text: str, triples: int) -> None:
+        """Text of whole statements (N-Triples lines, or Turtle subject blocks without prefixes)."""
+        self._raise_failure()
+        self._part.append(text)
+        self._part_triples += triples
+        if self._part_triples >= LINES_PER_LOAD:
+            self._send_part()
+
+    def commit(self) -> int:
+        """Load what is left, then point the store at the new generation; returns the triple count."""
+        self._send_part()
+        self._parts.put(None)
+        self._loader.join()
+        self._raise_failure()
+        assert self._store is not None
+        try:
+            self._store.flush()
+            count = len(self._store)
+        except (OSError, RuntimeError) as error:
+            self.abort()
+            raise StoreError(f"cannot finish the store {self.store_dir}: {error}") from error
+        self._store = None
+        _point_at(self.store_dir, self._generation)
+        for old in _generations(self.store_dir)[:-KEEP_GENERATIONS]:
+            if old != self._generation:
+                shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def abort(self) -> None:
+        if self._loader.is_alive():
+            self._failure = self._failure or StoreError("aborted")
+            while self._loader.is_alive():  # unblock a loader waiting for parts, then let it stop
+                try:
+                    self._parts.put(None, timeout=0.1)
+                except queue.Full:
+                    pass
+                self._loader.join(timeout=0.1)
+        self._store = None
+        shutil.rmtree(self._generation, ignore_errors=True)
+
+    def _send_part(self) -> None:
+        if self._part:
+            data = self._header + "".join(self._part).encode("utf-8")
+            self._part, self._part_triples = [], 0
+            while self._loader.is_alive():
+                try:
+                    self._parts.put(data, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+            self._raise_failure()
+
+    def _load_parts(self) -> None:
+        while True:
+            data = self._parts.get()
+            if data is None or self._failure is not None:
+                return
+            try:
+                assert self._store is not None
+                self._store.bulk_load(input=data, format=self._format)
+            except BaseException as error:  # handed to the build thread at its next call
+                self._failure = error
+                return
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise StoreError(f"cannot load the build into {self.store_dir}: {self._failure}") from self._failure
 
 
 def _point_at(store_dir: Path, generation: Path) -> None:
@@ -99,12 +245,12 @@ def stored_updates(store_dir: Path) -> dict[str, str]:
     return {row["nct"].value: (row["latest"].value if row["latest"] else "") for row in store.query(_STORED_UPDATES)}  # type: ignore[union-attr]
 
 
-def update_store(delta: Path, store_dir: Path, trials: set[str]) -> int:
+def update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bool = False) -> int:
     """A new generation: a copy of the current one, minus what it said about `trials` (each trial node
     and the nodes it owns), plus `delta`; swapped in like a load. Returns the triple count."""
     store_dir = Path(os.path.abspath(store_dir))
     if not (Path(os.path.realpath(store_dir)) / "CURRENT").exists():
-        return load_store(delta, store_dir)
+        return load_store(delta, store_dir, kg_written)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
     generation.rmdir()  # backup() creates the directory itself
@@ -117,7 +263,7 @@ def update_store(delta: Path, store_dir: Path, trials: set[str]) -> int:
             store.update(
                 f'DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{trial}> || STRSTARTS(STR(?s), "{owned}")) }}'
             )
-        store.bulk_load(path=str(delta), format=rdf_format_of(delta))
+        bulk_load(store, delta, kg_written)
         store.flush()
         count = len(store)
         del store

@@ -62,6 +62,20 @@ def test_build_without_output_is_a_usage_error() -> None:
     assert result.exit_code == 2 and "Missing option '-o'" in result.stderr
 
 
+def test_build_writes_the_format_its_output_extension_names(tmp_path: Path) -> None:
+    graph = tmp_path / "graph.nt"
+    result = CliRunner().invoke(main, ["build", str(example_paths()[0]), "-o", str(graph)])
+    assert result.exit_code == 0
+    assert graph.read_text().startswith("<https://clinicaltrials.gov/study/")  # N-Triples, no @prefix lines
+
+
+def test_build_refuses_a_format_that_contradicts_the_extension(tmp_path: Path) -> None:
+    graph = tmp_path / "graph.ttl"
+    result = CliRunner().invoke(main, ["build", str(example_paths()[0]), "-o", str(graph), "--format", "nt"])
+    assert result.exit_code == 2 and "graph.ttl" in result.stderr and "--format nt" in result.stderr
+    assert not graph.exists()
+
+
 def test_validate_reports_conformance_and_writes_a_report(tmp_path: Path) -> None:
     graph = tmp_path / "g.ttl"
     run("build", str(example_paths()[0]), "-o", str(graph))

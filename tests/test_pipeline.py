@@ -13,6 +13,7 @@ from rdflib.namespace import RDF
 
 from kg.build import BuildConfig, build, build_in_memory
 from kg.iris import KG
+from kg.mapping import map_trial
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 
 # Real records of every format, with trials described twice (v2-newer, the bundle) and a page without
@@ -93,3 +94,47 @@ def test_a_worker_that_fails_stops_the_build_and_leaves_no_output(tmp_path: Path
     with pytest.raises(RuntimeError, match="simulated crash"):
         build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=2, batch_size=4))
     assert list(tmp_path.glob("g.ttl*")) == [] and list(tmp_path.glob(".g.ttl*")) == []
+
+
+@pytest.mark.parametrize("name", ["g.ttl", "g.nt"])
+def test_the_store_filled_during_the_build_holds_exactly_the_written_graph(
+    tmp_path: Path, monkeypatch, name: str
+) -> None:
+    import pyoxigraph
+
+    from kg import store as store_module
+
+    monkeypatch.setattr(store_module, "LINES_PER_LOAD", 50)  # many parts, loaded while building
+    output, store_dir = tmp_path / name, tmp_path / "store"
+    summary = build(
+        BuildConfig(
+            MIXED, output, "nt" if name.endswith(".nt") else "turtle", jobs=2, batch_size=3, store_dir=store_dir
+        )
+    )
+    assert summary.store_triples == summary.triples
+    written = pyoxigraph.Store()
+    written.bulk_load(path=str(output), format=store_module.rdf_format_of(output))
+    assert set(store_module.open_store(store_dir)) == set(written)
+
+
+def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    from kg import store as store_module
+
+    store_dir = tmp_path / "store"
+    before = build(BuildConfig([str(EXAMPLES)], tmp_path / "first.nt", "nt", store_dir=store_dir)).store_triples
+    generations = sorted(p.name for p in tmp_path.glob(".store.gen-*"))
+    calls = []
+
+    def explode_late(record):
+        calls.append(record)
+        if len(calls) > 6:
+            raise RuntimeError("simulated crash late in the build")
+        return map_trial(record)
+
+    monkeypatch.setattr(store_module, "LINES_PER_LOAD", 20)  # parts were already loaded when it fails
+    monkeypatch.setattr("kg.pipeline.map_trial", explode_late)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build(BuildConfig(MIXED, tmp_path / "second.nt", "nt", store_dir=store_dir))
+    assert sorted(p.name for p in tmp_path.glob(".store.gen-*")) == generations
+    assert len(store_module.open_store(store_dir)) == before
+    assert not (tmp_path / "second.nt").exists()

@@ -159,6 +159,48 @@ def test_reloading_a_store_replaces_rather_than_duplicates(built, tmp_path: Path
     assert count.splitlines()[1] == first.split("(")[1].split()[0]
 
 
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_a_big_file_loads_in_parts_into_the_same_store(built, tmp_path: Path, monkeypatch, suffix: str) -> None:
+    """Memory stays bounded because big files load a part at a time; the parts add up to the whole."""
+    import pyoxigraph
+
+    from kg import store as store_module
+
+    graph = tmp_path / f"graph{suffix}"
+    assert run("build", str(EXAMPLES), str(FIXTURES / "seeds"), "-o", str(graph)).exit_code == 0
+    whole = pyoxigraph.Store()
+    whole.bulk_load(path=str(graph), format=store_module.rdf_format_of(graph))
+    loads: list[int] = []
+    monkeypatch.setattr(store_module, "LINES_PER_LOAD", 40)
+    in_parts = pyoxigraph.Store()
+    store_module.bulk_load(_CountingStore(in_parts, loads), graph, kg_written=True)
+    assert len(loads) > 10
+    assert set(in_parts) == set(whole)
+
+
+class _CountingStore:
+    def __init__(self, store, loads: list[int]) -> None:
+        self.store, self.loads = store, loads
+
+    def bulk_load(self, **kwargs) -> None:
+        self.loads.append(1)
+        self.store.bulk_load(**kwargs)
+
+
+def test_a_syntax_error_in_a_later_part_names_the_file_and_line(tmp_path: Path, monkeypatch) -> None:
+    from kg import store as store_module
+
+    graph = tmp_path / "broken.nt"
+    lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(100)]
+    lines[73] = "<https://example.org/s73> <https://example.org/p> oops .\n"
+    graph.write_text("".join(lines))
+    monkeypatch.setattr(store_module, "LINES_PER_LOAD", 20)
+    result = run("load", str(graph), "--store", str(tmp_path / "store"))
+    assert result.exit_code == 2
+    assert "broken.nt" in result.stderr and "from line 61" in result.stderr
+    assert not (tmp_path / "store").exists()
+
+
 def test_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     result = run("query", "--store", str(tmp_path / "nowhere"), "ASK { ?s ?p ?o }")
     assert result.exit_code == 2 and "is not a kg store" in result.stderr

@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from kg.iris import KG, KGR, MESH, PREFIXES
-from kg.terms import compact_iri, ntriples, turtle_block
+from kg.terms import compact_iri, ntriples, plain_literal, turtle_block
 
 HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
 
@@ -70,3 +70,19 @@ def test_numbers_and_booleans_are_written_bare_and_other_datatypes_prefixed() ->
 def test_display_names_use_the_longest_namespace() -> None:
     assert compact_iri("http://id.nlm.nih.gov/mesh/vocab#Descriptor") == "meshv:Descriptor"
     assert compact_iri("http://id.nlm.nih.gov/mesh/D008103") == "mesh:D008103"
+
+
+@given(st.text())
+def test_the_fast_plain_literal_is_rdflibs_literal(text: str) -> None:
+    fast, reference = plain_literal(text), Literal(text)
+    assert fast == reference and hash(fast) == hash(reference)
+    assert (fast.value, fast.datatype, fast.language, fast.n3()) == (
+        reference.value,
+        reference.datatype,
+        reference.language,
+        reference.n3(),
+    )
+
+
+def test_plain_literal_of_a_non_string_is_rdflibs_typed_literal() -> None:
+    assert plain_literal(True) == Literal(True) and plain_literal(True).datatype == XSD.boolean

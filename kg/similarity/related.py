@@ -59,7 +59,7 @@ def add_computed_related(output: Path, k: int, method: str) -> tuple[int, int, l
         if suffix in (".ttl", ".nt"):
             shutil.copyfile(output, temp)
             with temp.open("a", encoding="utf-8") as stream:
-                stream.write("\n" + (turtle_block(triples) if suffix == ".ttl" else ntriples(sorted(set(triples)))))
+                stream.write("\n" + (turtle_block(triples) if suffix == ".ttl" else ntriples(set(triples))))
         else:
             whole = bind_prefixes(load_graph(output))
             whole += graph

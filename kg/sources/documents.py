@@ -6,6 +6,7 @@ Nothing is extracted to disk: zip member names (even `../x`) are only labels.
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from collections.abc import Iterator
@@ -64,6 +65,9 @@ class Document:
     def open(self) -> IO[bytes]:
         if self.member is None:
             return open(self.path, "rb")
+        small = _small_member(self)
+        if small is not None:
+            return io.BytesIO(small)
         return _LimitedReader(_archive(self.path).open(self.member), MAX_MEMBER_BYTES)  # type: ignore[return-value]
 
     def head(self) -> bytes:
@@ -78,6 +82,28 @@ class Document:
 
     def provenance(self, source_format: str, position: int, version_date: str | None = None) -> Provenance:
         return Provenance(source_format, self.path, position, self.member, version_date)
+
+
+SMALL_MEMBER_BYTES = 1024 * 1024
+_last_small_member: tuple[tuple[int, str, int], bytes] | None = None
+
+
+def _small_member(document: Document) -> bytes | None:
+    """A registry member (~20 KB) is read for its head, then whole: inflate it once and keep the
+    last one. None for a member over SMALL_MEMBER_BYTES, which is streamed instead."""
+    global _last_small_member
+    archive = _archive(document.path)  # the same object while the file is unchanged
+    key = (id(archive), document.member or "", os.getpid())
+    if _last_small_member is not None and _last_small_member[0] == key:
+        return _last_small_member[1]
+    if archive.getinfo(document.member or "").file_size > SMALL_MEMBER_BYTES:
+        return None
+    with archive.open(document.member or "") as stream:
+        data = stream.read(SMALL_MEMBER_BYTES + 1)
+    if len(data) > SMALL_MEMBER_BYTES:  # the header understated the size
+        return None
+    _last_small_member = (key, data)
+    return data
 
 
 _OPEN_ARCHIVES: dict[tuple[str, int, int, int, int], zipfile.ZipFile] = {}
