@@ -38,7 +38,7 @@ test: install ## Run the test suite
 fuzz: install ## A long fuzzing campaign over every parser (3,000 mutated inputs per parser)
 	KG_FUZZ=long $(BIN)/pytest tests/test_fuzz.py -q
 
-bench: install ## Benchmarks: build (trials/s, peak memory), SPARQL latency, recommendations (up to 50,000 trials)
+bench: install ## Benchmarks: build at 10k/50k/200k trials (trials/s, peak memory, store, naive rdflib), SPARQL, recommendations
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_query.py --sizes 2000,10000,50000
 	$(BIN)/python bench/bench_recommend.py --sizes 1000,50000

@@ -4,7 +4,8 @@ query on that store; the same work done the naive way (rdflib in memory, pyshacl
 where it fits; and where a trial's time goes, stage by stage.
 
 Usage: python bench/bench_build.py [--sizes 10000,50000,200000] [--jobs 2] [--naive-max 10000]
-Peak RSS is the sum over the build's whole process tree (the parent, its workers), sampled every 0.1 s.
+Peak memory is that of the build's whole process tree (the parent, its workers): the sum of their
+proportional set sizes, sampled every 0.1 s. The naive run is one process: its peak RSS.
 Prints Markdown tables for the README.
 """
 
@@ -28,7 +29,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 from corpus import make_corpus  # noqa: E402
 
 KG = str(Path(sys.executable).with_name("kg"))
-PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 NAIVE = """
 import json, resource, sys, time
@@ -72,31 +72,39 @@ print(json.dumps({"trials": len(records), "triples": sum(map(len, checked)), "st
 """
 
 
-def _tree_rss_kib(root: int) -> int:
-    """Resident memory of `root` and every descendant, from /proc."""
+def _tree_memory_kib(root: int) -> int:
+    """Memory of `root` and every descendant: the sum of their proportional set sizes (PSS), so pages
+    forked workers share with the parent count once, not once per process as summed RSS would."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm") as statm:
-                rss[int(entry)] = int(statm.read().split()[1]) * PAGE_KIB
+                children.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
         except (OSError, IndexError):
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss_kib(pid)
         stack.extend(children.get(pid, []))
     return total
 
 
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_measured(command: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS of the process tree in KiB, stderr)."""
+    """(wall seconds, peak memory (PSS) of the process tree in KiB, stdout and stderr)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -105,7 +113,7 @@ def run_measured(command: list[str]) -> tuple[float, int, str]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(process.pid))
+            peak = max(peak, _tree_memory_kib(process.pid))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -159,7 +167,8 @@ def bench_size(size: int, jobs: int, naive_max: int, folder: Path) -> dict:
     seconds, peak, text = run_measured(
         [KG, "build", str(corpus), "-o", str(graph), "-j", str(jobs), "--store", str(store)]
     )
-    row.update(store_seconds=seconds, store_peak_kib=peak, store_triples=_count(text, "store:"))
+    store_line = next(line for line in text.splitlines() if line.startswith("store:"))
+    row.update(store_seconds=seconds, store_peak_kib=peak, store_triples=int(store_line.split("(")[1].split()[0]))
     row["query_seconds"] = query_seconds(store)
     graph.unlink()
     for path in folder.glob("*store-*"):
@@ -197,8 +206,8 @@ def main() -> None:
         for size in sizes:
             rows.append(bench_size(size, args.jobs, args.naive_max, Path(folder)))
             print(f"  ... {size} trials done", file=sys.stderr, flush=True)
-    print("| trials | triples | build + validate → N-Triples: s | trials/s | triples/s | peak RSS MiB "
-          "| … and into the store: s | trials/s | peak RSS MiB | phase × status query s |")  # fmt: skip
+    print("| trials | triples | build + validate → N-Triples: s | trials/s | triples/s | peak MiB "
+          "| … and into the store: s | trials/s | peak MiB | phase × status query s |")  # fmt: skip
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(

@@ -182,7 +182,7 @@ def _second_pass(
                 summary.unchanged += 1
                 continue
             if isinstance(item, TrialRecord):
-                merged = waiting.add(item, len(index.groups[item.nct_id or ""]))
+                merged = waiting.add(item, index.groups[item.nct_id or ""])
                 if merged is None:
                     continue
                 if pipeline.is_unchanged(merged.nct_id or "", index):

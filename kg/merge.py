@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -69,7 +70,9 @@ def merge_records(records: list[TrialRecord]) -> TrialRecord:
 
 @dataclass
 class TrialIndex:
-    groups: dict[str, list[RecordKey]] = field(default_factory=dict)
+    """Held for the whole build (and by each worker): per record a few small entries, no more."""
+
+    groups: dict[str, int] = field(default_factory=dict)  # NCT id (or stand-in) -> records of that trial
     titles: dict[str, str] = field(default_factory=dict)
     mesh_ids: dict[str, str] = field(default_factory=dict)
     mesh_terms: dict[str, MeshTerm] = field(default_factory=dict)  # casefolded term -> the term with its id
@@ -91,9 +94,9 @@ class TrialIndex:
             self.without_id[keys.key] = (keys.title, keys.stand_in)
             return
         self.titles[keys.title] = keys.nct_id
-        self.groups.setdefault(keys.nct_id, []).append(keys.key)
+        self.groups[keys.nct_id] = self.groups.get(keys.nct_id, 0) + 1
         if keys.last_updated > self.latest_update.get(keys.nct_id, ""):
-            self.latest_update[keys.nct_id] = keys.last_updated
+            self.latest_update[keys.nct_id] = sys.intern(keys.last_updated)  # dates repeat: one copy each
 
     def resolve(self) -> None:
         """After pass one: give each record without an NCT id the trial its title names, if any."""
@@ -105,11 +108,12 @@ class TrialIndex:
                 nct_id = stand_in
                 self.unresolved += 1
             self.assigned[key] = nct_id
-            self.groups.setdefault(nct_id, []).append(key)
+            self.groups[nct_id] = self.groups.get(nct_id, 0) + 1
+        self.titles, self.without_id = {}, {}  # only resolution needed them; pass two does not
 
     @property
     def duplicates(self) -> int:
-        return sum(len(keys) - 1 for keys in self.groups.values())
+        return sum(count - 1 for count in self.groups.values())
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -144,7 +148,7 @@ class TrialIndex:
             mesh_ancestors=self.link_mesh(record.mesh_ancestors + self.split_runs(record.mesh_ancestor_runs)),
             intervention_mesh_terms=self.link_mesh(record.intervention_mesh_terms),
         )
-        return linked, len(self.groups.get(nct_id, [key]))
+        return linked, self.groups.get(nct_id, 1)
 
     def trials(self, records: Iterable[TrialRecord]) -> Iterator[TrialRecord]:
         """Pass two: one merged record per trial, as soon as all of its records have been seen."""
