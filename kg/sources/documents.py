@@ -195,6 +195,8 @@ def _documents_in_file(path: str) -> Iterator[Document | Reject]:
     except (zipfile.BadZipFile, OSError) as error:
         yield Reject(path, "unreadable-file", f"broken zip archive: {error}")
         return
+    # The member list and archive hold a ZipInfo (~600 bytes) per member: not kept while yielding.
+    del members, archive
     for name in names:
         if name in suspicious:
             yield Reject(path, "too-large", f"inflates {suspicious[name]:,}x (a zip bomb?); refused", member=name)
