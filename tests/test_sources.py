@@ -72,6 +72,40 @@ def test_reads_a_zip_of_study_files_like_the_bulk_download(tmp_path: Path) -> No
     assert records[0].provenance.path == str(archive) and records[0].provenance.member == "bundle.json"
 
 
+def test_zip_members_are_read_without_loading_the_whole_directory_in_each_process(tmp_path: Path) -> None:
+    """A worker gets each member's place from the parent; only odd members go through zipfile."""
+    from kg.sources import documents
+
+    archive = tmp_path / "ctg-studies.json.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for index, source in enumerate(example_paths()[:6]):
+            compression = zipfile.ZIP_STORED if index % 2 else zipfile.ZIP_DEFLATED
+            zf.write(source, f"ctg-studies/{source.name}", compress_type=compression)
+    documents._OPEN_ARCHIVES.clear()
+    ids = nct_ids(iter_records([str(archive)]))
+    assert ids == [p.stem for p in example_paths()[:6]]
+    assert documents._OPEN_ARCHIVES == {}
+
+
+def test_a_damaged_zip_member_is_rejected_and_the_others_read(tmp_path: Path) -> None:
+    archive = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for source in example_paths()[:3]:
+            zf.write(source, source.name)
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        second = zf.infolist()[1]
+    middle = second.header_offset + 30 + len(second.filename) + second.compress_size // 2
+    data[middle] ^= 0xFF  # flip a byte inside the second member's compressed data
+    archive.write_bytes(bytes(data))
+    results = list(iter_records([str(archive)]))
+    built = [r.nct_id for r in results if isinstance(r, TrialRecord)]
+    rejected = [r for r in results if isinstance(r, Reject)]
+    assert built == [example_paths()[0].stem, example_paths()[2].stem]
+    assert len(rejected) == 1 and rejected[0].member == example_paths()[1].name
+    assert rejected[0].reason == "unreadable-file" and "damaged zip member" in rejected[0].message
+
+
 def test_detects_json_by_content_not_file_name(tmp_path: Path) -> None:
     path = tmp_path / "download.txt"
     shutil.copy(EXAMPLES / "NCT04267848.json", path)
