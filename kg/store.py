@@ -34,6 +34,21 @@ def _generations(store_dir: Path) -> list[Path]:
     return sorted(store_dir.parent.glob(f".{store_dir.name}.gen-*"), key=lambda p: p.name)
 
 
+def _new_generation(store_dir: Path) -> Path:
+    """An empty, uniquely named generation directory beside the store link."""
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    return Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
+
+
+def _swap_in(store_dir: Path, generation: Path) -> None:
+    """Point the store at `generation`; keep the previous one for running readers, drop older ones."""
+    _point_at(store_dir, generation)
+    for old in _generations(store_dir)[:-KEEP_GENERATIONS]:
+        if old != generation:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 LINES_PER_LOAD = 250_000  # ~335 MiB peak for a load, whatever the file's size
 
 
@@ -85,9 +100,7 @@ def _load_part(
 def load_store(graph: Path, store_dir: Path, kg_written: bool = False) -> int:
     """Bulk-load `graph` into a new generation and point `store_dir` at it; returns the triple count."""
     store_dir = Path(os.path.abspath(store_dir))
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
+    generation = _new_generation(store_dir)
     try:
         store = pyoxigraph.Store(str(generation))
         bulk_load(store, graph, kg_written)
@@ -100,10 +113,7 @@ def load_store(graph: Path, store_dir: Path, kg_written: bool = False) -> int:
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _point_at(store_dir, generation)
-    for old in _generations(store_dir)[:-KEEP_GENERATIONS]:
-        if old != generation:
-            shutil.rmtree(old, ignore_errors=True)
+    _swap_in(store_dir, generation)
     return count
 
 
@@ -118,11 +128,7 @@ class StoreWriter:
         if rdf_format not in formats:
             raise StoreError(f"a store is fed from N-Triples or Turtle, not {rdf_format}")
         self.store_dir = Path(os.path.abspath(store_dir))
-        self.store_dir.parent.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        self._generation = Path(
-            tempfile.mkdtemp(prefix=f".{self.store_dir.name}.gen-{stamp}-", dir=self.store_dir.parent)
-        )
+        self._generation = _new_generation(self.store_dir)
         self._format = formats[rdf_format]
         self._header = header.encode("utf-8")
         self._store: pyoxigraph.Store | None = pyoxigraph.Store(str(self._generation))
@@ -155,10 +161,7 @@ class StoreWriter:
             self.abort()
             raise StoreError(f"cannot finish the store {self.store_dir}: {error}") from error
         self._store = None
-        _point_at(self.store_dir, self._generation)
-        for old in _generations(self.store_dir)[:-KEEP_GENERATIONS]:
-            if old != self._generation:
-                shutil.rmtree(old, ignore_errors=True)
+        _swap_in(self.store_dir, self._generation)
         return count
 
     def abort(self) -> None:
@@ -251,8 +254,7 @@ def update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: boo
     store_dir = Path(os.path.abspath(store_dir))
     if not (Path(os.path.realpath(store_dir)) / "CURRENT").exists():
         return load_store(delta, store_dir, kg_written)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    generation = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.gen-{stamp}-", dir=store_dir.parent))
+    generation = _new_generation(store_dir)
     generation.rmdir()  # backup() creates the directory itself
     try:
         open_store(store_dir).backup(str(generation))
@@ -273,8 +275,5 @@ def update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: boo
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _point_at(store_dir, generation)
-    for old in _generations(store_dir)[:-KEEP_GENERATIONS]:
-        if old != generation:
-            shutil.rmtree(old, ignore_errors=True)
+    _swap_in(store_dir, generation)
     return count
