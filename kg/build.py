@@ -12,21 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg import __version__, iris, pipeline
+from kg import __version__, iris, outputs, pipeline
 from kg.iris import KG
 from kg.mapping import map_trial
 from kg.merge import PendingMerges, TrialIndex
 from kg.records import TrialRecord
 from kg.sinks import AtomicFile, RdfSink, write_atomically
-from kg.sources import Reject, iter_records
+from kg.sources import Document, Reject, iter_records
+from kg.sources.snapshot import InputSnapshot
 from kg.terms import Triple
 from kg.validation import ValidationOutcome, digest, report_graph, validate_triples
 
@@ -46,6 +47,8 @@ class BuildConfig:
     shacl_engine: str = "core"  # or "pyshacl", the reference engine
     # Also fill a new generation of this store while building (N-Triples or Turtle output).
     store_dir: Path | None = None
+    # Resolved paths a walk of the input folders skips (set by `build` itself: its own outputs).
+    exclude: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -61,6 +64,9 @@ class BuildSummary:
     mesh_terms_without_id: set[str] = field(default_factory=set)
     mesh_runs_unsplit: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
+    field_warnings: list[pipeline.ReportedWarning] = field(default_factory=list)
+    ids_by_file: dict[str, list[str]] = field(default_factory=dict)  # pass one: the NCT ids read from each file
+    on_reject: Callable[[Reject], None] | None = None
     files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
     outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
     output: Path | None = None
@@ -71,6 +77,10 @@ class BuildSummary:
     @property
     def rejects_by_reason(self) -> Counter[str]:
         return Counter(reject.reason for reject in self.rejects)
+
+    @property
+    def warnings_by_reason(self) -> Counter[str]:
+        return Counter(f"{w.warning.reason} ({w.warning.field})" for w in self.field_warnings)
 
     @property
     def exit_code(self) -> int:
@@ -91,6 +101,8 @@ class BuildSummary:
             f"triples: {self.triples}",
             f"rejected: {len(self.rejects)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
+            f"field warnings (value left out, trial kept): {len(self.field_warnings)}"
+            + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.warnings_by_reason.items())),
         ]
         lines.extend(digest(self.outcome))
         for label, path in (("graph", self.output), ("report", self.report_path), ("rejects", self.rejects_path)):
@@ -110,33 +122,54 @@ def build(
     on_reject: Callable[[Reject], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildSummary:
+    """Before any work: refuse an output (or its report or rejects file) that is one of the inputs, and a
+    store path that is not kg's; then hold their locks for the whole build (a second build on the same
+    output or store fails at once), clear a killed run's leftovers, and never read its own outputs back."""
+    report_path, rejects_path = sidecar_paths(config.output)
+    written = [(config.output, "the output"), (report_path, "the report"), (rejects_path, "the rejects file")]
+    with outputs.build_guard(config.inputs, written, config.store_dir, config.input_format) as exclude:
+        return _build(replace(config, exclude=exclude), on_reject, progress)
+
+
+def _build(
+    config: BuildConfig,
+    on_reject: Callable[[Reject], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> BuildSummary:
     summary = BuildSummary(output=config.output)
-    index = _first_pass(config, summary, on_reject)
+    snapshot = InputSnapshot()
+    index = _first_pass(config, summary, on_reject, snapshot)
     index.resolve()
     summary.duplicates = index.duplicates
     summary.resolved_by_title, summary.unresolved = index.resolved, index.unresolved
     report_path, rejects_path = sidecar_paths(config.output)
-    _write_rejects(rejects_path, summary.rejects)
     summary.rejects_path = rejects_path
-    if len(index) == 0:
-        summary.output = None
-        return summary
-    if config.stored_updates is not None and all(
-        n in config.stored_updates and index.latest_update.get(n, "") <= config.stored_updates[n] for n in index.groups
+    if len(index) == 0 or (
+        config.stored_updates is not None
+        and all(
+            n in config.stored_updates and index.latest_update.get(n, "") <= config.stored_updates[n]
+            for n in index.groups
+        )
     ):
-        summary.unchanged = len(index)
+        summary.unchanged = 0 if len(index) == 0 else len(index)
         summary.output = None
+        _write_rejects(rejects_path, summary)
         return summary
     sink = RdfSink(config.output, config.rdf_format, config.store_dir)
     try:
-        _second_pass(config, index, sink, summary, progress)
+        _second_pass(config, index, sink, summary, progress, snapshot)
         provenance = _provenance_graph(config, summary)
         provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
         summary.outcome.add(validate_triples(provenance_triples, config.shacl_engine))
         sink.write(provenance_triples)
+        _write_rejects(rejects_path, summary)
     except BaseException:
         sink.abort()
         raise
+    if summary.trials == 0 and summary.unchanged == 0:  # every trial failed: keep what was there
+        sink.abort()
+        summary.output = None
+        return summary
     sink.commit()
     summary.triples, summary.store_triples = sink.triples, sink.store_triples
     report = report_graph(summary.outcome)
@@ -145,22 +178,58 @@ def build(
     return summary
 
 
-def _first_pass(config: BuildConfig, summary: BuildSummary, on_reject: Callable[[Reject], None] | None) -> TrialIndex:
+def _first_pass(
+    config: BuildConfig,
+    summary: BuildSummary,
+    on_reject: Callable[[Reject], None] | None,
+    snapshot: InputSnapshot,
+) -> TrialIndex:
     index = TrialIndex()
     pipeline.configure(_settings(config))
-    work = pipeline.units(config.inputs, config.batch_size)
-    for keys_and_rejects in pipeline.run_in_order(pipeline.keys_of_unit, work, config.jobs):
-        for item in keys_and_rejects:
+    work = pipeline.units(config.inputs, config.batch_size, snapshot.note)
+    for items in pipeline.run_in_order(pipeline.keys_of_unit, work, config.jobs, _crashed_in_pass_one):
+        for item in items:
+            if isinstance(item, pipeline.ReportedWarning):
+                summary.field_warnings.append(item)
+                continue
             summary.records_read += 1
             path = item.path if isinstance(item, Reject) else item.key[0]
             summary.files[path] = summary.files.get(path, 0) + 1
             if isinstance(item, Reject):
-                summary.rejects.append(item)
-                if on_reject:
-                    on_reject(item)
+                _reject(summary, item, on_reject)
             else:
                 index.offer(item)
+                summary.ids_by_file.setdefault(path, []).append(item.nct_id or "")
+    summary.on_reject = on_reject
     return index
+
+
+def _reject(summary: BuildSummary, reject: Reject, on_reject: Callable[[Reject], None] | None) -> None:
+    summary.rejects.append(reject)
+    if on_reject:
+        on_reject(reject)
+
+
+def _crashed_in_pass_one(document: Document | Reject) -> list[pipeline.PassOneItem]:
+    if isinstance(document, Reject):
+        return [document]
+    return [document.reject("worker-crashed", "reading this document killed kg's worker process twice; skipped")]
+
+
+def _crashed_in_pass_two(document: Document | Reject) -> pipeline.UnitOutcome:
+    """The records pass one counted in a document that now kills a worker: each one lost. Its keys are
+    read again, alone in a fresh process (pass one read them without dying)."""
+    outcome = pipeline.UnitOutcome()
+    if isinstance(document, Reject):
+        return outcome
+    message = "building this document's records killed kg's worker process twice; skipped"
+    keys = list(pipeline.run_in_order(pipeline.keys_of_unit, [[document]], 1, _crashed_in_pass_one))[0]
+    for item in keys:
+        if isinstance(item, pipeline.RecordKeys):
+            path, member, position = item.key
+            reject = Reject(path, "worker-crashed", message, position, member, item.nct_id)
+            outcome.trials.append(pipeline.LostRecord(reject, item.nct_id or ""))
+    return outcome
 
 
 def _second_pass(
@@ -169,32 +238,71 @@ def _second_pass(
     sink: RdfSink,
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
+    snapshot: InputSnapshot,
 ) -> None:
-    """Workers build single-record trials; the parent merges multi-record ones and writes all in order."""
+    """Workers build single-record trials; the parent merges multi-record ones and writes all in order.
+    A record lost here (its file changed, its worker died) is rejected, and its trial is built from
+    the records that remain."""
     pipeline.configure(_settings(config), index)
     emitted_shared: set[str] = set()
     waiting = PendingMerges()
-    work = pipeline.units(config.inputs, config.batch_size)
-    for outcome in pipeline.run_in_order(pipeline.build_unit, work, config.jobs):
+
+    def lose(reject: Reject, nct_id: str) -> None:
+        _reject(summary, reject, summary.on_reject)
+        if nct_id in index.groups:
+            index.groups[nct_id] -= 1
+            if index.groups[nct_id] == 0:
+                del index.groups[nct_id]
+
+    def changed(path: str) -> None:
+        message = "the file changed or disappeared between the build's two passes; its records were not built"
+        for nct_id in summary.ids_by_file.pop(path, []):
+            lose(Reject(path, "changed-during-build", message, nct_id=nct_id or None), nct_id)
+
+    def checked(documents: Iterator[Document | Reject]) -> Iterator[Document | Reject]:
+        return snapshot.check(documents, changed)
+
+    work = pipeline.units(config.inputs, config.batch_size, checked)
+    for outcome in pipeline.run_in_order(pipeline.build_unit, work, config.jobs, _crashed_in_pass_two):
         summary.mesh_runs_unsplit |= outcome.unsplit_runs
+        summary.field_warnings.extend(outcome.warnings)
         for item in outcome.trials:
             if isinstance(item, str):
                 summary.unchanged += 1
                 continue
+            if isinstance(item, pipeline.LostRecord):
+                lose(item.reject, item.nct_id)
+                continue
             if isinstance(item, TrialRecord):
-                merged = waiting.add(item, index.groups[item.nct_id or ""])
-                if merged is None:
-                    continue
-                if pipeline.is_unchanged(merged.nct_id or "", index):
-                    summary.unchanged += 1
-                    continue
-                item = pipeline.build_trial(merged, index)
+                merged = waiting.add(item, index.groups.get(item.nct_id or "", 1))
+                if merged is not None:
+                    _finish_merged(merged, index, sink, emitted_shared, summary)
+                continue
+            if isinstance(item, Reject):
+                _reject(summary, item, summary.on_reject)
+                continue
             _write_trial(item, sink, emitted_shared, summary)
             if progress and summary.trials % 250 == 0:
                 progress(summary.trials, len(index))
+    for merged in waiting.remaining():  # trials that lost a record in this pass
+        _finish_merged(merged, index, sink, emitted_shared, summary)
+    summary.duplicates = index.duplicates
     summary.mesh_runs_unsplit |= index.unsplit_runs
     if progress:
         progress(summary.trials, len(index))
+
+
+def _finish_merged(
+    merged: TrialRecord, index: TrialIndex, sink: RdfSink, emitted_shared: set[str], summary: BuildSummary
+) -> None:
+    if pipeline.is_unchanged(merged.nct_id or "", index):
+        summary.unchanged += 1
+        return
+    built = pipeline.guarded_build(merged, index)
+    if isinstance(built, Reject):
+        _reject(summary, built, summary.on_reject)
+    else:
+        _write_trial(built, sink, emitted_shared, summary)
 
 
 def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[str], summary: BuildSummary) -> None:
@@ -211,7 +319,12 @@ def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[
 
 def _settings(config: BuildConfig) -> pipeline.BuildSettings:
     return pipeline.BuildSettings(
-        config.input_format, config.include_contacts, config.rdf_format, config.shacl_engine, config.stored_updates
+        config.input_format,
+        config.include_contacts,
+        config.rdf_format,
+        config.shacl_engine,
+        config.stored_updates,
+        exclude=config.exclude,
     )
 
 
@@ -241,7 +354,7 @@ def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
     """PROV-O: this build, the kg version, when it ran, each input file with checksum and record count."""
     graph = Graph()
     started = datetime.now(timezone.utc).replace(microsecond=0)
-    checksums = {path: _sha256(path) for path in sorted(summary.files) if Path(path).is_file()}
+    checksums = {path: checksum for path in sorted(summary.files) if (checksum := _sha256(path)) is not None}
     build_id = hashlib.sha256((started.isoformat() + "".join(sorted(checksums.values()))).encode()).hexdigest()[:16]
     build_node = iris.build_iri(build_id)
     graph.add((build_node, RDF.type, KG.Build))
@@ -258,19 +371,27 @@ def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
     return graph
 
 
-def _sha256(path: str) -> str:
+def _sha256(path: str) -> str | None:
+    """None for what cannot be read as a file (it was rejected, or is gone)."""
+    if not Path(path).is_file():
+        return None
     digest_ = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest_.update(chunk)
+    try:
+        with open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest_.update(chunk)
+    except OSError:
+        return None
     return digest_.hexdigest()
 
 
-def _write_rejects(path: Path, rejects: list[Reject]) -> None:
+def _write_rejects(path: Path, summary: BuildSummary) -> None:
+    """One JSON line per reject (`kind: reject`) and per field warning (`kind: field-warning`)."""
     output = AtomicFile(path)
     try:
-        for reject in rejects:
-            output.stream.write(json.dumps(reject.as_dict(), ensure_ascii=False) + "\n")
+        lines: list[Reject | pipeline.ReportedWarning] = [*summary.rejects, *summary.field_warnings]
+        for line in lines:
+            output.write(json.dumps(line.as_dict(), ensure_ascii=False) + "\n")
     except BaseException:
         output.abort()
         raise

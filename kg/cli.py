@@ -15,6 +15,7 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
+from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned
 from kg.sinks import RDF_FORMATS, output_format
 from kg.sources import INPUT_FORMATS, Reject
 
@@ -22,14 +23,27 @@ MAX_REJECTS_SHOWN = 20
 
 
 class KgGroup(click.Group):
-    """Turns kg's own errors into a one-line message and exit code 2."""
+    """Turns kg's own errors (and any OSError, e.g. a full disk) into a one-line message and exit code 2.
+    SIGTERM and SIGINT stop a command through its abort paths (unfinished files removed, earlier
+    outputs and the store as they were), exit 128 + the signal's number."""
 
     def invoke(self, ctx: click.Context) -> object:
+        restore = install_signal_handlers()
         try:
             return super().invoke(ctx)
         except KgError as error:
             click.echo(f"kg: error: {error}", err=True)
             ctx.exit(2)
+        except OSError as error:
+            click.echo(f"kg: error: {describe(error)}", err=True)
+            ctx.exit(2)
+        except Interrupted as stop:
+            remove_owned()
+            click.echo(f"kg: stopped by {stop}; unfinished files removed, earlier outputs left as they were", err=True)
+            ctx.exit(128 + stop.signum)
+        finally:
+            remove_owned()
+            restore()
 
 
 @click.group(cls=KgGroup)
@@ -198,14 +212,19 @@ def build(
 
         kg build examples/ -o out/graph.ttl
     """
-    from kg.build import BuildConfig
+    from kg.build import BuildConfig, sidecar_paths
     from kg.build import build as run_build
     from kg.pipeline import default_jobs
 
     stored = None
-    if update:
-        if store_dir is None or related_k:
-            raise click.UsageError("--update needs --store DIR, and computes no --related edges")
+    if update and (store_dir is None or related_k):
+        raise click.UsageError("--update needs --store DIR, and computes no --related edges")
+    # Checks and locks before any work, held to the end (--related rewrites the output, the store may be
+    # loaded or updated after the build).
+    report_path, rejects_path = sidecar_paths(output)
+    written = [(output, "the output"), (report_path, "the report"), (rejects_path, "the rejects file")]
+    click.get_current_context().with_resource(build_guard(list(inputs), written, store_dir, input_format))
+    if update and store_dir is not None:
         from kg.store import stored_updates
 
         stored = stored_updates(store_dir)

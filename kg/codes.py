@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from kg import textpatterns
 
-NCT_ID_PATTERN = re.compile(r"^NCT\d{8}$")
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NCT_ID_PATTERN = textpatterns.NCT_ID  # NCT and 8 ASCII digits, nothing else
+DATE_PATTERN = textpatterns.ISO_DATE
 
 OVERALL_STATUSES = frozenset(
     {
@@ -30,6 +30,7 @@ STUDY_TYPES = frozenset({"INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS"})
 ALLOCATIONS = frozenset({"RANDOMIZED", "NON_RANDOMIZED", "NA"})
 INTERVENTION_MODELS = frozenset({"SINGLE_GROUP", "PARALLEL", "CROSSOVER", "FACTORIAL", "SEQUENTIAL"})
 MASKINGS = frozenset({"NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"})
+WHO_MASKED = frozenset({"PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"})
 PRIMARY_PURPOSES = frozenset(
     {
         "TREATMENT",
@@ -51,7 +52,7 @@ DATE_TYPES = frozenset({"ACTUAL", "ESTIMATED"})
 # UIs (D000017093 for D017093). UIs numbered below the first 10-character one keep their 7-character form,
 # which is the one id.nlm.nih.gov serves.
 _FIRST_LONG_UI = {"D": 66_900, "C": 588_000}
-_MESH_ID = re.compile(r"^([DC])(\d{6}|\d{9})$")
+_MESH_ID = textpatterns.MESH_ID
 
 
 def normalize_mesh_id(raw: str) -> str | None:
@@ -66,7 +67,7 @@ def normalize_mesh_id(raw: str) -> str | None:
     return f"{letter}{digits}"
 
 
-_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
+_AGE = textpatterns.AGE
 _UNIT_IN_YEARS = {
     "year": 1.0,
     "month": 1 / 12,
@@ -85,4 +86,5 @@ def age_in_years(text: str | None) -> float | None:
     if not match:
         return None
     value, unit = match.groups()
-    return round(float(value) * _UNIT_IN_YEARS[unit.lower()], 4)
+    per_year = _UNIT_IN_YEARS.get(unit.lower())  # a case fold that lower() does not undo: no age, no KeyError
+    return round(float(value) * per_year, 4) if per_year is not None else None

@@ -9,68 +9,106 @@ Text that is not a dose never becomes one: percentages, lab values (`×10^9/L`) 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import islice
+from typing import Any
 
+from kg import textpatterns
 from kg.records import Arm, Dose, Schedule, TrialRecord
 
-_NUMBER = r"\d+(?:\.\d+)?"
-_RANGE = rf"(?:(?P<low>{_NUMBER})\s*(?:-|–|~|to)\s*)?(?P<high>{_NUMBER})"
-_POWER = r"\s*(?:[x×*]\s*10\s*(?:\^|E|e)\s*(?P<exp>\d{1,2})|[eE](?P<exp2>\d{1,2}))"
-_CELLS = r"(?:\s*(?:h?UC-?MSCs?|MSCs?|BM-?MSCs?|cells?|viable cells|stem cells))?"
-_PER_KG = r"(?P<per_kg>\s*(?:/\s*kg|per\s+kg|/\s*kilogram))?"
-CELL_DOSE = re.compile(_RANGE + _POWER + _CELLS + _PER_KG, re.IGNORECASE)
+CELL_DOSE = textpatterns.CELL_DOSE
+DRUG_DOSE = textpatterns.DRUG_DOSE
+_CELL = CELL_DOSE.groupindex  # group numbers: RE2's match objects look names up slowly
+_DRUG = DRUG_DOSE.groupindex
+_MAX_DIGITS = 12  # a number with more digits before its point is not an amount
+_MAX_SPANS = 10_000  # dose-like spans read from one text (an arm description has a handful)
 
 _DRUG_UNITS = {
     "mg": "mg", "milligram": "mg", "milligrams": "mg", "g": "g", "gram": "g", "grams": "g",
     "µg": "ug", "μg": "ug", "ug": "ug", "mcg": "ug", "microgram": "ug", "micrograms": "ug",
     "iu": "IU", "u": "IU", "units": "IU", "ml": "mL",
 }  # fmt: skip
-DRUG_DOSE = re.compile(
-    _RANGE
-    + r"\s*(?P<unit>mg|milligrams?|g|grams?|µg|μg|ug|mcg|micrograms?|IU|U|units|mL)"
-    + r"(?P<per>\s*/\s*(?:kg|m2|m²|m\^2)|\s+per\s+(?:kg|m2))?"
-    + r"(?P<freq>\s*(?:/\s*day|per\s+day|daily|/\s*d\b|once daily|twice daily|per\s+dose|each time))?"
-    + r"(?![\w/%])",
-    re.IGNORECASE,
-)
-_NOT_A_DOSE = re.compile(r"equivalent volume|calculated at|placebo", re.IGNORECASE)
-_LAB_VALUE = re.compile(r"\s*/\s*(?:L|l|mL|ml|µL|uL|mm3)\b")
 _WORDS = {"once": 1, "twice": 2, "three": 3, "four": 4, "five": 5, "six": 6, "two": 2, "one": 1}
 
 
 def unescape_markdown(text: str) -> str:
     """Pages copied as markdown escape `*`, `^`, `<`, `>`: `2.0\\*10\\^6/kg` -> `2.0*10^6/kg`."""
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>^|])", r"\1", text)
+    if "\\" not in text:
+        return text
+    return textpatterns.MARKDOWN_ESCAPE.sub(r"\1", text)
 
 
 def find_doses(text: str | None) -> tuple[Dose, ...]:
-    """Every dose the text states, in order of appearance, without repeats."""
+    """Every dose the text states, in order of appearance, without repeats (from its first 10,000
+    dose-like spans: no arm description has as many)."""
     if not text:
         return ()
     found: list[Dose] = []
-    for clause in re.split(r"(?<=[.;])\s+|\n", unescape_markdown(text)):
-        if _NOT_A_DOSE.search(clause):
+    cells_found = False
+    for clause in _dose_clauses(unescape_markdown(text)):
+        if textpatterns.NOT_A_DOSE.search(clause):
             continue
-        found.extend(_cell_doses(clause))
-        if not any(d.unit.startswith("cells") for d in found):
+        cell_doses = _cell_doses(clause)
+        found.extend(cell_doses)
+        cells_found = cells_found or bool(cell_doses)
+        if not cells_found:
             found.extend(_drug_doses(clause))
-    unique: list[Dose] = []
+    unique: dict[tuple, Dose] = {}
     for dose in found:
-        if all((d.low, d.high, d.unit, d.per) != (dose.low, dose.high, dose.unit, dose.per) for d in unique):
-            unique.append(dose)
-    return tuple(unique)
+        unique.setdefault((dose.low, dose.high, dose.unit, dose.per), dose)
+    return tuple(unique.values())
+
+
+def _dose_clauses(text: str) -> Iterator[str]:
+    """The clauses of `text` that hold a dose-like span, in order: no other clause can give a dose.
+
+    A clause ends at a newline or at the white space after `.` or `;`. Spans and clause breaks are found
+    in the text's UTF-8 bytes, where RE2's Python wrapper is fastest, so that many short clauses (`1. 1.
+    1. ...`) cost little; only the clauses that hold a span are cut out and read."""
+    data = text.encode("utf-8", "replace")
+    starts: list[int] = []
+    horizon = len(data)
+    for dose_pattern in (CELL_DOSE, DRUG_DOSE):
+        found = [match.start() for match in islice(dose_pattern.finditer(data), _MAX_SPANS)]
+        if len(found) == _MAX_SPANS:
+            horizon = min(horizon, found[-1])  # this pattern's spans past here were not looked for
+        starts.extend(found)
+    starts.sort()
+    index = clause_start = 0
+    for gap in textpatterns.CLAUSE_BREAK.finditer(data):
+        if index == len(starts) or clause_start > horizon:
+            return
+        gap_start, gap_end = gap.span(1) if gap.start(1) >= 0 else gap.span()
+        if starts[index] < gap_start:
+            yield data[clause_start:gap_start].decode("utf-8")
+            while index < len(starts) and starts[index] < gap_end:
+                index += 1
+        clause_start = gap_end
+    if index < len(starts) and clause_start <= horizon:
+        yield data[clause_start:].decode("utf-8")
+
+
+def _amount(digits: str | None) -> float | None:
+    """A matched number as a float; None when it has too many digits to be an amount."""
+    if digits is None or len(digits.partition(".")[0]) > _MAX_DIGITS:
+        return None
+    return float(digits)
 
 
 def _cell_doses(clause: str) -> list[Dose]:
     doses = []
-    for match in CELL_DOSE.finditer(clause):
-        if _LAB_VALUE.match(clause, match.end()):
+    for match in islice(CELL_DOSE.finditer(clause), _MAX_SPANS):
+        if match[_CELL["lab"]]:
+            continue  # a lab value (`x10^9/L`)
+        high_amount = _amount(match[_CELL["high"]])
+        low_amount = _amount(match[_CELL["low"]]) if match[_CELL["low"]] else high_amount
+        if high_amount is None or low_amount is None:
             continue
-        scale = 10 ** int(match.group("exp") or match.group("exp2"))
-        high = float(match.group("high")) * scale
-        low = float(match.group("low")) * scale if match.group("low") else high
-        unit = "cells/kg" if match.group("per_kg") else "cells"
+        scale = 10 ** int(match[_CELL["exp"]] or match[_CELL["exp2"]])
+        high = high_amount * scale
+        low = low_amount * scale
+        unit = "cells/kg" if match[_CELL["per_kg"]] else "cells"
         rest = clause[match.end() : match.end() + 25].lower()
         per = "dose" if ("each time" in rest or "per dose" in rest or "/time" in rest) else None
         doses.append(Dose(_round(low), _round(high), unit, match.group(0).strip(), per))
@@ -79,38 +117,52 @@ def _cell_doses(clause: str) -> list[Dose]:
 
 def _drug_doses(clause: str) -> list[Dose]:
     doses: list[Dose] = []
-    for match in DRUG_DOSE.finditer(clause):
+    for match in islice(DRUG_DOSE.finditer(clause), _MAX_SPANS):
         start = match.start()
         if start > 0 and (clause[start - 1].isalnum() or clause[start - 1] in "/.^*×"):
             continue
-        if doses and clause[:start].rstrip().endswith("(") and start - len(doses[-1].text or "") < 80:
+        if doses and _after_open_parenthesis(clause, start) and start - len(doses[-1].text or "") < 80:
             continue  # "1000 mcg (1 mg)": the same dose restated
-        base = _DRUG_UNITS[match.group("unit").lower()]
-        per = (match.group("per") or "").lower()
+        base = _drug_unit(match[_DRUG["unit"]])
+        if base is None:
+            continue
+        per = (match[_DRUG["per"]] or "").lower()
         unit = base + ("/kg" if "kg" in per else "/m2" if "m" in per else "")
         if unit not in ("mg", "mg/kg", "mg/m2", "g", "ug", "ug/kg", "IU", "IU/kg", "mL"):
             continue
-        freq = (match.group("freq") or "").lower()
+        freq = (match[_DRUG["freq"]] or "").lower()
         frequency = "day" if ("day" in freq or "daily" in freq or "/d" in freq.replace(" ", "")) else None
         frequency = frequency or ("dose" if ("dose" in freq or "each time" in freq) else None)
-        high = float(match.group("high"))
-        low = float(match.group("low")) if match.group("low") else high
-        if low > high or high == 0:
+        high_amount = _amount(match[_DRUG["high"]])
+        low_amount = _amount(match[_DRUG["low"]]) if match[_DRUG["low"]] else high_amount
+        if high_amount is None or low_amount is None or low_amount > high_amount or high_amount == 0:
             continue
-        doses.append(Dose(low, high, unit, match.group(0).strip(), frequency))
+        doses.append(Dose(low_amount, high_amount, unit, match[_DRUG["dose"]].strip(), frequency))
     return doses
+
+
+def _drug_unit(matched: str) -> str | None:
+    """The unit the text names; None for a case-insensitive match that is no unit's spelling in any case
+    (`unitſ`, which matches `units` as `ſ` folds to `s`)."""
+    return _DRUG_UNITS.get(matched.lower()) or _DRUG_UNITS.get(matched.casefold())
+
+
+def _after_open_parenthesis(clause: str, start: int) -> bool:
+    """`clause[:start].rstrip().endswith("(")`, without copying the clause."""
+    index = start - 1
+    while index >= 0 and clause[index].isspace():
+        index -= 1
+    return index >= 0 and clause[index] == "("
 
 
 def _round(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-_DAYS = re.compile(
-    r"on (?:the )?(?:days? )?(\d+(?:\s*(?:,\s*and|,|and)\s*\d+)+)(?:st|nd|rd|th)?\s*(?:days?)?", re.IGNORECASE
-)
-_WEEKS = re.compile(r"(?:at )?weeks? ?(\d+(?:\s*(?:,\s*and|,|and)\s*(?:weeks? ?)?\d+)+)", re.IGNORECASE)
-_TIMES = re.compile(r"\b(once|twice|two|three|four|five|six|\d+)\s+times?s?\b", re.IGNORECASE)
-_INTERVAL = re.compile(r"at (\d+)[- ]weeks? intervals?|every (\d+) weeks?|once a week|weekly", re.IGNORECASE)
+_DAYS = textpatterns.SCHEDULE_DAYS
+_WEEKS = textpatterns.SCHEDULE_WEEKS
+_TIMES = textpatterns.SCHEDULE_TIMES
+_INTERVAL = textpatterns.SCHEDULE_INTERVAL
 
 
 def find_schedule(text: str | None) -> Schedule | None:
@@ -118,34 +170,42 @@ def find_schedule(text: str | None) -> Schedule | None:
     if not text:
         return None
     clean = unescape_markdown(text)
-    days = _numbers(_DAYS.search(clean))
-    weeks = _numbers(_WEEKS.search(clean))
+    days_match = _DAYS.search(clean)
+    weeks_match = _WEEKS.search(clean)
+    days = _numbers(days_match)
+    weeks = _numbers(weeks_match)
     times_match = _TIMES.search(clean)
     interval_match = _INTERVAL.search(clean)
     times = None
     if times_match:
-        word = times_match.group(1).lower()
-        times = int(word) if word.isdigit() else _WORDS.get(word)
+        word = times_match[_TIMES.groupindex["word"]].lower()
+        times = (int(word) if len(word) <= _MAX_DIGITS else None) if word.isdigit() else _WORDS.get(word)
     interval = None
     if interval_match:
         value = interval_match.group(1) or interval_match.group(2)
-        interval = float(value) if value else 1.0
+        interval = _amount(value) if value else 1.0
     if not (days or weeks or times or interval):
         return None
     if times is None and (days or weeks):
         times = len(days or weeks)
-    spans = [m.group(0) for m in (_DAYS.search(clean), _WEEKS.search(clean), times_match, interval_match) if m]
+    spans = [m.group(0) for m in (days_match, weeks_match) if m]
+    spans += [times_match[_TIMES.groupindex["times"]]] if times_match else []
+    spans += [interval_match.group(0)] if interval_match else []
     return Schedule(days, weeks, times, interval, "; ".join(spans))
 
 
-def _numbers(match: re.Match[str] | None) -> tuple[float, ...]:
+def _numbers(match: Any) -> tuple[float, ...]:
+    """The numbers of a days or weeks list; none when one is too long to be a day or week."""
     if not match:
         return ()
-    return tuple(float(n) for n in re.findall(r"\d+", match.group(1)))
+    numbers = textpatterns.DIGITS.findall(match.group(1))
+    if any(len(number) > _MAX_DIGITS for number in numbers):
+        return ()
+    return tuple(float(number) for number in numbers)
 
 
 NON_DOSE_ARM_TYPES = ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION")
-_NON_DOSE_LABEL = re.compile(r"placebo|sham|no intervention", re.IGNORECASE)
+_NON_DOSE_LABEL = textpatterns.NON_DOSE_LABEL
 
 
 def add_doses(record: TrialRecord) -> TrialRecord:

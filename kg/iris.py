@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 
 from rdflib import Namespace, URIRef
@@ -12,6 +11,8 @@ from rdflib.namespace import PROV as _PROV
 from rdflib.namespace import RDF as _RDF
 from rdflib.namespace import RDFS as _RDFS
 from rdflib.namespace import XSD as _XSD
+
+from kg import textpatterns
 
 
 class Vocabulary(Namespace):
@@ -102,7 +103,7 @@ def mesh_iri(mesh_id: str) -> URIRef:
 def slug(text: str) -> str:
     """A readable, stable IRI segment: `Pfizer, Inc.` -> `pfizer-inc`."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:60] or "x"
+    return "-".join(textpatterns.lower_alnum_runs(folded.lower()))[:60] or "x"
 
 
 def _keyed(kind: str, text: str) -> URIRef:

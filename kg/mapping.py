@@ -8,14 +8,13 @@ streaming writer can emit each shared node once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from kg import iris
+from kg import iris, textpatterns
 from kg.codes import age_in_years
 from kg.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
 from kg.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
@@ -43,8 +42,8 @@ _STUDY_TYPE_CLASSES = {
     "OBSERVATIONAL": SCHEMA.MedicalObservationalStudy,
 }
 
-_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_FULL_DATE = textpatterns.ISO_DATE
+_YEAR_MONTH = textpatterns.ISO_YEAR_MONTH
 
 
 @dataclass
@@ -160,7 +159,11 @@ def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, KG.interventionModel, text(record.intervention_model))
     out.add(trial, KG.observationalModel, text(record.observational_model))
     out.add(trial, KG.masking, text(record.masking))
+    for party in record.who_masked:
+        out.add(trial, KG.whoMasked, plain_literal(party))
     out.add(trial, KG.primaryPurpose, text(record.primary_purpose))
+    if record.patient_registry is not None:
+        out.add(trial, KG.patientRegistry, plain_literal(record.patient_registry))  # xsd:boolean
 
 
 def _organization(out: TrialTriples, org: Organization) -> URIRef:

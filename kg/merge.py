@@ -12,12 +12,12 @@ then to the richer structured source (API v2, API v1, XML, page). Provenance kee
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
+from kg import textpatterns
 from kg.records import MeshTerm, TrialRecord
 
 RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
@@ -29,7 +29,7 @@ def normalize_title(title: str | None) -> str:
     if not title:
         return ""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+    return " ".join(textpatterns.word_runs(folded))
 
 
 def record_key(record: TrialRecord) -> RecordKey:
@@ -172,6 +172,12 @@ class PendingMerges:
         if len(waiting) < expected:
             return None
         return merge_records(self._pending.pop(record.nct_id or ""))
+
+    def remaining(self) -> Iterator[TrialRecord]:
+        """Trials still waiting when their other records will not come (rejected in pass two)."""
+        while self._pending:
+            _, records = self._pending.popitem()
+            yield merge_records(records)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ node (MeSH term, sponsor, referenced trial) the worker has not sent before, and 
 A trial with several records goes back as records, to be merged by the parent once all have arrived.
 
 Workers are forked after pass one, so they inherit the trial index without pickling it.
+
+Faults cost one record: a record that fails to map, validate or serialize comes back as an
+`internal-error` reject, and a unit whose worker process dies (out of memory, a crash) is run again
+one document at a time, each in a fresh process, so the document that kills a worker again is
+rejected as `worker-crashed` and the build goes on.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
@@ -25,8 +31,8 @@ from rdflib import URIRef
 from kg import iris
 from kg.mapping import map_trial
 from kg.merge import RecordKeys, TrialIndex
-from kg.records import TrialRecord
-from kg.sources import Document, Reject, iter_documents, records_in_document
+from kg.records import FieldWarning, TrialRecord
+from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.terms import Triple, ntriples, turtle_block
 from kg.validation import ValidationResult, validate_triples
 
@@ -43,6 +49,7 @@ class BuildSettings:
     rdf_format: str = "turtle"
     shacl_engine: str = "core"
     stored_updates: dict[str, str] | None = None
+    exclude: frozenset[str] = frozenset()  # resolved paths a folder walk skips: the build's own outputs
 
 
 @dataclass
@@ -57,12 +64,58 @@ class BuiltTrial:
     mesh_terms_without_id: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class ReportedWarning:
+    """A field warning with the record it came from, as the rejects file lists it."""
+
+    path: str
+    member: str | None
+    position: int
+    nct_id: str | None
+    warning: FieldWarning
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": "field-warning",
+            "path": self.path,
+            "member": self.member,
+            "position": self.position,
+            "nct_id": self.nct_id,
+            "field": self.warning.field,
+            "value": self.warning.value,
+            "reason": self.warning.reason,
+            "message": self.warning.message,
+        }
+
+    @classmethod
+    def all_of(
+        cls, record: TrialRecord, only: Callable[[FieldWarning], bool] = lambda w: True
+    ) -> list[ReportedWarning]:
+        source = record.provenance
+        return [
+            cls(source.path, source.member, source.position, record.nct_id or None, w)
+            for w in record.field_warnings
+            if only(w)
+        ]
+
+
+@dataclass(frozen=True)
+class LostRecord:
+    """Pass two: a record pass one counted that was not built (rejected here); its trial expects one
+    record fewer."""
+
+    reject: Reject
+    nct_id: str
+
+
 @dataclass
 class UnitOutcome:
     """What one unit gave in pass two, in input order."""
 
-    trials: list[BuiltTrial | TrialRecord | str] = field(default_factory=list)  # str: NCT id unchanged
+    # str: NCT id unchanged; Reject: a trial that failed to build (internal-error)
+    trials: list[BuiltTrial | TrialRecord | str | Reject | LostRecord] = field(default_factory=list)
     unsplit_runs: set[str] = field(default_factory=set)
+    warnings: list[ReportedWarning] = field(default_factory=list)  # found only in pass two (doses)
 
 
 # Set in the parent before workers fork (and used as is when the build runs in one process).
@@ -76,21 +129,35 @@ def configure(settings: BuildSettings, index: TrialIndex | None = None) -> None:
     _index, _settings, _sent_shared = index, settings, set()
 
 
-def units(inputs: list[str], size: int) -> Iterator[Unit]:
-    documents = iter_documents(inputs)
+def units(
+    inputs: list[str],
+    size: int,
+    through: Callable[[Iterator[Document | Reject]], Iterator[Document | Reject]] | None = None,
+) -> Iterator[Unit]:
+    """The inputs' documents in units of `size`; `through` sees (and may drop) each on the way."""
+    documents = iter_documents(inputs, _settings.exclude)
+    if through is not None:
+        documents = through(documents)
     while chunk := list(islice(documents, size)):
         yield chunk
 
 
-def keys_of_unit(unit: Unit) -> list[RecordKeys | Reject]:
-    """Pass one: each record's keys (doses are not read: keys do not need them)."""
-    out: list[RecordKeys | Reject] = []
+PassOneItem = RecordKeys | Reject | ReportedWarning
+
+
+def keys_of_unit(unit: Unit) -> list[PassOneItem]:
+    """Pass one: each record's keys and field warnings (doses are not read: keys do not need them)."""
+    out: list[PassOneItem] = []
     for document in unit:
         if isinstance(document, Reject):
             out.append(document)
             continue
         for item in records_in_document(document, _settings.input_format, _settings.include_contacts, doses=False):
-            out.append(item if isinstance(item, Reject) else RecordKeys.of(item))
+            if isinstance(item, Reject):
+                out.append(item)
+                continue
+            out.append(RecordKeys.of(item))
+            out.extend(ReportedWarning.all_of(item))
     return out
 
 
@@ -104,14 +171,15 @@ def build_unit(unit: Unit) -> UnitOutcome:
             continue  # counted in pass one
         for record in records_in_document(document, _settings.input_format, _settings.include_contacts):
             if isinstance(record, Reject):
-                continue
+                continue  # counted in pass one
+            outcome.warnings.extend(ReportedWarning.all_of(record, lambda w: w.field == "doses"))
             linked, expected = index.link(record)
             if expected > 1:
                 outcome.trials.append(linked)
             elif is_unchanged(linked.nct_id or "", index):
                 outcome.trials.append(linked.nct_id or "")
             else:
-                outcome.trials.append(build_trial(linked, index, _sent_shared))
+                outcome.trials.append(guarded_build(linked, index, _sent_shared))
     outcome.unsplit_runs = set(index.unsplit_runs)
     index.unsplit_runs.clear()
     return outcome
@@ -120,6 +188,19 @@ def build_unit(unit: Unit) -> UnitOutcome:
 def is_unchanged(nct_id: str, index: TrialIndex) -> bool:
     stored = (_settings.stored_updates or {}).get(nct_id)
     return stored is not None and index.latest_update.get(nct_id, "") <= stored
+
+
+def guarded_build(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | None = None) -> BuiltTrial | Reject:
+    """`build_trial`, with any unexpected error turned into the trial's `internal-error` reject."""
+    try:
+        return build_trial(trial, index, sent_shared)
+    except Exception as error:  # noqa: BLE001 - the boundary: one trial's fault, never the build's
+        source = trial.provenance
+        document = Document(source.path, source.member)
+        reject = internal_error(document, error, source.position, "mapping, validating or writing this trial")
+        return Reject(
+            reject.path, reject.reason, reject.message, reject.position, reject.member, trial.nct_id, reject.detail
+        )
 
 
 def build_trial(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | None = None) -> BuiltTrial:
@@ -165,26 +246,64 @@ def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
     return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in index
 
 
-def run_in_order(work: Callable[[Unit], T], items: Iterable[Unit], jobs: int) -> Iterator[T]:
-    """`work` over each unit, results in input order; with jobs > 1 in forked worker processes, at
-    most a few units ahead of the consumer (memory stays bounded however large the input)."""
-    if jobs <= 1:
-        for item in items:
-            yield work(item)
-        return
+def run_in_order(
+    work: Callable[[Unit], T], items: Iterable[Unit], jobs: int, crashed: Callable[[Document | Reject], T]
+) -> Iterator[T]:
+    """`work` over each unit, results in input order, always in forked worker processes (a worker
+    that dies must not take the build with it), at most a few units ahead of the consumer (memory
+    stays bounded however large the input). When a worker dies, every unit in flight is run again
+    one document at a time, each alone in a fresh process; a document that kills that process too
+    gives `crashed(document)`."""
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        in_flight: deque[Future[T]] = deque()
-        try:
-            for item in items:
-                in_flight.append(pool.submit(work, item))
-                if len(in_flight) >= jobs * 3:
-                    yield in_flight.popleft().result()
-            while in_flight:
-                yield in_flight.popleft().result()
-        finally:
-            for future in in_flight:
-                future.cancel()
+    jobs = max(1, jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    in_flight: deque[tuple[Unit, Future[T]]] = deque()
+    try:
+        for item in items:
+            in_flight.append((item, pool.submit(work, item)))
+            while len(in_flight) >= jobs * 3:
+                result, pool = _next_result(work, in_flight, pool, jobs, crashed)
+                yield from result
+        while in_flight:
+            result, pool = _next_result(work, in_flight, pool, jobs, crashed)
+            yield from result
+    finally:
+        for _, future in in_flight:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _next_result(
+    work: Callable[[Unit], T],
+    in_flight: deque[tuple[Unit, Future[T]]],
+    pool: ProcessPoolExecutor,
+    jobs: int,
+    crashed: Callable[[Document | Reject], T],
+) -> tuple[list[T], ProcessPoolExecutor]:
+    unit, future = in_flight[0]
+    try:
+        result = future.result()
+    except BrokenProcessPool:
+        # Which unit killed the worker is unknown: every unit in flight is a suspect.
+        suspects = [u for u, _ in in_flight]
+        in_flight.clear()
+        pool.shutdown(wait=True, cancel_futures=True)
+        results = [r for suspect in suspects for r in _one_document_at_a_time(work, suspect, crashed)]
+        return results, ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    in_flight.popleft()
+    return [result], pool
+
+
+def _one_document_at_a_time(
+    work: Callable[[Unit], T], unit: Unit, crashed: Callable[[Document | Reject], T]
+) -> Iterator[T]:
+    context = multiprocessing.get_context("fork")
+    for document in unit:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            try:
+                yield alone.submit(work, [document]).result()
+            except BrokenProcessPool:
+                yield crashed(document)
 
 
 def default_jobs() -> int:
@@ -199,6 +318,7 @@ __all__ = [
     "build_unit",
     "configure",
     "default_jobs",
+    "guarded_build",
     "is_unchanged",
     "keys_of_unit",
     "run_in_order",

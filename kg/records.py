@@ -143,6 +143,17 @@ class RelatedTrial:
 
 
 @dataclass(frozen=True)
+class FieldWarning:
+    """A source value kg could not use (an impossible date, a negative count): the field is left out of
+    the graph, the trial is kept, and the build reports the value and why."""
+
+    field: str
+    value: str
+    reason: str  # invalid-date, invalid-number, invalid-age, invalid-text, invalid-nct-id
+    message: str
+
+
+@dataclass(frozen=True)
 class Provenance:
     source_format: str  # ctgov-v2-json, ...
     path: str
@@ -201,6 +212,9 @@ class TrialRecord:
     related_trials: tuple[RelatedTrial, ...] = field(default=())
     contacts: tuple[Contact, ...] = ()
     merged_from: tuple[Provenance, ...] = ()  # the other records this trial's fields were merged from
+    who_masked: tuple[str, ...] = ()  # PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR
+    patient_registry: bool | None = None  # an observational study that is a patient registry (when stated)
+    field_warnings: tuple[FieldWarning, ...] = ()  # source values left out, and why (see kg.sources.values)
 
 
 def record_to_dict(record: TrialRecord) -> dict[str, Any]:
@@ -233,6 +247,8 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "intervention_model": record.intervention_model,
         "observational_model": record.observational_model,
         "masking": record.masking,
+        "who_masked": list(record.who_masked),
+        "patient_registry": record.patient_registry,
         "primary_purpose": record.primary_purpose,
         "sponsor": {"name": sponsor.name, "class": sponsor.org_class} if sponsor else None,
         "collaborators": [{"name": c.name, "class": c.org_class} for c in record.collaborators],
@@ -285,6 +301,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "related_trials": [{"nct_id": r.nct_id, "title": r.title} for r in record.related_trials],
         "contacts": [asdict(c) for c in record.contacts],
         "brief_summary": record.brief_summary,
+        "field_warnings": [asdict(w) for w in record.field_warnings],
         "source": {
             "format": record.provenance.source_format,
             "path": record.provenance.path,

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from rdflib import Graph
 
+from kg import outputs
 from kg.errors import OutputError
 from kg.iris import PREFIXES
 from kg.terms import Triple, ntriples, turtle_block
@@ -38,36 +39,79 @@ def output_format(path: Path, requested: str | None) -> str:
     return requested
 
 
+def _open_text(descriptor: int) -> IO[str]:
+    return os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+
+
+def _cannot_write(path: Path, error: OSError) -> OutputError:
+    return OutputError(f"cannot write {path}: {error.strerror or error}")
+
+
 class AtomicFile:
-    """A text file that appears under its name only once complete; an abort or crash leaves no trace."""
+    """A text file that appears under its name only once complete; an abort or crash leaves no trace
+    (a crash leaves `.NAME.XXXXXXXX.part`, locked while its writer lives, which the next build on the
+    same output removes). It gets the mode the umask gives. Any OSError becomes an OutputError."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            descriptor, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+            with outputs.signals_deferred():
+                descriptor, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
+                outputs.own(temp_name)
         except OSError as error:
-            raise OutputError(f"cannot write {self.path}: {error}") from error
+            raise _cannot_write(self.path, error) from error
         self._temp = Path(temp_name)
-        self.stream: IO[str] = os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+        try:
+            outputs.claim(descriptor)
+            os.fchmod(descriptor, outputs.file_mode())  # mkstemp makes 0600
+            self.stream: IO[str] = _open_text(descriptor)
+        except BaseException as error:
+            os.close(descriptor)
+            self._temp.unlink(missing_ok=True)
+            outputs.disown(self._temp)
+            if isinstance(error, OSError):
+                raise _cannot_write(self.path, error) from error
+            raise
+
+    def write(self, text: str) -> None:
+        outputs.stop_if_interrupted()
+        try:
+            self.stream.write(text)
+        except OSError as error:
+            self.abort()
+            raise _cannot_write(self.path, error) from error
 
     def commit(self) -> None:
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self._temp, self.path)
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            with outputs.signals_deferred():
+                os.replace(self._temp, self.path)
+                outputs.disown(self._temp)
+        except OSError as error:
+            self.abort()
+            raise _cannot_write(self.path, error) from error
 
     def abort(self) -> None:
-        if not self.stream.closed:
-            self.stream.close()
-        self._temp.unlink(missing_ok=True)
+        try:
+            if not self.stream.closed:
+                self.stream.close()  # a full disk fails the flush; the file is closed all the same
+        except OSError:
+            pass
+        try:
+            self._temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        outputs.disown(self._temp)
 
 
 def write_atomically(path: str | Path, text: str) -> None:
     output = AtomicFile(path)
     try:
-        output.stream.write(text)
+        output.write(text)
     except BaseException:
         output.abort()
         raise
@@ -95,7 +139,7 @@ class RdfSink:
         header = ""
         if rdf_format == "turtle":
             header = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
-            self._file.stream.write(header + "\n")
+            self._file.write(header + "\n")
         self._store: StoreWriter | None = None
         if store_dir is not None:
             from kg.store import StoreWriter
@@ -127,22 +171,26 @@ class RdfSink:
         self._append(body, triples)
 
     def _append(self, text: str, triples: int) -> None:
-        self._file.stream.write(text)
+        self._file.write(text)
         if self._store is not None:
             self._store.add(text, triples)
 
     def commit(self) -> None:
         """The file first, then the store: a store never holds a graph whose file was not written."""
-        if self._held is not None:
-            context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-            self._file.stream.write(self._held.serialize(format="json-ld", context=context, indent=1))
         try:
+            if self._held is not None:
+                context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+                self._file.write(self._held.serialize(format="json-ld", context=context, indent=1))
             self._file.commit()
         except BaseException:
             self.abort()
             raise
         if self._store is not None:
-            self.store_triples = self._store.commit()
+            try:
+                self.store_triples = self._store.commit()
+            except BaseException:
+                self._store.abort()
+                raise
 
     def abort(self) -> None:
         self._file.abort()
@@ -154,13 +202,26 @@ class RdfSink:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds, removed when it fails."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(descriptor)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with outputs.signals_deferred():
+            descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            outputs.own(temp_name)
+    except OSError as error:
+        raise _cannot_write(target, error) from error
     temp = Path(temp_name)
     try:
+        outputs.claim(descriptor)  # held while the block writes the file by its name
         yield temp
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
+        os.chmod(temp, outputs.file_mode())
+        with outputs.signals_deferred():
+            os.replace(temp, target)
+            outputs.disown(temp)
+    except OSError as error:
+        if error.filename is None or os.fsdecode(error.filename) == str(temp):
+            raise _cannot_write(target, error) from error
+        raise
     finally:
+        os.close(descriptor)
         temp.unlink(missing_ok=True)
+        outputs.disown(temp)

@@ -134,7 +134,9 @@ def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
     assert "Enrollment is one whole number, zero or more." in result.stderr
 
 
-def test_a_crash_mid_build_leaves_the_previous_output_untouched(tmp_path: Path, monkeypatch) -> None:
+def test_a_bug_in_every_trial_rejects_each_and_leaves_the_previous_output_untouched(
+    tmp_path: Path, monkeypatch
+) -> None:
     output = tmp_path / "g.ttl"
     assert run("build", str(example_paths()[0]), "-o", str(output)).exit_code == 0
     before = output.read_bytes()
@@ -143,8 +145,11 @@ def test_a_crash_mid_build_leaves_the_previous_output_untouched(tmp_path: Path, 
         raise RuntimeError("simulated crash")
 
     monkeypatch.setattr("kg.pipeline.map_trial", explode)
-    with pytest.raises(RuntimeError):
-        run("build", str(EXAMPLES), "-o", str(output))
+    result = run("build", str(EXAMPLES), "-o", str(output))
+    assert result.exit_code == 2 and "internal-error" in result.stderr
+    lines = [json.loads(line) for line in (tmp_path / "g.rejects.jsonl").read_text().splitlines()]
+    assert len(lines) == len(example_paths()) and all(line["reason"] == "internal-error" for line in lines)
+    assert "simulated crash" in lines[0]["message"] and "Traceback" in lines[0]["detail"]
     assert output.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 

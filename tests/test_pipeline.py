@@ -3,6 +3,7 @@ whatever the number of workers, and the same SHACL results with either engine.""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -86,14 +87,40 @@ def test_a_zip_read_by_two_workers_gives_the_trials_of_its_folder(tmp_path: Path
     assert from_zip.outcome.results == from_folder.outcome.results
 
 
-def test_a_worker_that_fails_stops_the_build_and_leaves_no_output(tmp_path: Path, monkeypatch) -> None:
-    def explode(record):
-        raise RuntimeError("simulated crash in a worker")
+VICTIM = "NCT00220935"
 
-    monkeypatch.setattr("kg.pipeline.map_trial", explode)
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=2, batch_size=4))
-    assert list(tmp_path.glob("g.ttl*")) == [] and list(tmp_path.glob(".g.ttl*")) == []
+
+def _die_on_victim(record):
+    if record.nct_id == VICTIM:
+        os._exit(9)  # a worker killed outright: out of memory, a segfault in a C extension
+    return map_trial(record)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_worker_that_dies_costs_only_its_document(tmp_path: Path, monkeypatch, jobs: int) -> None:
+    monkeypatch.setattr("kg.pipeline.map_trial", _die_on_victim)
+    summary = build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=jobs, batch_size=4))
+    assert [(r.reason, r.nct_id) for r in summary.rejects] == [("worker-crashed", VICTIM)]
+    assert summary.trials == len(example_paths()) - 1
+    assert summary.records_read == summary.trials + summary.duplicates + len(summary.rejects)
+    built = Graph().parse(tmp_path / "g.ttl")
+    assert (None, KG.nctId, None) in built and not any(str(o) == VICTIM for o in built.objects(None, KG.nctId))
+
+
+def test_a_document_that_kills_the_reader_is_rejected_and_the_rest_is_read(tmp_path: Path, monkeypatch) -> None:
+    from kg.sources import ctgov_v2
+
+    original = ctgov_v2.parse
+
+    def die_on_victim(study, provenance):
+        if study["protocolSection"]["identificationModule"]["nctId"] == VICTIM:
+            os._exit(9)
+        return original(study, provenance)
+
+    monkeypatch.setattr(ctgov_v2, "parse", die_on_victim)
+    summary = build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=2, batch_size=4))
+    assert [(r.reason, Path(r.path).name) for r in summary.rejects] == [("worker-crashed", f"{VICTIM}.json")]
+    assert summary.trials == len(example_paths()) - 1
 
 
 @pytest.mark.parametrize("name", ["g.ttl", "g.nt"])
@@ -124,15 +151,18 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     before = build(BuildConfig([str(EXAMPLES)], tmp_path / "first.nt", "nt", store_dir=store_dir)).store_triples
     generations = sorted(p.name for p in tmp_path.glob(".store.gen-*"))
     calls = []
+    from kg import build as build_module
 
-    def explode_late(record):
-        calls.append(record)
+    write_trial = build_module._write_trial
+
+    def explode_late(*args):
+        calls.append(args)
         if len(calls) > 6:
             raise RuntimeError("simulated crash late in the build")
-        return map_trial(record)
+        return write_trial(*args)
 
     monkeypatch.setattr(store_module, "LINES_PER_LOAD", 20)  # parts were already loaded when it fails
-    monkeypatch.setattr("kg.pipeline.map_trial", explode_late)
+    monkeypatch.setattr(build_module, "_write_trial", explode_late)
     with pytest.raises(RuntimeError, match="simulated crash"):
         build(BuildConfig(MIXED, tmp_path / "second.nt", "nt", store_dir=store_dir))
     assert sorted(p.name for p in tmp_path.glob(".store.gen-*")) == generations

@@ -9,7 +9,6 @@ related edges are never features, so nothing being evaluated leaks into the scor
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ import numpy as np
 import pyoxigraph
 from scipy import sparse
 
+from kg import textpatterns
 from kg.similarity.features import TrialFeatures
 from kg.similarity.scoring import METHODS, SparseIndex
 
@@ -74,7 +74,7 @@ def related_truth(store: pyoxigraph.Store, known: set[str]) -> tuple[dict[str, s
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in re.findall(r"[a-z0-9]+", text.casefold()) if len(t) > 1 and t not in _STOPWORDS]
+    return [t for t in textpatterns.lower_alnum_runs(text.casefold()) if len(t) > 1 and t not in _STOPWORDS]
 
 
 def tfidf_scores(features: TrialFeatures, trials: list[str]) -> sparse.csr_matrix:

@@ -22,11 +22,12 @@ Registry-listed related trials are never features: they are what recommendations
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph
+
+from kg import textpatterns
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -81,7 +82,7 @@ class TrialFeatures:
 
 
 def normalize(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+    return " ".join(textpatterns.word_runs(text.casefold()))
 
 
 def dose_band(high: str, unit: str) -> tuple[str, str]:

@@ -8,13 +8,16 @@ records; text documents are registry pages in one of their layouts. Problems wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from types import ModuleType
 
 from kg.doses import add_doses
 from kg.errors import ParseError
 from kg.records import TrialRecord
-from kg.sources import ctgov_v1, ctgov_v2, legacy_xml, registry_page
+from kg.sources import ctgov_v1, ctgov_v2, legacy_xml, registry_page, values
 from kg.sources.documents import MAX_TEXT_BYTES, Document, MemberTooLarge, Reject, iter_documents
 from kg.sources.jsonfile import iter_json_items, looks_like_json
 
@@ -38,13 +41,28 @@ def iter_records(
 def records_in_document(
     document: Document, input_format: str = "auto", include_contacts: bool = False, doses: bool = True
 ) -> Iterator[TrialRecord | Reject]:
-    """One document's records; `doses=False` skips reading doses from free text (pass one needs none)."""
-    for item in _records_in_document(document, input_format, include_contacts):
-        yield add_doses(item) if doses and isinstance(item, TrialRecord) else item
+    """One document's records; `doses=False` skips reading doses from free text (pass one needs none).
+
+    This is the fault boundary of the build: an unexpected error while one record is read or parsed
+    becomes that record's `internal-error` reject (with the traceback, a kg bug to report), and an
+    error in the document's container (the JSON array, the zip member) ends that document only."""
+    position = -1  # the last record given
+    try:
+        for item in _records_in_document(document, input_format, include_contacts, doses):
+            position = (item.position if isinstance(item, Reject) else item.provenance.position) or 0
+            yield item
+    except Exception as error:  # noqa: BLE001 - the boundary: one document's fault, never the build's
+        yield internal_error(document, error, position + 1, "reading the document; its later records are lost")
+
+
+def internal_error(document: Document, error: BaseException, position: int | None, doing: str) -> Reject:
+    detail = "".join(traceback.format_exception(error)).strip()
+    message = f"kg failed while {doing}: {type(error).__name__}: {error}"[:2000]
+    return document.reject("internal-error", message, position=position).with_detail(detail)
 
 
 def _records_in_document(
-    document: Document, input_format: str, include_contacts: bool
+    document: Document, input_format: str, include_contacts: bool, doses: bool
 ) -> Iterator[TrialRecord | Reject]:
     try:
         head = document.head()
@@ -57,14 +75,38 @@ def _records_in_document(
     kind = _document_kind(head, input_format)
     if kind == "json":
         for position, item in iter_json_items(document):
-            yield item if isinstance(item, Reject) else _parse_item(document, position, item, input_format)
+            if isinstance(item, Reject):
+                yield item
+            else:
+                yield _guarded(document, position, doses, partial(_parse_item, document, position, item, input_format))
     elif kind in ("xml", "page"):
-        yield _parse_whole(document, kind, include_contacts)
+        yield _guarded(document, 0, doses, partial(_parse_whole, document, kind, include_contacts))
     else:
         yield document.reject(
             "unknown-format",
             "not a format kg reads (binary data; expected registry JSON, ClinicalStudy XML or a registry page)",
         )
+
+
+def _guarded(
+    document: Document, position: int, doses: bool, parse: Callable[[], TrialRecord | Reject]
+) -> TrialRecord | Reject:
+    """One record parsed, its values checked (warnings attached), its doses read; any unexpected
+    error becomes this record's `internal-error` reject."""
+    try:
+        with values.collecting() as warnings:
+            parsed = parse()
+            if isinstance(parsed, Reject):
+                return parsed
+            try:
+                record = values.checked_record(parsed)
+            except ParseError as error:
+                return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
+        if warnings:
+            record = replace(record, field_warnings=tuple(warnings))
+        return add_doses(record) if doses else record
+    except Exception as error:  # noqa: BLE001 - the boundary: one record's fault, never the build's
+        return internal_error(document, error, position, "parsing this record")
 
 
 def _document_kind(head: bytes, input_format: str) -> str:

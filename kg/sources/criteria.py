@@ -6,10 +6,11 @@ or numbers (`1.`, `2)`), nested bullets, and wrapped lines that continue the pre
 
 from __future__ import annotations
 
-import re
+from kg import textpatterns
 
-_HEADING = re.compile(r"^\W*(key\s+)?(inclusion|exclusion)\s+criteri(a|on)\b", re.IGNORECASE)
-_ITEM = re.compile(r"^\s*(?:[*\-•·▪]|\d{1,3}[.)]|\(?[a-z]\)|\\-)\s+(.*)$", re.IGNORECASE)
+_HEADING = textpatterns.CRITERIA_HEADING
+_ITEM = textpatterns.CRITERIA_ITEM
+_ITEM_STARTS = "*-•·▪(\\0123456789"  # what an item (a stripped line) starts with, or a letter and `)`
 
 
 def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -24,15 +25,15 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if not line:
             continuing = False
             continue
-        heading = _HEADING.match(line)
-        if heading and len(line) < 60:
-            current = heading.group(2).lower()
+        heading = _HEADING.match(line) if len(line) < 60 and "criteri" in line.lower() else None
+        if heading:
+            current = "exclusion" if heading[2][0] in "eE" else "inclusion"  # not lower(): `incluſion` matches
             rest = line.split(":", 1)[1].strip() if ":" in line else ""
             if rest:
                 sections[current].append(_clean(rest))
             continuing = False
             continue
-        item = _ITEM.match(line)
+        item = _ITEM.match(line) if line[:1] in _ITEM_STARTS or line[1:2] == ")" else None
         items = sections[current]
         if item:
             items.append(_clean(item.group(1)))
@@ -46,5 +47,8 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"^[.\s]+(?=\w)", "", text)  # "1. . Age 18-70" leaves ". Age 18-70"
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>^])", r"\1", " ".join(text.split()))
+    if text[:1] == "." or text[:1].isspace():
+        dots = textpatterns.CRITERIA_LEADING_DOTS.match(text)  # "1. . Age 18-70" leaves ". Age 18-70"
+        text = text[dots.start(1) :] if dots else text
+    text = " ".join(text.split())
+    return textpatterns.CRITERIA_ESCAPE.sub(r"\1", text) if "\\" in text else text

@@ -23,7 +23,7 @@ from kg.records import (
     SecondaryId,
     TrialRecord,
 )  # fmt: skip
-from kg.sources import display
+from kg.sources import display, values
 from kg.sources.criteria import split_criteria
 
 FORMAT = "ctgov-v1-json"
@@ -82,6 +82,10 @@ def _record(fields: Fields, nct_id: str, provenance: Provenance) -> TrialRecord:
     sponsor = _one(fields, "LeadSponsorName")
     arm_rows = _paired(fields, "ArmGroupLabel", "ArmGroupType", "ArmGroupDescription", "ArmGroupInterventionName")
     party_type = _one(fields, "ResponsiblePartyType")
+    study_type, registry_by_type = display.study_type_of(_one(fields, "StudyType"), "StudyType", nct_id)
+    registry = display.boolean_of(_one(fields, "PatientRegistry"))
+    masking, masked_by_wording = display.masking_of(_one(fields, "DesignMasking"), "DesignMasking", nct_id)
+    who_masked = display.parties_of(_all(fields, "DesignWhoMasked"), "DesignWhoMasked", nct_id) or masked_by_wording
     return TrialRecord(
         nct_id=nct_id,
         provenance=Provenance(
@@ -106,8 +110,8 @@ def _record(fields: Fields, nct_id: str, provenance: Provenance) -> TrialRecord:
         last_known_status=display.status_of(_one(fields, "LastKnownStatus"), nct_id),
         why_stopped=_one(fields, "WhyStopped"),
         phases=tuple(p for phase in _all(fields, "Phase") for p in display.phases_of(phase, nct_id)),
-        study_type=display.checked_code(_one(fields, "StudyType"), codes.STUDY_TYPES, "StudyType", nct_id),
-        enrollment=int(enrollment) if enrollment is not None else None,
+        study_type=study_type,
+        enrollment=values.count_of(enrollment, "enrollment"),
         enrollment_type=display.code_of(_one(fields, "EnrollmentType")),
         start_date=_date(fields, "StartDate"),
         primary_completion_date=_date(fields, "PrimaryCompletionDate"),
@@ -122,7 +126,7 @@ def _record(fields: Fields, nct_id: str, provenance: Provenance) -> TrialRecord:
             _one(fields, "DesignInterventionModel"), codes.INTERVENTION_MODELS, "DesignInterventionModel", nct_id
         ),
         observational_model=display.code_of(_one(fields, "DesignObservationalModel")),
-        masking=display.checked_code(_one(fields, "DesignMasking"), codes.MASKINGS, "DesignMasking", nct_id),
+        masking=masking,
         primary_purpose=display.checked_code(
             _one(fields, "DesignPrimaryPurpose"), codes.PRIMARY_PURPOSES, "DesignPrimaryPurpose", nct_id
         ),
@@ -213,6 +217,8 @@ def _record(fields: Fields, nct_id: str, provenance: Provenance) -> TrialRecord:
             Reference(citation or None, pmid or None, display.code_of(kind) if kind else None)
             for citation, pmid, kind in _paired(fields, "ReferenceCitation", "ReferencePMID", "ReferenceType")
         ),
+        who_masked=who_masked,
+        patient_registry=registry if registry is not None else registry_by_type,
     )
 
 

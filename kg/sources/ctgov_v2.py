@@ -21,6 +21,7 @@ from kg.records import (
     SecondaryId,
     TrialRecord,
 )
+from kg.sources import values
 from kg.sources.criteria import split_criteria
 
 FORMAT = "ctgov-v2-json"
@@ -104,6 +105,8 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
             Reference(_str(r.get("citation")), _str(r.get("pmid")), _str(r.get("type")))
             for r in _objs(_obj(protocol.get("referencesModule")).get("references"))
         ),
+        who_masked=_who_masked(_obj(design_info.get("maskingInfo")).get("whoMasked"), nct_id),
+        patient_registry=design["patientRegistry"] if isinstance(design.get("patientRegistry"), bool) else None,
     )
 
 
@@ -126,6 +129,16 @@ def _code(value: object, allowed: frozenset[str], field: str, nct_id: str, reaso
             nct_id,
         )
     return value
+
+
+def _who_masked(value: object, nct_id: str) -> tuple[str, ...]:
+    """`maskingInfo.whoMasked`: API v2 party codes, each once, in the record's order."""
+    found: list[str] = []
+    for party in _list(value):
+        code = _code(party, codes.WHO_MASKED, "whoMasked", nct_id)
+        if code and code not in found:
+            found.append(code)
+    return tuple(found)
 
 
 def _obj(value: object) -> Json:
@@ -159,11 +172,7 @@ def _strs(value: object) -> tuple[str, ...]:
 
 
 def _int(value: object, nct_id: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ParseError("bad-value", f"enrollment count {value!r} is not a number", nct_id)
-    return int(value)
+    return values.count_of(value, "enrollment")
 
 
 def _date(value: object) -> RegistryDate | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -37,6 +38,10 @@ class Reject:
     position: int | None = None
     member: str | None = None
     nct_id: str | None = None
+    detail: str | None = None  # the traceback, for `internal-error` (a kg bug to report)
+
+    def with_detail(self, detail: str) -> Reject:
+        return Reject(self.path, self.reason, self.message, self.position, self.member, self.nct_id, detail)
 
     def where(self) -> str:
         place = f"{self.path}:{self.member}" if self.member else self.path
@@ -47,7 +52,8 @@ class Reject:
         return place
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        line: dict[str, object] = {
+            "kind": "reject",
             "path": self.path,
             "member": self.member,
             "position": self.position,
@@ -55,6 +61,9 @@ class Reject:
             "reason": self.reason,
             "message": self.message,
         }
+        if self.detail:
+            line["detail"] = self.detail
+        return line
 
 
 class ZipEntry(NamedTuple):
@@ -79,10 +88,29 @@ class Document:
     def open(self) -> IO[bytes]:
         if self.member is None:
             return open(self.path, "rb")
-        small = _small_member(self)
-        if small is not None:
-            return io.BytesIO(small)
-        return _LimitedReader(_archive(self.path).open(self.member), MAX_MEMBER_BYTES)  # type: ignore[return-value]
+        try:
+            small = _small_member(self)
+            if small is not None:
+                return io.BytesIO(small)
+            return _LimitedReader(_archive(self.path).open(self._info()), MAX_MEMBER_BYTES)  # type: ignore[return-value]
+        except (NotImplementedError, RuntimeError) as error:
+            # Deflate64, bzip2 without the module, an encrypted member: zipfile cannot give its bytes.
+            raise UnsupportedMember(f"a zip member kg cannot unpack: {error}") from error
+
+    def _info(self) -> zipfile.ZipInfo:
+        """This member's own directory entry: two members may share a name."""
+        archive = _archive(self.path)
+        info = archive.getinfo(self.member_name)  # the last member of that name
+        if self.entry is not None and info.header_offset != self.entry.header_offset:
+            info = next(i for i in archive.infolist() if i.header_offset == self.entry.header_offset)
+        return info
+
+    @property
+    def member_name(self) -> str:
+        """The name in the archive (`member` may carry `@offset` to tell same-named members apart)."""
+        if self.member and self.entry is not None and self.member.endswith(f"@{self.entry.header_offset}"):
+            return self.member[: -len(f"@{self.entry.header_offset}")]
+        return self.member or ""
 
     def head(self) -> bytes:
         with self.open() as stream:
@@ -113,10 +141,11 @@ def _small_member(document: Document) -> bytes | None:
     key = (id(archive), document.member or "", os.getpid())
     if _last_small_member is not None and _last_small_member[0] == key:
         return _last_small_member[1]
-    if archive.getinfo(document.member or "").file_size > SMALL_MEMBER_BYTES:
+    info = document._info()
+    if info.file_size > SMALL_MEMBER_BYTES:
         return None
     try:
-        with archive.open(document.member or "") as stream:
+        with archive.open(info) as stream:
             data = stream.read(SMALL_MEMBER_BYTES + 1)
     except (zlib.error, zipfile.BadZipFile, EOFError) as error:
         raise DamagedMember(f"a damaged zip member: {error}") from error
@@ -192,6 +221,10 @@ class DamagedMember(OSError):
     """A zip member whose bytes do not inflate, or do not match their checksum."""
 
 
+class UnsupportedMember(OSError):
+    """A zip member packed in a way zipfile cannot read (Deflate64, encrypted)."""
+
+
 class _LimitedReader:
     """Reads a zip member, failing once more than `limit` bytes come out of it."""
 
@@ -218,26 +251,53 @@ class _LimitedReader:
         self._stream.close()
 
 
-def iter_documents(paths: list[str]) -> Iterator[Document | Reject]:
-    """Each input path as documents, in a stable (sorted) order; unreadable paths become rejects."""
+def iter_documents(paths: list[str], exclude: frozenset[str] = frozenset()) -> Iterator[Document | Reject]:
+    """Each input path as documents, in a stable (sorted) order; unreadable paths become rejects.
+    A folder's walk never reads kg's own files: the resolved paths in `exclude` (the build's outputs),
+    kg stores, and dot-files (kg's temporary and lock files among them)."""
+    from kg.outputs import stop_if_interrupted
+
+    for item in _documents_in_paths(paths, exclude):
+        stop_if_interrupted()  # a SIGTERM or SIGINT whose exception Python dropped stops the build here
+        yield item
+
+
+def _documents_in_paths(paths: list[str], exclude: frozenset[str]) -> Iterator[Document | Reject]:
+    from kg.outputs import is_kg_store_folder
+
     for path in paths:
         if os.path.isdir(path):
-            yield from _documents_in_directory(path)
+            if is_kg_store_folder(path):
+                yield Reject(path, "unknown-format", "a kg store: kg does not read its own stores as input")
+                continue
+            yield from _documents_in_directory(path, exclude)
         elif os.path.isfile(path):
             yield from _documents_in_file(path)
         else:
             yield Reject(path, "unreadable-file", "no such file or directory")
 
 
-def _documents_in_directory(root: str) -> Iterator[Document | Reject]:
+def _documents_in_directory(root: str, exclude: frozenset[str] = frozenset()) -> Iterator[Document | Reject]:
+    from kg.outputs import is_kg_store_folder
+
     # followlinks=False: a symlink loop cannot make the walk endless.
     for directory, subdirectories, files in os.walk(root, followlinks=False):
-        subdirectories.sort()
+        real = os.path.realpath(directory) if exclude else directory
+        # A kg store's generations (and a store kept in a plain folder with its marker) are not input.
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if not is_kg_store_folder(os.path.join(directory, name)) and os.path.join(real, name) not in exclude
+        )
         for name in sorted(files):
             if name.startswith(".") or name in SKIPPED_NAMES:
                 continue
+            if exclude and os.path.join(real, name) in exclude:
+                continue  # this build's own output, report or rejects
             path = os.path.join(directory, name)
             if os.path.islink(path):
+                if is_kg_store_folder(path):
+                    continue  # a kg store's link whose generation is gone
                 # Inside a folder a link could point anywhere; only what was given is read.
                 yield Reject(path, "unreadable-file", "a symbolic link inside an input folder: not followed")
                 continue
@@ -245,34 +305,53 @@ def _documents_in_directory(root: str) -> Iterator[Document | Reject]:
 
 
 def _documents_in_file(path: str) -> Iterator[Document | Reject]:
-    if not zipfile.is_zipfile(path):
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        yield Reject(path, "unreadable-file", f"cannot read: {error.strerror or error}")
+        return
+    if not stat.S_ISREG(status.st_mode):
+        # A FIFO or a device would block or never end: only regular files are read.
+        yield Reject(path, "unreadable-file", "not a regular file (a FIFO, socket or device); not read")
+        return
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as error:
+        yield Reject(path, "unreadable-file", f"cannot read: {error.strerror or error}")
+        return
+    if not is_zip:
         yield Document(path)
         return
     try:
         with zipfile.ZipFile(path) as archive:
             members = [info for info in archive.infolist() if not info.is_dir()]
-            names = sorted(info.filename for info in members)
-            entries = {
-                info.filename: ZipEntry(
-                    info.header_offset, info.compress_size, info.file_size, info.compress_type, info.CRC
+            # Read by directory entry: same-named members are two documents, each read once.
+            entries = sorted(
+                (
+                    info.filename,
+                    ZipEntry(info.header_offset, info.compress_size, info.file_size, info.compress_type, info.CRC),
                 )
                 for info in members
-            }
-            suspicious = {
-                info.filename: info.file_size // max(info.compress_size, 1)
+            )
+            ratios = {
+                info.header_offset: info.file_size // max(info.compress_size, 1)
                 for info in members
                 if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024
             }
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
         yield Reject(path, "unreadable-file", f"broken zip archive: {error}")
         return
     # The member list and archive hold a ZipInfo (~600 bytes) per member: not kept while yielding.
     del members, archive
-    for name in names:
-        if name in suspicious:
-            yield Reject(path, "too-large", f"inflates {suspicious[name]:,}x (a zip bomb?); refused", member=name)
+    names = [name for name, _ in entries]
+    for index, (name, entry) in enumerate(entries):
+        shared = (index > 0 and names[index - 1] == name) or (index + 1 < len(names) and names[index + 1] == name)
+        label = f"{name}@{entry.header_offset}" if shared else name
+        if entry.header_offset in ratios:
+            ratio = ratios[entry.header_offset]
+            yield Reject(path, "too-large", f"inflates {ratio:,}x (a zip bomb?); refused", member=label)
             continue
         base = name.rsplit("/", 1)[-1]
         if base.startswith(".") or base in SKIPPED_NAMES or name.startswith("__MACOSX/"):
             continue
-        yield Document(path, name, entries[name])
+        yield Document(path, label, entry)

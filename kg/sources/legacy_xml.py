@@ -6,7 +6,6 @@ external-entity or billion-laughs file is a reject, not a leak or a hang.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
@@ -14,7 +13,7 @@ from xml.etree.ElementTree import ParseError as XmlSyntaxError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from kg import codes
+from kg import codes, textpatterns
 from kg.errors import ParseError
 from kg.records import (
     Arm,
@@ -31,7 +30,7 @@ from kg.records import (
     SecondaryId,
     TrialRecord,
 )  # fmt: skip
-from kg.sources import display
+from kg.sources import display, values
 from kg.sources.criteria import split_criteria
 
 FORMAT = "ctgov-legacy-xml"
@@ -61,7 +60,9 @@ def _text(element: Element | None, path: str | None = None) -> str | None:
     block = node.find("textblock")
     raw = "".join((block if block is not None else node).itertext())
     cleaned = textwrap.dedent(raw.replace("\r", "")).strip()
-    return re.sub(r"[ \t]+\n", "\n", cleaned) or None
+    if " \n" in cleaned or "\t\n" in cleaned:
+        cleaned = textpatterns.BLANKS_BEFORE_NEWLINE.sub("\n", cleaned)
+    return cleaned or None
 
 
 def _texts(element: Element, path: str) -> tuple[str, ...]:
@@ -85,11 +86,13 @@ def parse_study(root: Element, provenance: Provenance) -> TrialRecord:
     if not codes.NCT_ID_PATTERN.match(nct_id):
         raise ParseError("invalid-nct-id", f"invalid NCT id {nct_id or None!r} (expected NCT and 8 digits)")
     version = display.iso_date(
-        re.sub(r"^.*processed this data on ", "", _text(root, "required_header/download_date") or "")
+        textpatterns.DOWNLOAD_DATE_PREFIX.sub("", _text(root, "required_header/download_date") or "")
     )
     design = root.find("study_design_info")
     enrollment = root.find("enrollment")
     eligibility = root.find("eligibility")
+    study_type, patient_registry = display.study_type_of(_text(root, "study_type"), "study type", nct_id)
+    masking, who_masked = display.masking_of(_text(design, "masking"), "masking", nct_id)
     return TrialRecord(
         nct_id=nct_id,
         provenance=Provenance(FORMAT, provenance.path, provenance.position, provenance.member, version),
@@ -104,7 +107,7 @@ def parse_study(root: Element, provenance: Provenance) -> TrialRecord:
         last_known_status=display.status_of(_text(root, "last_known_status"), nct_id),
         why_stopped=_text(root, "why_stopped"),
         phases=display.phases_of(_text(root, "phase"), nct_id),
-        study_type=display.checked_code(_text(root, "study_type"), codes.STUDY_TYPES, "study type", nct_id),
+        study_type=study_type,
         enrollment=_enrollment(enrollment, nct_id),
         enrollment_type=display.code_of(enrollment.get("type"))
         if enrollment is not None and enrollment.get("type")
@@ -120,7 +123,7 @@ def parse_study(root: Element, provenance: Provenance) -> TrialRecord:
             _text(design, "intervention_model"), codes.INTERVENTION_MODELS, "intervention model", nct_id
         ),
         observational_model=display.code_of(_text(design, "observational_model")),
-        masking=display.checked_code(_text(design, "masking"), codes.MASKINGS, "masking", nct_id),
+        masking=masking,
         primary_purpose=display.checked_code(
             _text(design, "primary_purpose"), codes.PRIMARY_PURPOSES, "primary purpose", nct_id
         ),
@@ -144,16 +147,13 @@ def parse_study(root: Element, provenance: Provenance) -> TrialRecord:
             )
             for r in root.findall("reference") + root.findall("results_reference")
         ),
+        who_masked=who_masked,
+        patient_registry=patient_registry,
     )
 
 
 def _enrollment(node: Element | None, nct_id: str) -> int | None:
-    text = _text(node)
-    if text is None:
-        return None
-    if not text.isdigit():
-        raise ParseError("bad-value", f"enrollment {text!r} is not a whole number", nct_id)
-    return int(text)
+    return values.count_of(_text(node), "enrollment")
 
 
 def _organization(node: Element | None, nct_id: str) -> Organization | None:

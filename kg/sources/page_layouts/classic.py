@@ -3,9 +3,7 @@ text, either plain (`Key : Value`) or with its tables' cells separated by `|` (t
 
 from __future__ import annotations
 
-import re
-
-from kg import codes
+from kg import codes, textpatterns
 from kg.records import (
     Contact,
     Eligibility,
@@ -19,7 +17,7 @@ from kg.records import (
     ResponsibleParty,
     TrialRecord,
 )  # fmt: skip
-from kg.sources import display
+from kg.sources import display, values
 from kg.sources.criteria import split_criteria
 from kg.sources.page_layouts.common import (
     ARM_PREFIX,
@@ -32,7 +30,7 @@ from kg.sources.page_layouts.common import (
     sex_of,
 )  # fmt: skip
 
-_PHASE_TAIL = re.compile(r"\s*((?:(?:Early )?Phase \d\s*)+|Not Applicable)\s*$")
+_PHASE_TAIL = textpatterns.PHASE_TAIL
 
 
 def _cells(line: str) -> list[str]:
@@ -51,11 +49,10 @@ def _rows(text: str) -> list[str]:
 def _value(rows: list[str], *labels: str) -> str | None:
     """The value after `Label :` or `Label:` on its line; tries each label in turn."""
     for label in labels:
-        pattern = re.compile(rf"^{re.escape(label)}\s*:\s*(.*)$")
         for index, row in enumerate(rows):
-            match = pattern.match(row)
-            if match:
-                value = match.group(1).strip()
+            after = row[len(label) :].lstrip() if row.startswith(label) else ""
+            if after.startswith(":"):
+                value = after[1:].strip()
                 if not value and index + 1 < len(rows):
                     value = rows[index + 1].strip()
                 return value or None
@@ -76,9 +73,10 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
     nct_id = identifier.split()[0] if identifier else ""
     status_text = _value(rows, "Recruitment Status")
     was = _value(rows, "Recruitment status was")
-    enrollment_label = next((r for r in rows if re.match(r"^(Actual|Estimated) Enrollment\s*:", r)), None)
-    enrollment = re.search(r"(\d+)\s+participants?", enrollment_label or "")
-    study_type = _value(rows, "Study Type")
+    enrollment_label = next((r for r in rows if textpatterns.ENROLLMENT_LABEL.match(r)), None)
+    enrollment = textpatterns.ENROLLMENT.search(enrollment_label or "")
+    study_type, patient_registry = display.study_type_of(_value(rows, "Study Type"), "Study Type", nct_id)
+    masking, who_masked = display.masking_of(_value(rows, "Masking"), "Masking", nct_id)
     conditions, interventions, phases = _condition_table(rows, tabular)
     ages_text = _value(rows, "Ages Eligible for Study") or ""
     min_age, max_age = ages(ages_text)
@@ -96,8 +94,8 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
         status=display.status_of(status_text, nct_id),
         last_known_status=display.status_of(was, nct_id) if was else None,
         phases=phases,
-        study_type=display.checked_code(study_type, codes.STUDY_TYPES, "Study Type", nct_id) if study_type else None,
-        enrollment=int(enrollment.group(1)) if enrollment else None,
+        study_type=study_type,
+        enrollment=values.count_of(enrollment.group(1), "enrollment") if enrollment else None,
         enrollment_type="ACTUAL"
         if (enrollment_label or "").startswith("Actual")
         else "ESTIMATED"
@@ -113,7 +111,7 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
         intervention_model=display.checked_code(
             _value(rows, "Intervention Model"), codes.INTERVENTION_MODELS, "Intervention Model", nct_id
         ),
-        masking=display.checked_code(_value(rows, "Masking"), codes.MASKINGS, "Masking", nct_id),
+        masking=masking,
         primary_purpose=display.checked_code(
             _value(rows, "Primary Purpose"), codes.PRIMARY_PURPOSES, "Primary Purpose", nct_id
         ),
@@ -138,13 +136,15 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
         locations=_locations(rows),
         outcomes=_outcomes(rows),
         contacts=tuple(_contact(row.split(":", 1)[1]) for row in rows if row.startswith("Contact:")),
+        who_masked=who_masked,
+        patient_registry=patient_registry,
     )
 
 
 def _contact(text: str) -> Contact:
-    email = re.search(r"\S+@\S+", text)
-    phone = re.search(r"\+?\d[\d\s-]{6,}\d", text)
-    name = re.split(r"\s\+?\d[\d\s-]{6,}|\s\S+@", text)[0]
+    email = textpatterns.EMAIL.search(text)
+    phone = textpatterns.PHONE.search(text)
+    name = textpatterns.CONTACT_NAME_END.split(text)[0]
     return Contact(
         clean(name).strip(" ,"), None, phone.group(0).strip() if phone else None, email.group(0) if email else None
     )
@@ -153,7 +153,7 @@ def _contact(text: str) -> Contact:
 def _verified(rows: list[str]) -> str | None:
     """`Verified September 2018 by Han Ying, ...` under an Unknown status."""
     for row in rows:
-        match = re.match(r"^Verified (\w+ \d{4}) by ", row)
+        match = textpatterns.VERIFIED.match(row)
         if match:
             return match.group(1)
     return None
@@ -188,11 +188,7 @@ def _condition_table(
         if tail:
             phases = display.phases_of(tail.group(1).replace("Phase", "/Phase").strip("/ "), None)
             row = row[: tail.start()]
-        prefix = re.search(
-            r"(Drug|Biological|Device|Procedure|Behavioral|Genetic|Radiation|Dietary Supplement|Diagnostic Test|"
-            r"Combination Product|Other)\s*:\s*",
-            row,
-        )
+        prefix = textpatterns.INTERVENTION_KIND.search(row)
         if prefix:
             condition = row[: prefix.start()].strip()
             if condition:
@@ -344,7 +340,7 @@ def _outcomes(rows: list[str]) -> tuple[Outcome, ...]:
             kind = "secondary"
         elif row.startswith("Other Outcome Measures"):
             kind = "other"
-        match = re.match(r"^(?:\d+\.|-)\s+(.+?)\s*\[\s*Time Frame:\s*(.+?)\s*\]\s*(.*)$", row)
+        match = textpatterns.OUTCOME.match(row)
         if match:
             found.append(Outcome(kind, match.group(1), match.group(2), match.group(3) or None))
     return tuple(found)

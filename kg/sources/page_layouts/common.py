@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from kg import codes
+from kg import codes, textpatterns
 from kg.doses import unescape_markdown
 from kg.records import Arm, RegistryDate
 from kg.sources import display
 
-NCT = re.compile(r"\bNCT\d{8}\b")
-AGE = re.compile(r"^\d+(?:\.\d+)?\s+(?:Years?|Months?|Weeks?|Days?|Hours?|Minutes?)$", re.IGNORECASE)
-INTERVENTION_PREFIX = re.compile(
-    r"^(Drug|Biological|Device|Procedure|Behavioral|Genetic|Radiation|Dietary Supplement|Diagnostic Test|"
-    r"Combination Product|Other)\s*:\s*(.+)$"
-)
-ARM_PREFIX = re.compile(
-    r"^(Experimental|Active Comparator|Placebo Comparator|Sham Comparator|No Intervention|Other)\s*:\s*(.+)$"
-)
+NCT = textpatterns.NCT_ID  # a line that is an NCT id (`fullmatch`)
+AGE = textpatterns.PAGE_AGE
+INTERVENTION_PREFIX = textpatterns.INTERVENTION_PREFIX
+ARM_PREFIX = textpatterns.ARM_PREFIX
 
 
 def clean(text: str) -> str:
@@ -41,14 +35,14 @@ def date_of(text: str | None, kind: str | None = None) -> RegistryDate | None:
 
 def ages(text: str) -> tuple[str | None, str | None]:
     """`18 Years to 70 Years (Adult, Older Adult)` -> ("18 Years", "70 Years"); `18 Years and older` -> ("18 Years", None)."""
-    text = re.sub(r"\(.*?\)", "", text).strip()
-    match = re.match(r"^(.+?)\s+to\s+(.+?)$", text)
+    text = textpatterns.PARENTHESIS.sub("", text).strip()
+    match = textpatterns.AGE_RANGE.match(text)
     if match:
         return match.group(1).strip(), match.group(2).strip()
-    match = re.match(r"^(.+?)\s+and older$", text)
+    match = textpatterns.AGE_AND_OLDER.match(text)
     if match:
         return match.group(1).strip(), None
-    match = re.match(r"^up to\s+(.+?)$", text, re.IGNORECASE)
+    match = textpatterns.AGE_UP_TO.match(text)
     if match:
         return None, match.group(1).strip()
     return None, None

@@ -7,9 +7,7 @@ and the completion (as the registry's records for the same trials show).
 
 from __future__ import annotations
 
-import re
-
-from kg import codes
+from kg import codes, textpatterns
 from kg.records import (
     Contact,
     Eligibility,
@@ -25,6 +23,7 @@ from kg.records import (
 from kg.sources import display
 from kg.sources.criteria import split_criteria
 from kg.sources.page_layouts.common import AGE, NCT, ArmDraft, clean, finish_arms, lines_of, sex_of
+from kg.sources.values import count_of
 
 HEADINGS = (
     "Study Results", "Basic Information", "Brief Summary", "Related Clinical Trials", "Detailed Description",
@@ -33,10 +32,7 @@ HEADINGS = (
     "Facility Contacts", "Other Identifiers", "More Related Trials", "Outcome Measures", "Primary Outcomes",
     "Secondary Outcomes", "MeSH Terms",
 )  # fmt: skip
-BOILERPLATE = re.compile(
-    r"^(Get a concise|Review |Explore |Dive into|See the |Understand how|Learn about|Check the |Meet the |"
-    r"Identify the |Reach out|Find local|Additional clinical trials|The study team has not)"
-)
+BOILERPLATE = textpatterns.BOILERPLATE
 
 
 def sections(text: str) -> tuple[list[str], dict[str, list[str]]]:
@@ -56,7 +52,7 @@ def sections(text: str) -> tuple[list[str], dict[str, list[str]]]:
 
 def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
     head, found = sections(text)
-    nct_id = next((m.group(0) for line in head for m in [re.match(r"^NCT ID:\s*(NCT\d{8})", line)] if m), None)
+    nct_id = next((m.group(0) for line in head for m in [textpatterns.NCT_ID_LINE.match(line)] if m), None)
     nct_id = nct_id.split()[-1] if nct_id else None
     last_updated = next((line.split(":", 1)[1].strip() for line in head if line.startswith("Last Updated:")), None)
     basic = _basic(found.get("Basic Information", []))
@@ -111,10 +107,10 @@ def _basic(lines: list[str]) -> dict:
         code = display.code_of(line)
         if line in codes.OVERALL_STATUSES:
             values["status"] = line
-        elif re.fullmatch(r"(EARLY_)?PHASE\d(/(EARLY_)?PHASE\d)*|NA", line):
+        elif textpatterns.PHASE_CODES.fullmatch(line):
             values["phases"] = tuple(line.split("/"))
-        elif match := re.fullmatch(r"(\d+) participants?", line):
-            values["enrollment"] = int(match.group(1))
+        elif match := textpatterns.PARTICIPANTS.fullmatch(line):
+            values["enrollment"] = count_of(match.group(1), "enrollment")
         elif code in codes.STUDY_TYPES:
             values["study_type"] = code
         elif display.iso_date(line):
@@ -146,10 +142,10 @@ def _design(lines: list[str]) -> dict[str, str]:
 def _looks_like_description(line: str) -> bool:
     text = clean(line)
     return (
-        bool(re.match(r"^\d+\.\s", text))
+        bool(textpatterns.NUMBERED.match(text))
         or text.endswith(".")
         or len(text) > 80
-        or bool(re.search(r"\d\s*[x×*]\s*10\s*(\^|E)", text, re.IGNORECASE))
+        or bool(textpatterns.POWER_OF_TEN.search(text))
     )
 
 

@@ -4,14 +4,12 @@ then all labels, then all descriptions)."""
 
 from __future__ import annotations
 
-import re
-
-from kg import codes
+from kg import codes, textpatterns
 from kg.records import Eligibility, Location, Provenance, TrialRecord
 from kg.sources import display
 from kg.sources.page_layouts.common import ArmDraft, clean, finish_arms, lines_of
 
-_ABOUT = re.compile(r"^This is an? (\w+) (.+?) trial for (.+?)(?: focused on measuring (.+))?$")
+_ABOUT = textpatterns.ABOUT
 _ARM_TYPES = ("Experimental", "Active Comparator", "Placebo Comparator", "Sham Comparator", "No Intervention", "Other")
 
 
@@ -25,13 +23,13 @@ def parse(text: str, source: Provenance, tabular: bool = False) -> TrialRecord:
     if about:
         study_type = display.code_of(about.group(1))
         purpose = display.code_of(about.group(2))
-        conditions = tuple(c.strip() for c in re.split(r",\s*", about.group(3)) if c.strip())
-        keywords = tuple(k.strip() for k in re.split(r",\s*", about.group(4) or "") if k.strip())
+        conditions = tuple(c.strip() for c in textpatterns.COMMA.split(about.group(3)) if c.strip())
+        keywords = tuple(k.strip() for k in textpatterns.COMMA.split(about.group(4) or "") if k.strip())
     elif len(content) > 1:
         conditions = (content[1],)
-    nct = re.search(r"\bNCT\d{8}\b", text)
+    nct = textpatterns.NCT_IN_TEXT.search(text)
     return TrialRecord(
-        nct_id=nct.group(0) if nct else "",
+        nct_id=nct.group(1) if nct else "",
         provenance=source,
         title=clean(content[0]) if content else None,
         study_type=study_type if study_type in codes.STUDY_TYPES else None,
@@ -70,12 +68,13 @@ def _eligibility(text: str | None) -> Eligibility | None:
     """`Inclusion Criteria: a. b. Exclusion Criteria: c; d; e.`: sentences split inclusion, semicolons exclusion."""
     if not text:
         return None
-    match = re.match(r"^Inclusion Criteria:\s*(.*?)\s*(?:Exclusion Criteria:\s*(.*))?$", text, re.DOTALL)
+    match = textpatterns.MIRROR_ELIGIBILITY.match(text)
     if not match:
         return Eligibility(criteria_text=text)
-    inclusion = [s.strip() for s in re.split(r"(?<=\.)\s+(?=[A-Z0-9])", match.group(1)) if s.strip()]
-    exclusion = [s.strip() for s in re.split(r";\s+", match.group(2) or "") if s.strip()]
-    ages = re.search(r"(\d+)\s*years? old\s*≤\s*age\s*≤\s*(\d+)\s*years? old", match.group(1))
+    sentences = textpatterns.split_at_gaps(textpatterns.SENTENCE_BREAK, match.group(1))
+    inclusion = [s.strip() for s in sentences if s.strip()]
+    exclusion = [s.strip() for s in textpatterns.SEMICOLON.split(match.group(2) or "") if s.strip()]
+    ages = textpatterns.MIRROR_AGES.search(match.group(1))
     return Eligibility(
         min_age=f"{ages.group(1)} Years" if ages else None,
         max_age=f"{ages.group(2)} Years" if ages else None,
@@ -86,7 +85,7 @@ def _eligibility(text: str | None) -> Eligibility | None:
 
 
 def _arms(lines: list[str]) -> tuple:
-    count = sum(1 for line in lines if re.fullmatch(r"Arm \d+", line))
+    count = sum(1 for line in lines if textpatterns.ARM_NUMBER.fullmatch(line))
     if count == 0 or len(lines) < count * 3:
         return ()
     types = lines[count : 2 * count]

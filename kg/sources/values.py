@@ -1,0 +1,187 @@
+"""Source values checked before they reach the graph.
+
+A record's identity must be sound or the record is rejected. Any other value kg cannot use (an
+impossible date, a negative or overflowing count, an age no one can read, text that is not Unicode)
+is left out of the record, the trial is kept, and a `FieldWarning` says which value and why: SHACL
+violations are then kg's own bugs, never a source's. All text is NFC-normalized here, so a name
+written in NFC and in NFD is one sponsor, one key, one IRI.
+
+Parsers report a bad value with `warn()` while a `collecting()` block is open (one per record).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields, is_dataclass, replace
+from datetime import date
+from typing import Any, TypeVar
+
+from kg.codes import age_in_years
+from kg.errors import ParseError
+from kg.records import Eligibility, FieldWarning, RegistryDate, RelatedTrial, TrialRecord
+
+MAX_COUNT = 100_000_000  # no trial enrols more; a larger count is a typing error or an attack
+MAX_AGE_YEARS = 150
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+MAX_NUMBER_DIGITS = 18
+DATE_FIELDS = (
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "first_posted",
+    "last_updated",
+    "status_verified",
+)
+
+_collected: list[FieldWarning] | None = None
+T = TypeVar("T")
+
+
+@contextmanager
+def collecting() -> Iterator[list[FieldWarning]]:
+    """Gather the warnings `warn()` gives while one record is parsed."""
+    global _collected
+    outer, _collected = _collected, []
+    try:
+        yield _collected
+    finally:
+        _collected = outer
+
+
+def warn(field: str, value: object, reason: str, message: str) -> None:
+    shown = value if isinstance(value, str) else repr(value)
+    if len(shown) > 200:
+        shown = shown[:200] + f"… ({len(shown):,} characters)"
+    if _collected is not None:
+        _collected.append(FieldWarning(field, _printable(shown), reason, message))
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
+
+
+def is_nct_id(text: object) -> bool:
+    """`NCT` and eight ASCII digits, nothing else (no Arabic-Indic digits, no trailing newline)."""
+    return isinstance(text, str) and len(text) == 11 and text.startswith("NCT") and _ascii_digits(text[3:])
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def count_of(value: object, field: str) -> int | None:
+    """A whole count (enrollment) from JSON or text; anything else is a field warning and None.
+    Digits are bounded before conversion (Python refuses ints over 4,300 digits; `²` is a digit to
+    `str.isdigit` but not to `int`)."""
+    if value is None or value == "":
+        return None
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if _ascii_digits(text) and len(text) <= MAX_NUMBER_DIGITS:
+            number = int(text)
+    if number is None:
+        warn(field, value, "invalid-number", f"{field} is not a whole number; left out")
+        return None
+    if number < 0 or number > MAX_COUNT:
+        warn(field, value, "invalid-number", f"{field} is outside 0..{MAX_COUNT:,}; left out")
+        return None
+    return number
+
+
+def is_calendar_date(text: str) -> bool:
+    """`2021-02-28` or `2021-07`, on the calendar, in a plausible year."""
+    parts = text.split("-")
+    if len(parts) not in (2, 3) or not all(_ascii_digits(p) for p in parts):
+        return False
+    if len(parts[0]) != 4 or any(len(p) != 2 for p in parts[1:]):
+        return False
+    year, month = int(parts[0]), int(parts[1])
+    if not (EARLIEST_YEAR <= year <= LATEST_YEAR and 1 <= month <= 12):
+        return False
+    if len(parts) == 3:
+        try:
+            date(year, month, int(parts[2]))
+        except ValueError:
+            return False
+    return True
+
+
+def checked_record(record: TrialRecord) -> TrialRecord:
+    """The record with its text NFC-normalized and unusable values left out (each with a warning);
+    raises ParseError when its identity (the NCT id) is not sound."""
+    if record.nct_id and not is_nct_id(record.nct_id):
+        raise ParseError("invalid-nct-id", f"invalid NCT id {record.nct_id!r} (expected NCT and 8 ASCII digits)")
+    record = _normalized(record, "record")
+    changes: dict[str, Any] = {}
+    for name in DATE_FIELDS:
+        value: RegistryDate | None = getattr(record, name)
+        if value is not None and not is_calendar_date(value.value):
+            warn(name, value.value, "invalid-date", f"{name} is not a date on the calendar; left out")
+            changes[name] = None
+    if record.eligibility is not None:
+        changes["eligibility"] = _checked_ages(record.eligibility)
+    related = tuple(r for r in record.related_trials if _related_id_ok(r))
+    if len(related) != len(record.related_trials):
+        changes["related_trials"] = related
+    return replace(record, **changes) if changes else record
+
+
+def _checked_ages(eligibility: Eligibility) -> Eligibility:
+    changes: dict[str, Any] = {}
+    for name in ("min_age", "max_age"):
+        text = getattr(eligibility, name)
+        if text is None:
+            continue
+        years = age_in_years(text)
+        if years is None or not math.isfinite(years) or years < 0 or years > MAX_AGE_YEARS:
+            warn(name, text, "invalid-age", f"{name} is not an age kg can read (0-{MAX_AGE_YEARS} years); left out")
+            changes[name] = None
+    return replace(eligibility, **changes) if changes else eligibility
+
+
+def _related_id_ok(related: RelatedTrial) -> bool:
+    if is_nct_id(related.nct_id):
+        return True
+    warn("related_trials", related.nct_id, "invalid-nct-id", "a related trial's NCT id is not NCT + 8 digits; left out")
+    return False
+
+
+def _normalized(value: T, path: str) -> T:
+    """Every string NFC; lone surrogates (not Unicode, cannot be written) replaced, with a warning."""
+    if isinstance(value, str):
+        return _text(value, path)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        items = tuple(_normalized(item, path) for item in value)
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        changes: dict[str, Any] = {}
+        for spec in fields(value):
+            if spec.name in ("provenance", "merged_from", "field_warnings"):
+                continue
+            old = getattr(value, spec.name)
+            new = _normalized(old, spec.name)
+            if new is not old:
+                changes[spec.name] = new
+        return replace(value, **changes) if changes else value  # type: ignore[type-var]
+    return value
+
+
+def _text(text: str, field: str) -> str:
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+        warn(field, text, "invalid-text", f"{field} holds code points that are not Unicode text; replaced by '?'")
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)

@@ -1,0 +1,299 @@
+"""Every regular expression kg applies to source text, in one place, each compiled with RE2.
+
+Record fields, registry pages, XML text, eligibility criteria, doses, schedules, display strings and
+ages are written by registrants and copied by mirrors: any of them can be long and strange. RE2
+(`google-re2`) runs in time linear in the text by construction (no backtracking), so no text can make
+a pattern run for minutes, as Python's `re` did on a 49 KB run of digits in an arm description.
+
+Each pattern is registered by `pattern(name, regex)`, which compiles it and records it in `PATTERNS`.
+A test times every registered pattern on adversarial text of 100 kB and 1 MB, and another checks that
+no other module imports `re` (except the few it lists, whose regexes see queries, shapes and kg's own
+output, never source text). A new pattern belongs here, registered, so that it is checked too. The
+runs of a character class in titles, names and display values, looked for on every record, need no
+regex at all: `word_runs`, `lower_alnum_runs` and `upper_alnum_runs` find them with byte tables.
+
+RE2 differs from `re` in ways these patterns account for:
+
+- `\\d` is ASCII `[0-9]` (what we want: `float` and `int` read only those digits here);
+- `\\s`, `\\w` and `\\b` are ASCII-only, so patterns use `SPACE`, `WORD`, `START_OF_WORD` and
+  `END_OF_WORD` below, which match exactly what Python's Unicode `\\s`, `\\w` and `\\b` do;
+- `$` without `(?m)` matches only at the end of the text (not before a final newline);
+- there is no lookahead, lookbehind or backreference: a lookahead becomes a consumed character
+  outside the group the caller reads, a lookbehind a consumed character before it (or the caller
+  checks the character itself);
+- flags are written inline: `(?i)`, `(?s)`, `(?m)`, `(?-i:...)`. Case-insensitive matching folds
+  Unicode case (`ſ` matches `s`, the Kelvin sign `k`), so callers never look a matched word up by its
+  `lower()` unchecked; unlike `re`, it does not take the Turkish `ı` and `İ` for `i`.
+
+The registered patterns have `re`'s API: `search`, `match`, `fullmatch`, `finditer`, `findall`, `split`
+and `sub` (a `\\1` template or a function), on `str` or UTF-8 `bytes`. RE2's match objects take group
+names in `group()` and `[]` only (and look each name up slowly): `start`, `end` and `span` take numbers,
+which `groupindex` gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import re2
+
+Match = Any  # RE2's match object (the package ships no type information)
+Text = Any  # str or bytes, as with `re`
+
+
+class TextPattern:
+    """One registered pattern, compiled with RE2.
+
+    RE2 reads UTF-8. Text holding lone surrogates (a JSON `\\ud800`, undecodable bytes kept by
+    `surrogateescape`) has none: it is matched with each surrogate read as `?`, offsets unchanged (as
+    `sources.values` writes it later). `findall`, `split` and `sub` run on the bytes of ASCII text: RE2's
+    Python wrapper spends a quarter of the time per match there (same results)."""
+
+    __slots__ = ("name", "regex", "groupindex", "_compiled")
+
+    def __init__(self, name: str, regex: str) -> None:
+        self.name = name
+        self.regex = regex
+        self._compiled = re2.compile(regex)
+        self.groupindex: dict[str, int] = dict(self._compiled.groupindex)
+
+    def __repr__(self) -> str:
+        return f"TextPattern({self.name!r}, {self.regex!r})"
+
+    def search(self, text: Text, pos: int | None = None, endpos: int | None = None) -> Match | None:
+        return self._compiled.search(_utf8(text), pos, endpos)
+
+    def match(self, text: Text, pos: int | None = None, endpos: int | None = None) -> Match | None:
+        return self._compiled.match(_utf8(text), pos, endpos)
+
+    def fullmatch(self, text: Text, pos: int | None = None, endpos: int | None = None) -> Match | None:
+        return self._compiled.fullmatch(_utf8(text), pos, endpos)
+
+    def finditer(self, text: Text, pos: int | None = None, endpos: int | None = None) -> Iterator[Match]:
+        return self._compiled.finditer(_utf8(text), pos, endpos)  # type: ignore[no-any-return]
+
+    def findall(self, text: Text) -> list[Any]:
+        if isinstance(text, str) and text.isascii():
+            return [_decoded(item) for item in self._compiled.findall(text.encode("ascii"))]
+        return self._compiled.findall(_utf8(text))  # type: ignore[no-any-return]
+
+    def split(self, text: Text, maxsplit: int = 0) -> list[Any]:
+        if isinstance(text, str) and text.isascii():
+            return [_decoded(item) for item in self._compiled.split(text.encode("ascii"), maxsplit)]
+        return self._compiled.split(_utf8(text), maxsplit)  # type: ignore[no-any-return]
+
+    def sub(self, repl: str | bytes | Callable[[Match], Any], text: Text, count: int = 0) -> Any:
+        if isinstance(text, str) and isinstance(repl, str) and text.isascii() and repl.isascii():
+            return self._compiled.sub(repl.encode("ascii"), text.encode("ascii"), count).decode("ascii")
+        return self._compiled.sub(repl, _utf8(text), count)
+
+
+def _utf8(text: Text) -> Text:
+    """`text` as RE2 can read it: lone surrogates read as `?` (one character each: offsets unchanged)."""
+    if isinstance(text, bytes) or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _decoded(item: Any) -> Any:
+    if isinstance(item, bytes):
+        return item.decode("ascii")
+    if isinstance(item, tuple):
+        return tuple(_decoded(part) for part in item)
+    return item  # None: a group that took no part in a split
+
+
+PATTERNS: dict[str, TextPattern] = {}
+
+
+def pattern(name: str, regex: str) -> TextPattern:
+    """`regex` compiled with RE2 and registered under `name` (a name is registered once)."""
+    if name in PATTERNS:
+        raise ValueError(f"text pattern {name!r} is registered twice")
+    compiled = TextPattern(name, regex)
+    PATTERNS[name] = compiled
+    return compiled
+
+
+# Character classes that match exactly what Python's Unicode `\s` and `\w` match (`str.isspace()`;
+# `str.isalnum()` or `_`), for use inside `[...]`.
+SPACE = r"\t-\r\x1c-\x1f\x85\pZ"
+WORD = r"\pL\pN_"
+S = f"[{SPACE}]"
+NOT_S = f"[^{SPACE}]"
+INLINE_S = r"[\t\x0b\x0c\r\x1c-\x1f\x85\pZ]"  # `\s` without the newline: dose patterns never cross a line
+START_OF_WORD = f"(?:^|[^{WORD}])"  # `\b` before a word character: consumes the character before
+END_OF_WORD = f"(?:[^{WORD}]|$)"  # `\b` after a word character: consumes the character after
+
+# --- codes and dates (record fields) -------------------------------------------------------------
+
+NCT_ID = pattern("nct-id", r"^NCT[0-9]{8}$")
+ISO_DATE = pattern("iso-date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+ISO_YEAR_MONTH = pattern("iso-year-month", r"^[0-9]{4}-[0-9]{2}$")
+MESH_ID = pattern("mesh-id", r"^([DC])([0-9]{6}|[0-9]{9})$")
+AGE = pattern("age", rf"(?i)^{S}*([0-9]+(?:\.[0-9]+)?){S}*(year|month|week|day|hour|minute)s?{S}*$")
+
+# --- registry display strings --------------------------------------------------------------------
+
+DISPLAY_NOTE = pattern("display-note", rf"{S}*\(.*\){S}*$")  # `Double (Participant, Investigator)`
+PHASE_SEPARATOR = pattern("phase-separator", r"[/|,]")
+DISPLAY_ISO_DATE = pattern("display-iso-date", r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+
+# --- legacy XML text ---------------------------------------------------------------------------------
+
+BLANKS_BEFORE_NEWLINE = pattern("blanks-before-newline", r"[ \t]+\n")
+DOWNLOAD_DATE_PREFIX = pattern("download-date-prefix", r"^.*processed this data on ")
+
+# --- eligibility criteria ---------------------------------------------------------------------------
+
+CRITERIA_HEADING = pattern(
+    "criteria-heading",
+    rf"(?i)^[^{WORD}]*(key{S}+)?(inclusion|exclusion){S}+criteri(a|on){END_OF_WORD}",
+)
+CRITERIA_ITEM = pattern("criteria-item", rf"(?i)^{S}*(?:[*\-•·▪]|[0-9]{{1,3}}[.)]|\(?[a-z]\)|\\-){S}+(.*)$")
+# `^[.\s]+(?=\w)`: the word character is captured and kept
+CRITERIA_LEADING_DOTS = pattern("criteria-leading-dots", rf"^[.{SPACE}]+([{WORD}])")
+CRITERIA_ESCAPE = pattern("criteria-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^])")
+
+# --- doses and schedules (arm and intervention text) -------------------------------------------------
+
+MARKDOWN_ESCAPE = pattern("markdown-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^|])")
+# A clause ends at a newline, or at the white space after `.` or `;` (the gap, group 1: in neither clause).
+CLAUSE_BREAK = pattern("clause-break", rf"[.;](?P<gap>{S}+)|\n")
+_N = INLINE_S
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_RANGE = rf"(?:(?P<low>{_NUMBER}){_N}*(?:-|–|~|to){_N}*)?(?P<high>{_NUMBER})"
+CELL_DOSE = pattern(
+    "cell-dose",
+    "(?i)"
+    + _RANGE
+    + rf"{_N}*(?:[x×*]{_N}*10{_N}*(?:\^|E|e){_N}*(?P<exp>[0-9]{{1,2}})|[eE](?P<exp2>[0-9]{{1,2}}))"
+    + rf"(?:{_N}*(?:h?UC-?MSCs?|MSCs?|BM-?MSCs?|cells?|viable cells|stem cells))?"
+    + rf"(?P<per_kg>{_N}*(?:/{_N}*kg|per{_N}+kg|/{_N}*kilogram))?"
+    # a lab value (`x10^9/L`) right after is not a dose: matched here so that the caller can skip it
+    + rf"(?P<lab>(?-i:{_N}*/{_N}*(?:L|l|mL|ml|µL|uL|mm3)){END_OF_WORD})?",
+)
+DRUG_DOSE = pattern(
+    "drug-dose",
+    "(?i)(?P<dose>"
+    + _RANGE
+    + rf"{_N}*(?P<unit>mg|milligrams?|g|grams?|µg|μg|ug|mcg|micrograms?|IU|U|units|mL)"
+    + rf"(?P<per>{_N}*/{_N}*(?:kg|m2|m²|m\^2)|{_N}+per{_N}+(?:kg|m2))?"
+    + rf"(?P<freq>{_N}*(?:/{_N}*day|per{_N}+day|daily|/{_N}*d|once daily|twice daily|per{_N}+dose|each time))?"
+    # not followed by a word character, `/` or `%` (the character is consumed, outside `dose`)
+    + rf")(?:[^{WORD}/%]|$)",
+)
+NOT_A_DOSE = pattern("not-a-dose", r"(?i)equivalent volume|calculated at|placebo")
+NON_DOSE_LABEL = pattern("non-dose-label", r"(?i)placebo|sham|no intervention")
+SCHEDULE_DAYS = pattern(
+    "schedule-days",
+    rf"(?i)on (?:the )?(?:days? )?([0-9]+(?:{S}*(?:,{S}*and|,|and){S}*[0-9]+)+)(?:st|nd|rd|th)?{S}*(?:days?)?",
+)
+SCHEDULE_WEEKS = pattern(
+    "schedule-weeks", rf"(?i)(?:at )?weeks? ?([0-9]+(?:{S}*(?:,{S}*and|,|and){S}*(?:weeks? ?)?[0-9]+)+)"
+)
+# `\b(...)\s+times?s?\b`: the characters around are consumed; the caller reads `times` and `word`
+SCHEDULE_TIMES = pattern(
+    "schedule-times",
+    rf"(?i){START_OF_WORD}(?P<times>(?P<word>once|twice|two|three|four|five|six|[0-9]+){S}+times?s?){END_OF_WORD}",
+)
+SCHEDULE_INTERVAL = pattern(
+    "schedule-interval", r"(?i)at ([0-9]+)[- ]weeks? intervals?|every ([0-9]+) weeks?|once a week|weekly"
+)
+DIGITS = pattern("digits", r"[0-9]+")
+
+# --- registry pages ------------------------------------------------------------------------------------
+
+CURRENT_LAYOUT = pattern("current-layout", r"(?m)^NCT ID: NCT[0-9]{8}")
+CLASSIC_TABULAR_LAYOUT = pattern("classic-tabular-layout", r"(?m)^ClinicalTrials\.gov Identifier: NCT[0-9]{8} \|")
+# `\bNCT\d{8}\b` searched in a page: the id is group 1
+NCT_IN_TEXT = pattern("nct-in-text", rf"{START_OF_WORD}(NCT[0-9]{{8}}){END_OF_WORD}")
+PAGE_AGE = pattern("page-age", rf"(?i)^[0-9]+(?:\.[0-9]+)?{S}+(?:Years?|Months?|Weeks?|Days?|Hours?|Minutes?)$")
+_INTERVENTION_KINDS = (
+    "Drug|Biological|Device|Procedure|Behavioral|Genetic|Radiation|Dietary Supplement|Diagnostic Test|"
+    "Combination Product|Other"
+)
+INTERVENTION_PREFIX = pattern("intervention-prefix", rf"^({_INTERVENTION_KINDS}){S}*:{S}*(.+)$")
+INTERVENTION_KIND = pattern("intervention-kind", rf"({_INTERVENTION_KINDS}){S}*:{S}*")
+ARM_PREFIX = pattern(
+    "arm-prefix",
+    rf"^(Experimental|Active Comparator|Placebo Comparator|Sham Comparator|No Intervention|Other){S}*:{S}*(.+)$",
+)
+PARENTHESIS = pattern("parenthesis", r"\(.*?\)")
+AGE_RANGE = pattern("age-range", rf"^(.+?){S}+to{S}+(.+?)$")
+AGE_AND_OLDER = pattern("age-and-older", rf"^(.+?){S}+and older$")
+AGE_UP_TO = pattern("age-up-to", rf"(?i)^up to{S}+(.+?)$")
+PHASE_TAIL = pattern("phase-tail", rf"{S}*((?:(?:Early )?Phase [0-9]{S}*)+|Not Applicable){S}*$")
+ENROLLMENT_LABEL = pattern("enrollment-label", rf"^(Actual|Estimated) Enrollment{S}*:")
+ENROLLMENT = pattern("enrollment", rf"([0-9]+){S}+participants?")
+EMAIL = pattern("email", rf"{NOT_S}+@{NOT_S}+")
+PHONE = pattern("phone", rf"\+?[0-9][0-9{SPACE}-]{{6,}}[0-9]")
+CONTACT_NAME_END = pattern("contact-name-end", rf"{S}\+?[0-9][0-9{SPACE}-]{{6,}}|{S}{NOT_S}+@")
+VERIFIED = pattern("verified", rf"^Verified ([{WORD}]+ [0-9]{{4}}) by ")
+OUTCOME = pattern("outcome", rf"^(?:[0-9]+\.|-){S}+(.+?){S}*\[{S}*Time Frame:{S}*(.+?){S}*\]{S}*(.*)$")
+BOILERPLATE = pattern(
+    "boilerplate",
+    r"^(Get a concise|Review |Explore |Dive into|See the |Understand how|Learn about|Check the |Meet the |"
+    r"Identify the |Reach out|Find local|Additional clinical trials|The study team has not)",
+)
+NCT_ID_LINE = pattern("nct-id-line", rf"^NCT ID:{S}*(NCT[0-9]{{8}})")
+PHASE_CODES = pattern("phase-codes", r"(EARLY_)?PHASE[0-9](/(EARLY_)?PHASE[0-9])*|NA")
+PARTICIPANTS = pattern("participants", r"([0-9]+) participants?")
+NUMBERED = pattern("numbered", rf"^[0-9]+\.{S}")
+POWER_OF_TEN = pattern("power-of-ten", rf"(?i)[0-9]{S}*[x×*]{S}*10{S}*(\^|E)")
+ABOUT = pattern("about", rf"^This is an? ([{WORD}]+) (.+?) trial for (.+?)(?: focused on measuring (.+))?$")
+COMMA = pattern("comma", rf",{S}*")
+SEMICOLON = pattern("semicolon", rf";{S}+")
+MIRROR_ELIGIBILITY = pattern(
+    "mirror-eligibility", rf"(?s)^Inclusion Criteria:{S}*(.*?){S}*(?:Exclusion Criteria:{S}*(.*))?$"
+)
+# `(?<=\.)\s+(?=[A-Z0-9])`: a sentence ends at the white space (the gap, group 1) between `.` and a capital or digit
+SENTENCE_BREAK = pattern("sentence-break", rf"\.(?P<gap>{S}+)[A-Z0-9]")
+MIRROR_AGES = pattern("mirror-ages", rf"([0-9]+){S}*years? old{S}*≤{S}*age{S}*≤{S}*([0-9]+){S}*years? old")
+ARM_NUMBER = pattern("arm-number", r"Arm [0-9]+")
+
+
+# --- runs of a character class: titles, feature text, IRI slugs, display codes ----------------------
+# These run on every title, name and display value, so they need no regex: a byte table or a character test
+# finds the runs at C speed, with the results of the regexes they replace (a test compares them).
+
+_UPPER_ALNUM = bytes(c if (48 <= c <= 57 or 65 <= c <= 90) else 32 for c in range(256))
+_LOWER_ALNUM = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
+_ASCII_WORD = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95) else 32 for c in range(256))
+
+
+def upper_alnum_runs(text: str) -> list[str]:
+    """The runs of `[A-Z0-9]`: `"_".join(...)` is `re.sub(r"[^A-Z0-9]+", "_", text).strip("_")`."""
+    return text.encode("ascii", "replace").translate(_UPPER_ALNUM).decode("ascii").split()
+
+
+def lower_alnum_runs(text: str) -> list[str]:
+    """The runs of `[a-z0-9]`: `re.findall(r"[a-z0-9]+", text)`."""
+    return text.encode("ascii", "replace").translate(_LOWER_ALNUM).decode("ascii").split()
+
+
+def word_runs(text: str) -> list[str]:
+    """The runs of Python's `\\w` (`str.isalnum()` or `_`): `re.sub(r"[^\\w]+", " ", text).split()`."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORD).decode("ascii").split()
+    return "".join(c if c.isalnum() or c == "_" else " " for c in text).split()
+
+
+def split_at_gaps(compiled: TextPattern, text: str) -> list[str]:
+    """`text` cut at each match's group 1, the gap (at the whole match where the gap took no part):
+    what `re.split` did with a lookbehind and a lookahead around the gap."""
+    pieces = []
+    start = 0
+    for match in compiled.finditer(text):
+        gap_start, gap_end = match.span(1)  # RE2's span() takes group numbers only
+        if gap_start < 0:
+            gap_start, gap_end = match.span()
+        pieces.append(text[start:gap_start])
+        start = gap_end
+    pieces.append(text[start:])
+    return pieces
