@@ -15,7 +15,7 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
-from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned
+from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned, stop_workers
 from kg.sinks import RDF_FORMATS, output_format
 from kg.sources import INPUT_FORMATS, Reject
 
@@ -38,6 +38,7 @@ class KgGroup(click.Group):
             click.echo(f"kg: error: {describe(error)}", err=True)
             ctx.exit(2)
         except Interrupted as stop:
+            stop_workers()
             remove_owned()
             click.echo(f"kg: stopped by {stop}; unfinished files removed, earlier outputs left as they were", err=True)
             ctx.exit(128 + stop.signum)

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -247,6 +248,20 @@ def refuse_inputs_as_outputs(
                 )
 
 
+def refuse_non_file(path: str | Path, what: str) -> None:
+    """kg writes a file by renaming a finished one over it: over a device (`/dev/null`), a FIFO or a
+    folder that would destroy what kg did not create, so such a path is refused before any work."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputError(f"cannot write {what} {path}: {describe(error)}") from error
+    if not stat.S_ISREG(status.st_mode):
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a device, FIFO or socket"
+        raise OutputError(f"{what} {path} is {kind}, not a file; kg would replace it: choose another -o")
+
+
 def _holds_records(path: str, input_format: str) -> bool:
     """Would the build read a record from this file? (A zip always counts: kg never writes one.)"""
     import zipfile
@@ -280,6 +295,12 @@ def build_guard(
     the locks of every output (and the store) and clear a killed run's leftovers beside them. Yields
     the resolved paths a walk of the input folders must not read (this build's own files)."""
     refuse_inputs_as_outputs(inputs, outputs, input_format)
+    for path, what in outputs:
+        refuse_non_file(path, what)
+    if store_dir is not None:
+        for path, what in outputs:
+            if os.path.abspath(path) == os.path.abspath(store_dir):
+                raise OutputError(f"{what} {path} is also the --store path: choose another -o")
     with ExitStack() as stack:
         if store_dir is not None:
             from kg.store import writing_store
@@ -401,6 +422,20 @@ def install_signal_handlers() -> Callable[[], None]:
     return restore
 
 
+def stop_workers() -> None:
+    """After a stop: kill this process's worker processes. A signal's exception raised inside the
+    process pool's own code (while it forks or starts a worker) can leave a worker no pool will shut
+    down, and the interpreter waits for every worker at exit. Workers hold nothing to clean up."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+    for child in children:
+        child.join(timeout=10)
+
+
 def _after_fork_in_child() -> None:
     """A forked worker: the parent's locks, temporary files and signal handling are not its own. It
     ignores SIGINT (a Ctrl-C reaches the whole process group; the parent stops the workers) and dies of
@@ -475,4 +510,5 @@ __all__ = [
     "remove_owned",
     "signals_deferred",
     "stop_if_interrupted",
+    "stop_workers",
 ]

@@ -149,7 +149,7 @@ class FieldWarning:
 
     field: str
     value: str
-    reason: str  # invalid-date, invalid-number, invalid-age, invalid-text, invalid-nct-id
+    reason: str  # invalid-date, invalid-number, invalid-age, invalid-text, invalid-nct-id, unknown-code
     message: str
 
 

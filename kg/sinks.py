@@ -54,6 +54,7 @@ class AtomicFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        outputs.refuse_non_file(self.path, "the output")
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -202,6 +203,7 @@ class RdfSink:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it when the block succeeds, removed when it fails."""
     target = Path(path)
+    outputs.refuse_non_file(target, "the output")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with outputs.signals_deferred():

@@ -269,6 +269,72 @@ def test_an_unexpected_error_in_one_record_is_an_internal_error_reject(tmp_path:
     assert "ZeroDivisionError" in result[0].message and "Traceback" in (result[0].detail or "")
 
 
+def _v2_with(tmp_path: Path, name: str, change) -> Path:
+    record = json.loads((EXAMPLES / "NCT00710099.json").read_text())
+    change(record["protocolSection"])
+    path = tmp_path / name
+    path.write_text(json.dumps(record))
+    return path
+
+
+def test_a_code_no_registry_uses_is_left_out_with_a_warning_not_a_shacl_violation(tmp_path: Path) -> None:
+    def odd_codes(protocol) -> None:
+        protocol["armsInterventionsModule"]["armGroups"][0]["type"] = "SORT_OF_ACTIVE"
+        protocol["sponsorCollaboratorsModule"]["leadSponsor"]["class"] = "PHILANTHROPIC"
+        protocol["designModule"]["phases"] = [None, "PHASE2"]
+        protocol["eligibilityModule"]["minimumAge"], protocol["eligibilityModule"]["maximumAge"] = (
+            "65 Years",
+            "18 Years",
+        )
+
+    summary = build(BuildConfig([str(_v2_with(tmp_path, "odd.json", odd_codes))], tmp_path / "g.ttl"))
+    assert summary.exit_code == 0 and summary.outcome.violations == 0 and summary.trials == 1
+    assert sorted((w.warning.field, w.warning.reason) for w in summary.field_warnings) == [
+        ("arms", "unknown-code"),
+        ("min_age", "invalid-age"),
+        ("phases", "unknown-code"),
+        ("sponsor", "unknown-code"),
+    ]
+
+
+def test_a_record_listing_a_million_conditions_is_refused_before_it_is_mapped(tmp_path: Path) -> None:
+    def million(protocol) -> None:
+        protocol["conditionsModule"] = {"conditions": [f"Condition {i}" for i in range(1_000_000)]}
+
+    (reject,) = iter_records([str(_v2_with(tmp_path, "many.json", million))])
+    assert isinstance(reject, Reject) and reject.reason == "too-large" and "1,000,000 conditions" in reject.message
+
+
+def test_xml_in_utf_16_is_read_and_an_unknown_declared_encoding_is_malformed_xml(tmp_path: Path) -> None:
+    xml = (FIXTURES / "legacy-xml" / "NCT00000105.xml").read_text(encoding="utf-8")
+    (tmp_path / "wide.xml").write_bytes(('<?xml version="1.0" encoding="UTF-16"?>\n' + xml).encode("utf-16"))
+    (tmp_path / "odd.xml").write_text('<?xml version="1.0" encoding="x-no-such"?>\n' + xml)
+    found = {
+        Path(r.path).name if isinstance(r, Reject) else Path(r.provenance.path).name: getattr(r, "reason", None)
+        or r.nct_id
+        for r in iter_records([str(tmp_path)])
+    }
+    assert found == {"odd.xml": "malformed-xml", "wide.xml": "NCT00000105"}
+
+
+def test_a_zip_cut_short_is_named_a_damaged_zip(tmp_path: Path) -> None:
+    path = tmp_path / "cut.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("study.json", (EXAMPLES / "NCT00710099.json").read_bytes())
+    path.write_bytes(path.read_bytes()[:-30])
+    (reject,) = iter_records([str(path)])
+    assert isinstance(reject, Reject) and reject.reason == "unreadable-file" and "damaged" in reject.message
+
+
+def test_a_file_name_cannot_forge_lines_of_the_summary(tmp_path: Path) -> None:
+    path = tmp_path / "x\nrecords read: 999.json"
+    path.write_text("{}")
+    result = CliRunner().invoke(
+        main, ["build", str(path), str(EXAMPLES / "NCT00710099.json"), "-o", str(tmp_path / "g.ttl")]
+    )
+    assert "\nrecords read: 999" not in result.stderr and "x\\nrecords read: 999.json" in result.stderr
+
+
 # Damage a property test may do to a good record's bytes.
 def _damage(data: bytes, how: str, at: float) -> bytes:
     cut = int(len(data) * at)

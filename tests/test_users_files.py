@@ -28,8 +28,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 # kg, with each piece of the graph written slowly: a build that is surely running when signalled.
 SLOW_KG = """
-import sys, time, faulthandler
-faulthandler.dump_traceback_later(20, exit=False)
+import sys, time
 from kg import sinks
 original = sinks.RdfSink._append
 def slow(self, text, triples):
@@ -375,7 +374,9 @@ def test_a_full_disk_while_making_a_store_generation_ends_with_exit_2(tmp_path: 
 
     monkeypatch.setattr("kg.store.tempfile.mkdtemp", no_space)
     output = tmp_path / "g.ttl"
-    result = CliRunner().invoke(main, ["build", str(EXAMPLES / RECORD), "-o", str(output), "--store", str(tmp_path / "st")])
+    result = CliRunner().invoke(
+        main, ["build", str(EXAMPLES / RECORD), "-o", str(output), "--store", str(tmp_path / "st")]
+    )
     assert result.exit_code == 2 and f"kg: error: cannot write {tmp_path}: No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -403,3 +404,28 @@ def test_files_and_folders_get_the_modes_the_umask_gives(
         generation = tmp_path / os.readlink(tmp_path / store)
         assert stat.S_IMODE(generation.stat().st_mode) == folder_mode
         assert stat.S_IMODE((generation / ".kg-store").stat().st_mode) == file_mode
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_an_output_path_that_is_not_a_file_is_refused_and_left_as_it_was(tmp_path: Path, kind: str) -> None:
+    import os
+
+    target = tmp_path / "out.nt"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        target = Path("/dev/null")
+    before = os.stat(target)
+    result = CliRunner().invoke(main, ["build", str(EXAMPLES / "NCT00710099.json"), "-o", str(target)])
+    assert result.exit_code == 2 and ("not a file" in result.stderr or "is a directory" in result.stderr)
+    after = os.stat(target)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "g.report.ttl").mkdir()
+    result = CliRunner().invoke(main, ["build", str(EXAMPLES / "NCT00710099.json"), "-o", str(tmp_path / "g.nt")])
+    assert result.exit_code == 2 and "not a file" in result.stderr
+    assert not (tmp_path / "g.nt").exists() and not (tmp_path / "g.rejects.jsonl").exists()

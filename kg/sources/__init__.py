@@ -81,6 +81,9 @@ def _records_in_document(
                 yield _guarded(document, position, doses, partial(_parse_item, document, position, item, input_format))
     elif kind in ("xml", "page"):
         yield _guarded(document, 0, doses, partial(_parse_whole, document, kind, include_contacts))
+    elif head.startswith(b"PK\x03\x04"):
+        message = "a zip archive whose directory is missing or damaged (a truncated download?); not read"
+        yield document.reject("unreadable-file", message)
     else:
         yield document.reject(
             "unknown-format",

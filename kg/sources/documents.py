@@ -28,6 +28,13 @@ MAX_TEXT_BYTES = 64 * 1024 * 1024
 SKIPPED_NAMES = ("SOURCES.md", "README.md", ".DS_Store")
 
 
+def visible(name: str) -> str:
+    """`a\nb` -> `a\\nb`: line breaks and other control characters escaped, the rest as it is."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in name)
+
+
 @dataclass(frozen=True)
 class Reject:
     """A record or file that could not be built, with where it was and why."""
@@ -44,7 +51,9 @@ class Reject:
         return Reject(self.path, self.reason, self.message, self.position, self.member, self.nct_id, detail)
 
     def where(self) -> str:
-        place = f"{self.path}:{self.member}" if self.member else self.path
+        """File, member, record and NCT id, for one line of stderr: a name's control characters are
+        shown escaped, so no file name can forge lines of the summary."""
+        place = visible(f"{self.path}:{self.member}" if self.member else self.path)
         if self.position is not None:
             place += f" record {self.position + 1}"
         if self.nct_id:

@@ -37,6 +37,8 @@ FORMAT = "ctgov-legacy-xml"
 
 
 def looks_like(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     return text.startswith(b"<") and (b"<clinical_study" in head or text.startswith(b"<?xml"))
 
@@ -46,7 +48,7 @@ def parse_bytes(data: bytes, provenance: Provenance) -> TrialRecord:
         root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise ParseError("unsafe-xml", f"refused: the XML declares entities ({type(error).__name__})") from error
-    except XmlSyntaxError as error:
+    except (XmlSyntaxError, LookupError, ValueError) as error:  # LookupError: an encoding Python lacks
         raise ParseError("malformed-xml", f"malformed XML: {error}") from error
     if root.tag != "clinical_study":
         raise ParseError("not-a-study", f"not a ClinicalStudy record (root element <{root.tag}>)")

@@ -19,14 +19,17 @@ from dataclasses import fields, is_dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
+from kg import codes
 from kg.codes import age_in_years
 from kg.errors import ParseError
-from kg.records import Eligibility, FieldWarning, RegistryDate, RelatedTrial, TrialRecord
+from kg.records import Eligibility, FieldWarning, Reference, RegistryDate, RelatedTrial, TrialRecord
+from kg.sources import display
 
 MAX_COUNT = 100_000_000  # no trial enrols more; a larger count is a typing error or an attack
 MAX_AGE_YEARS = 150
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 MAX_NUMBER_DIGITS = 18
+MAX_ITEMS = 20_000  # of any list in one record; the largest real trials list a few thousand sites
 DATE_FIELDS = (
     "start_date",
     "primary_completion_date",
@@ -35,6 +38,17 @@ DATE_FIELDS = (
     "last_updated",
     "status_verified",
 )
+
+_RECORD_CODES = {
+    "status": codes.OVERALL_STATUSES,
+    "last_known_status": codes.OVERALL_STATUSES,
+    "study_type": codes.STUDY_TYPES,
+    "enrollment_type": codes.DATE_TYPES,
+    "allocation": codes.ALLOCATIONS,
+    "intervention_model": codes.INTERVENTION_MODELS,
+    "masking": codes.MASKINGS,
+    "primary_purpose": codes.PRIMARY_PURPOSES,
+}
 
 _collected: list[FieldWarning] | None = None
 T = TypeVar("T")
@@ -121,6 +135,12 @@ def checked_record(record: TrialRecord) -> TrialRecord:
     raises ParseError when its identity (the NCT id) is not sound."""
     if record.nct_id and not is_nct_id(record.nct_id):
         raise ParseError("invalid-nct-id", f"invalid NCT id {record.nct_id!r} (expected NCT and 8 ASCII digits)")
+    for spec in fields(record):
+        items = getattr(record, spec.name)
+        if isinstance(items, tuple) and len(items) > MAX_ITEMS:
+            raise ParseError(
+                "too-large", f"{len(items):,} {spec.name} in one record (the limit is {MAX_ITEMS:,})", record.nct_id
+            )
     record = _normalized(record, "record")
     changes: dict[str, Any] = {}
     for name in DATE_FIELDS:
@@ -133,19 +153,93 @@ def checked_record(record: TrialRecord) -> TrialRecord:
     related = tuple(r for r in record.related_trials if _related_id_ok(r))
     if len(related) != len(record.related_trials):
         changes["related_trials"] = related
+    record = replace(record, **changes) if changes else record
+    return _checked_codes(record)
+
+
+def _checked_codes(record: TrialRecord) -> TrialRecord:
+    """Every coded value is one of the registry's codes, whatever a reader let through: an unknown
+    one is left out with a warning (the shapes hold the graph to the same lists)."""
+    changes: dict[str, Any] = {}
+    for name, allowed in _RECORD_CODES.items():
+        value = getattr(record, name)
+        if value is not None and value not in allowed:
+            _unknown_code(name, value)
+            changes[name] = None
+    for name, allowed in (("phases", codes.PHASES), ("who_masked", codes.WHO_MASKED)):
+        kept = tuple(v for v in getattr(record, name) if v in allowed or _unknown_code(name, v))
+        if len(kept) != len(getattr(record, name)):
+            changes[name] = kept
+    for name in DATE_FIELDS:
+        date_value: RegistryDate | None = changes.get(name, getattr(record, name))
+        if date_value is not None and date_value.kind is not None and date_value.kind not in codes.DATE_TYPES:
+            _unknown_code(f"{name}.type", date_value.kind)
+            changes[name] = replace(date_value, kind=None)
+    changes.update(_checked_parts(record))
     return replace(record, **changes) if changes else record
+
+
+def _checked_parts(record: TrialRecord) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    organizations = (("sponsor", record.sponsor),) + tuple(("collaborators", c) for c in record.collaborators)
+    if any(o is not None and o.org_class not in (None, *display.ORGANIZATION_CLASSES) for _, o in organizations):
+        if record.sponsor is not None:
+            changes["sponsor"] = _with_known(record.sponsor, "org_class", display.ORGANIZATION_CLASSES, "sponsor")
+        changes["collaborators"] = tuple(
+            _with_known(c, "org_class", display.ORGANIZATION_CLASSES, "collaborators") for c in record.collaborators
+        )
+    if any(i.intervention_type not in (None, *display.INTERVENTION_TYPES) for i in record.interventions):
+        changes["interventions"] = tuple(
+            _with_known(i, "intervention_type", display.INTERVENTION_TYPES, "interventions")
+            for i in record.interventions
+        )
+    if any(a.arm_type not in (None, *display.ARM_TYPES) for a in record.arms):
+        changes["arms"] = tuple(_with_known(a, "arm_type", display.ARM_TYPES, "arms") for a in record.arms)
+    if any(r.pmid is not None and not _ascii_digits(r.pmid) for r in record.references):
+        changes["references"] = tuple(_with_pmid(r) for r in record.references)
+    eligibility = record.eligibility
+    if eligibility is not None and eligibility.sex not in (None, *codes.SEXES):
+        changes["eligibility"] = _with_known(eligibility, "sex", codes.SEXES, "sex")
+    return changes
+
+
+def _unknown_code(field: str, value: object) -> bool:
+    warn(field, value, "unknown-code", f"{field} {value!r} is not a registry code; left out")
+    return False
+
+
+def _with_known(part: T, name: str, allowed: frozenset[str], field: str) -> T:
+    value = getattr(part, name)
+    if value is None or value in allowed:
+        return part
+    _unknown_code(field, value)
+    return replace(part, **{name: None})  # type: ignore[type-var]
+
+
+def _with_pmid(reference: Reference) -> Reference:
+    if reference.pmid is None or _ascii_digits(reference.pmid):
+        return reference
+    warn("references.pmid", reference.pmid, "invalid-number", "a PubMed id is ASCII digits; left out")
+    return replace(reference, pmid=None)
 
 
 def _checked_ages(eligibility: Eligibility) -> Eligibility:
     changes: dict[str, Any] = {}
+    years: dict[str, float] = {}
     for name in ("min_age", "max_age"):
         text = getattr(eligibility, name)
         if text is None:
             continue
-        years = age_in_years(text)
-        if years is None or not math.isfinite(years) or years < 0 or years > MAX_AGE_YEARS:
+        value = age_in_years(text)
+        if value is None or not math.isfinite(value) or value < 0 or value > MAX_AGE_YEARS:
             warn(name, text, "invalid-age", f"{name} is not an age kg can read (0-{MAX_AGE_YEARS} years); left out")
             changes[name] = None
+        else:
+            years[name] = value
+    if len(years) == 2 and years["min_age"] > years["max_age"]:
+        shown = f"{eligibility.min_age} to {eligibility.max_age}"
+        warn("min_age", shown, "invalid-age", "the minimum age is above the maximum age; both left out")
+        changes["min_age"] = changes["max_age"] = None
     return replace(eligibility, **changes) if changes else eligibility
 
 
