@@ -52,15 +52,14 @@ DATE_TYPES = frozenset({"ACTUAL", "ESTIMATED"})
 # UIs (D000017093 for D017093). UIs numbered below the first 10-character one keep their 7-character form,
 # which is the one id.nlm.nih.gov serves.
 _FIRST_LONG_UI = {"D": 66_900, "C": 588_000}
-_MESH_ID = textpatterns.MESH_ID
 
 
 def normalize_mesh_id(raw: str) -> str | None:
     """`D000017093` -> `D017093`; `D000068196` stays; anything not a MeSH D/C UI -> None."""
-    match = _MESH_ID.match(raw.strip().upper())
-    if not match:
+    text = raw.strip().upper()  # read by hand: it runs for every MeSH term of every record
+    letter, digits = text[:1], text[1:]
+    if letter not in ("D", "C") or len(digits) not in (6, 9) or not (digits.isascii() and digits.isdigit()):
         return None
-    letter, digits = match.groups()
     number = int(digits)
     if len(digits) == 9 and number < _FIRST_LONG_UI[letter]:
         return f"{letter}{number:06d}"

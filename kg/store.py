@@ -114,7 +114,7 @@ def _remove_dead_writers_leftovers(store_dir: Path) -> None:
 
 
 def _state(generation: Path) -> str | None:
-    """"building" or "complete" (a kg generation's marker), None (an earlier kg's generation)."""
+    """ "building" or "complete" (a kg generation's marker), None (an earlier kg's generation)."""
     try:
         text = (generation / outputs.STORE_MARKER).read_text(encoding="utf-8")
     except OSError:

@@ -135,7 +135,6 @@ END_OF_WORD = f"(?:[^{WORD}]|$)"  # `\b` after a word character: consumes the ch
 NCT_ID = pattern("nct-id", r"^NCT[0-9]{8}$")
 ISO_DATE = pattern("iso-date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 ISO_YEAR_MONTH = pattern("iso-year-month", r"^[0-9]{4}-[0-9]{2}$")
-MESH_ID = pattern("mesh-id", r"^([DC])([0-9]{6}|[0-9]{9})$")
 AGE = pattern("age", rf"(?i)^{S}*([0-9]+(?:\.[0-9]+)?){S}*(year|month|week|day|hour|minute)s?{S}*$")
 
 # --- registry display strings --------------------------------------------------------------------
@@ -155,7 +154,6 @@ CRITERIA_HEADING = pattern(
     "criteria-heading",
     rf"(?i)^[^{WORD}]*(key{S}+)?(inclusion|exclusion){S}+criteri(a|on){END_OF_WORD}",
 )
-CRITERIA_ITEM = pattern("criteria-item", rf"(?i)^{S}*(?:[*\-•·▪]|[0-9]{{1,3}}[.)]|\(?[a-z]\)|\\-){S}+(.*)$")
 # `^[.\s]+(?=\w)`: the word character is captured and kept
 CRITERIA_LEADING_DOTS = pattern("criteria-leading-dots", rf"^[.{SPACE}]+([{WORD}])")
 CRITERIA_ESCAPE = pattern("criteria-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^])")

@@ -74,13 +74,20 @@ def _records_in_document(
         return
     kind = _document_kind(head, input_format)
     if kind == "json":
-        for position, item in iter_json_items(document):
+        for position, item, clean in iter_json_items(document):
             if isinstance(item, Reject):
                 yield item
             else:
-                yield _guarded(document, position, doses, partial(_parse_item, document, position, item, input_format))
+                parse = partial(_parse_item, document, position, item, input_format)
+                yield _guarded(document, position, doses, parse, clean)
     elif kind in ("xml", "page"):
-        yield _guarded(document, 0, doses, partial(_parse_whole, document, kind, include_contacts))
+        data = _read_whole(document)
+        if isinstance(data, Reject):
+            yield data
+            return
+        # A page's bytes may be Latin-1 or UTF-16: only XML's can be tested for clean text as they are.
+        clean = kind == "xml" and values.is_clean_text(data)
+        yield _guarded(document, 0, doses, partial(_parse_whole, document, kind, data, include_contacts), clean)
     elif head.startswith(b"PK\x03\x04"):
         message = "a zip archive whose directory is missing or damaged (a truncated download?); not read"
         yield document.reject("unreadable-file", message)
@@ -92,7 +99,7 @@ def _records_in_document(
 
 
 def _guarded(
-    document: Document, position: int, doses: bool, parse: Callable[[], TrialRecord | Reject]
+    document: Document, position: int, doses: bool, parse: Callable[[], TrialRecord | Reject], clean: bool = False
 ) -> TrialRecord | Reject:
     """One record parsed, its values checked (warnings attached), its doses read; any unexpected
     error becomes this record's `internal-error` reject."""
@@ -102,7 +109,7 @@ def _guarded(
             if isinstance(parsed, Reject):
                 return parsed
             try:
-                record = values.checked_record(parsed)
+                record = values.checked_record(parsed, clean)
             except ParseError as error:
                 return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
         if warnings:
@@ -128,7 +135,7 @@ def _document_kind(head: bytes, input_format: str) -> str:
     return "page"
 
 
-def _parse_whole(document: Document, kind: str, include_contacts: bool) -> TrialRecord | Reject:
+def _read_whole(document: Document) -> bytes | Reject:
     """XML records and pages are one record per document, read whole (with a size limit)."""
     try:
         with document.open() as stream:
@@ -137,6 +144,10 @@ def _parse_whole(document: Document, kind: str, include_contacts: bool) -> Trial
         return document.reject("unreadable-file", f"cannot read: {error}")
     if len(data) > MAX_TEXT_BYTES:
         return document.reject("unreadable-file", f"larger than {MAX_TEXT_BYTES // (1024 * 1024)} MiB; refused")
+    return data
+
+
+def _parse_whole(document: Document, kind: str, data: bytes, include_contacts: bool) -> TrialRecord | Reject:
     try:
         if kind == "xml":
             return legacy_xml.parse_bytes(data, document.provenance(legacy_xml.FORMAT, 0))

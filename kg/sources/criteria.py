@@ -9,8 +9,37 @@ from __future__ import annotations
 from kg import textpatterns
 
 _HEADING = textpatterns.CRITERIA_HEADING
-_ITEM = textpatterns.CRITERIA_ITEM
 _ITEM_STARTS = "*-•·▪(\\0123456789"  # what an item (a stripped line) starts with, or a letter and `)`
+_BULLETS = "*-•·▪"
+
+
+def _item_text(line: str) -> str | None:
+    """The text of a bulleted or numbered item (`* x`, `- x`, `\\- x`, `12. x`, `3) x`, `(a) x`, `b) x`),
+    read by hand: a stripped line starts with its marker, then white space. None if it is not one."""
+    if line[:1] in _BULLETS:
+        rest = line[1:]
+    elif line[:2] == "\\-":
+        rest = line[2:]
+    elif line[:1].isascii() and line[:1].isdigit():
+        count = 1
+        while count < 3 and line[count : count + 1].isascii() and line[count : count + 1].isdigit():
+            count += 1
+        if line[count : count + 1] not in (".", ")"):
+            return None
+        rest = line[count + 1 :]
+    elif line[:1] == "(" and _is_letter(line[1:2]) and line[2:3] == ")":
+        rest = line[3:]
+    elif _is_letter(line[:1]) and line[1:2] == ")":
+        rest = line[2:]
+    else:
+        return None
+    if not rest[:1].isspace():
+        return None
+    return rest.lstrip()
+
+
+def _is_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
 
 
 def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -33,10 +62,10 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 sections[current].append(_clean(rest))
             continuing = False
             continue
-        item = _ITEM.match(line) if line[:1] in _ITEM_STARTS or line[1:2] == ")" else None
+        item = _item_text(line) if line[:1] in _ITEM_STARTS or line[1:2] == ")" else None
         items = sections[current]
-        if item:
-            items.append(_clean(item.group(1)))
+        if item is not None:
+            items.append(_clean(item))
             continuing = True
         elif continuing and items and not raw_line[:1].isalnum():
             items[-1] = f"{items[-1]} {_clean(line)}"

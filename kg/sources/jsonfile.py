@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 
 from kg.sources.documents import MAX_TEXT_BYTES, Document, MemberTooLarge, Reject
+from kg.sources.values import is_clean_text
 
 
 class _Readable(Protocol):
@@ -34,8 +35,9 @@ def looks_like_json(head: bytes) -> bool:
     return _first_char(head) in ("{", "[")
 
 
-def iter_json_items(document: Document) -> Iterator[tuple[int, object | Reject]]:
-    """(position, item) for every item of the document; a broken item or file yields a Reject."""
+def iter_json_items(document: Document) -> Iterator[tuple[int, object | Reject, bool]]:
+    """(position, item, clean) for every item of the document (clean: its text passed
+    `values.is_clean_text`); a broken item or file yields a Reject."""
     try:
         head = document.head()
         if _first_char(head) == "[" and not head.startswith(_WIDE_BOMS):
@@ -43,29 +45,29 @@ def iter_json_items(document: Document) -> Iterator[tuple[int, object | Reject]]
         else:
             yield from _whole_document_items(document)
     except MemberTooLarge as error:
-        yield 0, document.reject("unreadable-file", f"zip member {error}; refused")
+        yield 0, document.reject("unreadable-file", f"zip member {error}; refused"), False
     except OSError as error:
-        yield 0, document.reject("unreadable-file", f"cannot read: {error}")
+        yield 0, document.reject("unreadable-file", f"cannot read: {error}"), False
 
 
-def _stream_array(document: Document) -> Iterator[tuple[int, object | Reject]]:
+def _stream_array(document: Document) -> Iterator[tuple[int, object | Reject, bool]]:
     """Each item of a top-level array, parsed on its own: a broken item costs that item only."""
     position = 0
     with document.open() as stream:
         for item in array_items(_SkipBom(stream)):
             if isinstance(item, ArrayEnd):
                 if item.problem:
-                    yield position, document.reject("malformed-json", item.problem, position=position)
+                    yield position, document.reject("malformed-json", item.problem, position=position), False
                 return
             if isinstance(item, BadItem):
                 problem = item.problem
                 if item.truncated:
                     problem = f"the file ends inside array item {position + 1}, after {position} record(s) (truncated?)"
-                yield position, document.reject(item.reason, problem, position=position)
+                yield position, document.reject(item.reason, problem, position=position), False
                 if item.truncated:
                     return
             else:
-                yield position, item
+                yield position, item.value, item.clean
             position += 1
 
 
@@ -74,6 +76,12 @@ MAX_INT_DIGITS = 30
 _READ_BYTES = 1 << 18
 _SCAN_OUTSIDE_STRING = re.compile(r'[\[\]{},"]')
 _WHITESPACE = " \t\n\r"
+
+
+@dataclass(frozen=True)
+class Item:
+    value: object
+    clean: bool  # its text passed `values.is_clean_text`
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ class _TextBuffer:
         return 0
 
 
-def array_items(stream: _Readable) -> Iterator[object | BadItem | ArrayEnd]:
+def array_items(stream: _Readable) -> Iterator[Item | BadItem | ArrayEnd]:
     """The items of a top-level JSON array, each parsed at C speed by `raw_decode`. An item that does
     not parse (a broken string, bad syntax, nesting past the recursion limit) is skipped to the next
     comma at the array's level by a scanner that tracks only brackets and strings, so it costs that
@@ -135,8 +143,9 @@ def array_items(stream: _Readable) -> Iterator[object | BadItem | ArrayEnd]:
         if buffer.text[pos] == ",":
             pos += 1
             continue
-        item, pos = _decode_item(buffer, decoder, pos)
-        yield item
+        item, end = _decode_item(buffer, decoder, pos)
+        yield item if isinstance(item, BadItem) else Item(item, is_clean_text(buffer.text[pos:end]))
+        pos = end
 
 
 def _decode_item(buffer: _TextBuffer, decoder: json.JSONDecoder, pos: int) -> tuple[object, int]:
@@ -234,20 +243,16 @@ def loads(data: bytes | str) -> object:
     return json.loads(data, parse_int=_bounded_int)
 
 
-def _whole_document_items(document: Document) -> Iterator[tuple[int, object | Reject]]:
+def _whole_document_items(document: Document) -> Iterator[tuple[int, object | Reject, bool]]:
     with document.open() as stream:
         data = stream.read(MAX_TEXT_BYTES + 1)
     if len(data) > MAX_TEXT_BYTES:
         limit = MAX_TEXT_BYTES // (1024 * 1024)
-        yield (
-            0,
-            document.reject(
-                "too-large", f"a JSON object or JSON Lines file over {limit} MiB (arrays stream; this does not)"
-            ),
-        )
+        message = f"a JSON object or JSON Lines file over {limit} MiB (arrays stream; this does not)"
+        yield 0, document.reject("too-large", message), False
         return
     if not data.strip():
-        yield 0, document.reject("malformed-json", "empty file")
+        yield 0, document.reject("malformed-json", "empty file"), False
         return
     try:
         parsed = loads(data)
@@ -255,23 +260,25 @@ def _whole_document_items(document: Document) -> Iterator[tuple[int, object | Re
         if error.msg == "Extra data" or _looks_like_json_lines(data):
             yield from _json_lines(document, data)
             return
-        yield 0, document.reject("malformed-json", f"malformed JSON: {error}")
+        yield 0, document.reject("malformed-json", f"malformed JSON: {error}"), False
         return
     except RecursionError:
-        yield 0, document.reject("malformed-json", "malformed JSON: nested too deeply")
+        yield 0, document.reject("malformed-json", "malformed JSON: nested too deeply"), False
         return
     except UnicodeDecodeError as error:
-        yield 0, document.reject("malformed-json", f"not UTF-8/16/32 text: {error}")
+        yield 0, document.reject("malformed-json", f"not UTF-8/16/32 text: {error}"), False
         return
     except ValueError as error:
-        yield 0, document.reject("malformed-json", f"malformed JSON: {error}")
+        yield 0, document.reject("malformed-json", f"malformed JSON: {error}"), False
         return
+    clean = is_clean_text(data)
     if isinstance(parsed, dict) and isinstance(parsed.get("studies"), list):
-        yield from enumerate(parsed["studies"])
-    elif isinstance(parsed, list):
-        yield from enumerate(parsed)
+        parsed = parsed["studies"]
+    if isinstance(parsed, list):
+        for position, item in enumerate(parsed):
+            yield position, item, clean
     else:
-        yield 0, parsed
+        yield 0, parsed, clean
 
 
 def _looks_like_json_lines(data: bytes) -> bool:
@@ -285,15 +292,16 @@ def _looks_like_json_lines(data: bytes) -> bool:
     return starts >= 2 and whole >= 1
 
 
-def _json_lines(document: Document, data: bytes) -> Iterator[tuple[int, object | Reject]]:
+def _json_lines(document: Document, data: bytes) -> Iterator[tuple[int, object | Reject, bool]]:
     position = 0
     for line in data.splitlines():
         if not line.strip():
             continue
         try:
-            yield position, loads(line)
+            yield position, loads(line), is_clean_text(line)
         except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError too
-            yield position, document.reject("malformed-json", f"malformed JSON line: {error}", position=position)
+            message = f"malformed JSON line: {error}"
+            yield position, document.reject("malformed-json", message, position=position), False
         position += 1
 
 

@@ -46,9 +46,7 @@ def detect_layout(text: str) -> str | None:
     if textpatterns.CURRENT_LAYOUT.search(text) and "Basic Information" in text:
         return "current"
     if "ClinicalTrials.gov Identifier:" in text:
-        return (
-            "classic-tabular" if textpatterns.CLASSIC_TABULAR_LAYOUT.search(text) else "classic"
-        )
+        return "classic-tabular" if textpatterns.CLASSIC_TABULAR_LAYOUT.search(text) else "classic"
     return None
 
 
