@@ -237,7 +237,9 @@ def test_the_endpoint_sees_the_old_or_the_new_store_while_it_is_replaced(tmp_pat
     enrollment=st.integers(0, 10**6),
     # Conditions are keyed case-insensitively ("Liver Failure" and "liver failure" are one node).
     conditions=st.lists(
-        st.text(min_size=1, max_size=30).filter(str.strip), max_size=3, unique_by=lambda c: " ".join(c.split()).casefold()
+        st.text(min_size=1, max_size=30).filter(str.strip),
+        max_size=3,
+        unique_by=lambda c: " ".join(c.split()).casefold(),
     ),
     start=st.dates().map(lambda d: d.isoformat()[:7]),
     sponsor=st.text(min_size=1, max_size=40).filter(str.strip),
