@@ -101,7 +101,7 @@ class BuildSummary:
             f"triples: {self.triples}",
             f"rejected: {len(self.rejects)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
-            f"field warnings (value left out, trial kept): {len(self.field_warnings)}"
+            f"field warnings (value left out or replaced, trial kept): {len(self.field_warnings)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.warnings_by_reason.items())),
         ]
         lines.extend(digest(self.outcome))

@@ -46,6 +46,8 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(inclusion items, exclusion items); text before any heading counts as inclusion."""
     if not text:
         return (), ()
+    if not text.isascii():  # lone surrogates read as `?`, as the value checks write them
+        text = text.encode("utf-8", "replace").decode("utf-8")
     sections: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
     current = "inclusion"
     continuing = False

@@ -231,10 +231,10 @@ def _closing_quote(text: str, pos: int) -> int:
         pos = end + 1
 
 
-def _bounded_int(text: str) -> int | float:
-    """JSON integers over MAX_INT_DIGITS digits become floats (inf past ~308 digits): Python refuses
-    to convert over 4,300 digits, and no registry number is that long; the value checks report it."""
-    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+def _bounded_int(text: str) -> int | str:
+    """JSON integers over MAX_INT_DIGITS digits stay text: Python refuses to convert over 4,300
+    digits, and no registry number is that long; the value checks report the digits as written."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
 
 
 def loads(data: bytes | str) -> object:
