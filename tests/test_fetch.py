@@ -36,6 +36,8 @@ class FakeRegistry:
                 params = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
                 registry.requests.append({"path": url.path, **params})
                 fault = registry.faults.get(len(registry.requests))
+                if registry.misbehave(self, url.path, params):
+                    return
                 if fault == "429":
                     self._reply(429, b"slow down", {"Retry-After": "0"})
                 elif fault == "503":
@@ -68,6 +70,10 @@ class FakeRegistry:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2"
+
+    def misbehave(self, handler: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> bool:
+        """A hook for hostile stand-ins (tests/test_fetch_hostile.py): True when it has answered itself."""
+        return False
 
     def answer(self, path: str, params: dict[str, str]) -> bytes:
         if path.startswith("/api/v2/studies/"):
