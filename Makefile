@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test bench lint clean java fuzz
+.PHONY: help install demo test bench lint clean java fuzz eval
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,20 @@ bench: install ## Benchmarks: build at 10k/50k/200k trials (trials/s, peak memor
 	$(BIN)/python bench/bench_query.py --sizes 2000,10000,50000
 	$(BIN)/python bench/bench_recommend.py --sizes 1000,50000
 	$(BIN)/python bench/bench_serve.py --clients 8 --seconds 60
+
+SHARED := ../shared/data/ctgov
+EVAL_INPUTS := $(SHARED)/v2-json $(SHARED)/legacy-xml $(SHARED)/v1-studyfields-json $(SHARED)/relatedness/records
+
+out/relatedness.ttl: $(STAMP)
+	@mkdir -p out
+	$(BIN)/kg build $(EVAL_INPUTS) -o $@
+
+eval: ## Score every method and the TF-IDF/BM25 baselines on the relatedness truth set (tune and held-out halves)
+	@if [ ! -f $(SHARED)/relatedness/truth-dev.tsv ]; then echo "make eval: skipped, $(SHARED)/relatedness is absent"; exit 0; fi; \
+	if [ -z "$$(find $(EVAL_INPUTS) -newer out/relatedness.ttl -print -quit 2>/dev/null)" ] && [ -f out/relatedness.ttl ]; \
+	then echo "out/relatedness.ttl is up to date"; else $(MAKE) --no-print-directory -B out/relatedness.ttl; fi; \
+	for half in held-out tune; do echo; echo "## $$half half"; \
+	$(BIN)/kg evaluate --graph out/relatedness.ttl --truth $(SHARED)/relatedness/truth-dev.tsv --half $$half; done
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check kg tests bench

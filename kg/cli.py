@@ -369,6 +369,13 @@ def load(graph: Path, store_dir: Path) -> None:
     type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
     help="SELECT: table|csv|tsv|json|xml; CONSTRUCT/DESCRIBE: turtle|nt|jsonld; ASK prints true/false.",
 )
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=64 * 1024 * 1024,
+    show_default=True,
+    help="Refuse an answer larger than this many bytes (64 MiB by default).",
+)
 def query(
     query_text: str | None,
     query_file: Path | None,
@@ -379,6 +386,7 @@ def query(
     graph_file: Path | None,
     engine: str,
     output_format: str,
+    max_bytes: int,
 ) -> None:
     """Run a read-only SPARQL query: inline, from a file, or a canned one by name.
 
@@ -386,8 +394,7 @@ def query(
 
         kg query --name trials-by-condition --param term="Liver Diseases" --graph out/graph.ttl
     """
-    from kg.answers import render
-    from kg.query import run_query
+    from kg.query import answer_isolated
     from kg.sparql import canned_queries, canned_query, prepare
 
     if list_queries:
@@ -415,10 +422,7 @@ def query(
         bound[key] = value
     prepared = prepare(text, bound, declared)
     store_dir, graph_file = graph_source(store_dir, graph_file)
-    if prepared.form in ("CONSTRUCT", "DESCRIBE") and output_format == "table":
-        output_format = "turtle"
-    answer = run_query(prepared, engine, store_dir, graph_file)
-    click.echo(render(answer, output_format), nl=False)
+    click.echo(answer_isolated(prepared, engine, store_dir, graph_file, output_format, max_bytes), nl=False)
 
 
 @main.command()
@@ -429,7 +433,14 @@ def query(
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds per query.")
 @click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True, help="Rows per answer.")
-def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int) -> None:
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=64 * 1024 * 1024,
+    show_default=True,
+    help="Bytes per answer (64 MiB by default).",
+)
+def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int, max_bytes: int) -> None:
     """Serve a read-only SPARQL 1.1 endpoint over a store, with a query page at /.
 
     Example:
@@ -438,24 +449,33 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int) 
     """
     from kg.serve import ServerConfig, serve_forever
 
-    serve_forever(ServerConfig(store_dir, host, port, timeout, max_rows))
+    serve_forever(ServerConfig(store_dir, host, port, timeout, max_rows, max_bytes=max_bytes))
 
 
 @main.command()
-@click.argument("nct_id")
+@click.argument("nct_id", required=False)
+@click.option("--all", "every_trial", is_flag=True, help="Every trial's top K (--format tsv or jsonl).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--explain", is_flag=True, help="Show the shared features that earned each trial its place.")
 @click.option(
     "--method",
-    type=click.Choice(["shared-features", "ppr"]),
-    default="shared-features",
+    type=click.Choice(["hybrid", "shared-features", "ppr"]),
+    default="hybrid",
     show_default=True,
-    help="shared-features: IDF-weighted Jaccard; ppr: personalized PageRank on the trial-feature graph.",
+    help="hybrid: fitted sum of per-kind cosines, words included; shared-features: IDF-weighted Jaccard;"
+    " ppr: personalized PageRank on the trial-feature graph.",
 )
 @graph_source_options
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "tsv", "jsonl"]),
+    default="table",
+    show_default=True,
+)
 def recommend(
-    nct_id: str,
+    nct_id: str | None,
+    every_trial: bool,
     top: int,
     explain: bool,
     method: str,
@@ -463,17 +483,32 @@ def recommend(
     graph_file: Path | None,
     output_format: str,
 ) -> None:
-    """Rank the trials most related to a trial, with the reasons.
+    """Rank the trials most related to a trial (or to every trial, with --all), with the reasons.
 
     Example:
 
         kg recommend NCT03945487 --explain --graph out/graph.ttl
+        kg recommend --all --top 50 --format tsv --graph out/graph.ttl > rankings.tsv
     """
     from kg.similarity.recommend import load_index
     from kg.similarity.recommend import recommend as rank
 
+    if every_trial == bool(nct_id):
+        raise click.UsageError("give one NCT id, or --all (not both)")
+    if every_trial:
+        if output_format not in ("tsv", "jsonl"):
+            raise click.UsageError("--all writes --format tsv or jsonl")
+        index = load_index(*graph_source(store_dir, graph_file))
+        if output_format == "tsv":
+            click.echo("query\trank\tcandidate\tscore")
+        for query, neighbours in sorted(index.all_top(top, method).items()):
+            for rank_number, (candidate, score) in enumerate(neighbours, 1):
+                row = {"query": query, "rank": rank_number, "candidate": candidate, "score": round(score, 6)}
+                click.echo(json.dumps(row) if output_format == "jsonl" else "\t".join(str(v) for v in row.values()))
+        return
+    assert nct_id is not None
     results = rank(load_index(*graph_source(store_dir, graph_file)), nct_id, top, method)
-    if output_format == "json":
+    if output_format in ("json", "jsonl"):
         rows = [{"nct_id": r.nct_id, "score": round(r.score, 6), "title": r.title,
                  "shared": [{"feature": f, "label": label, "weight": round(w, 4)} for f, label, w in r.shared]}
                 for r in results]  # fmt: skip
@@ -489,19 +524,42 @@ def recommend(
 
 @main.command()
 @graph_source_options
-def evaluate(store_dir: Path | None, graph_file: Path | None) -> None:
-    """Score recommendations against the registry's related-trial lists, next to a text baseline.
+@click.option(
+    "--truth",
+    "truth_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pairs of related trials (TSV: a, b, optional evidence) to score against, instead of the registry lists.",
+)
+@click.option(
+    "--half",
+    type=click.Choice(["all", "tune", "held-out"]),
+    default="all",
+    show_default=True,
+    help="With --truth: the pairs whose query's NCT id hashes to this half (weights are fitted on `tune`).",
+)
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def evaluate(
+    store_dir: Path | None, graph_file: Path | None, truth_file: Path | None, half: str, output_format: str
+) -> None:
+    """Score recommendations against truth pairs (or the registry's related-trial lists), next to TF-IDF and BM25.
 
     Example:
 
-        kg evaluate --graph out/msc.ttl
+        kg evaluate --graph out/relatedness.ttl --truth truth-dev.tsv --half held-out
     """
     from kg.query import oxigraph_source
     from kg.similarity.evaluate import evaluate as run_evaluation
+    from kg.similarity.evaluate import evaluate_truth
     from kg.similarity.features import read_features
     from kg.similarity.scoring import SparseIndex
 
     store = oxigraph_source(*graph_source(store_dir, graph_file))
+    if truth_file is not None:
+        scored = evaluate_truth(store, SparseIndex(read_features(store)), truth_file, half)
+        if scored.pairs == 0:
+            raise KgError(f"{truth_file}: no pair joins two trials with records in this graph: nothing to evaluate")
+        click.echo(json.dumps(scored.to_json(), indent=1) if output_format == "json" else "\n".join(scored.lines()))
+        return
     result = run_evaluation(store, SparseIndex(read_features(store)))
     if result.queries == 0:
         raise KgError("no trial in this graph lists a related trial that has a record here: nothing to evaluate")
@@ -555,6 +613,27 @@ def export_graph(export_format: str, output: Path, store_dir: Path | None, graph
 @click.option("--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True)
 @click.option("--rate", type=click.FloatRange(0.1), default=50.0, show_default=True, help="Requests per minute.")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds for each request as a whole (connecting, headers and body), not per read.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 100),
+    default=6,
+    show_default=True,
+    help="Tries after the first for 429, 5xx, dropped or late replies; each is shown on stderr.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1024),
+    default=64 * 1024 * 1024,
+    show_default=True,
+    help="Largest reply body read (one page); a longer one is an error.",
+)
 def fetch_studies(
     nct_ids: tuple[str, ...],
     condition: str | None,
@@ -567,8 +646,15 @@ def fetch_studies(
     base_url: str,
     rate: float,
     page_size: int,
+    timeout: float,
+    retries: int,
+    max_bytes: int,
 ) -> None:
     """Download studies from the registry's API v2 as NCT….json files, resumably.
+
+    Only the --base-url host and port are contacted: redirects are not followed (an error names the
+    target), each request has an overall --timeout, a reply body at most --max-bytes. A study that is
+    not an object or has no valid NCT id is reported on stderr and skipped.
 
     Example:
 
@@ -577,13 +663,15 @@ def fetch_studies(
     from kg.fetch import FetchConfig, fetch
 
     config = FetchConfig(out_dir, base_url, condition, term, intervention, tuple(s.upper() for s in statuses), since,
-                         max_studies, tuple(nct_ids), page_size, rate)  # fmt: skip
+                         max_studies, tuple(nct_ids), page_size, rate, timeout=timeout, retries=retries,
+                         max_bytes=max_bytes)  # fmt: skip
     with _FetchProgress() as progress:
-        result = fetch(config, progress)
+        result = fetch(config, progress, lambda message: click.echo(f"kg: {message}", err=True))
     resumed = " (resumed)" if result.resumed else ""
     total = f" of {result.total}" if result.total is not None else ""
+    skipped = f", {result.skipped} skipped (reported above)" if result.skipped else ""
     click.echo(f"fetched {result.fetched}{total} studies into {out_dir}{resumed}; {result.requests} requests, "
-               f"{result.retries} retried", err=True)  # fmt: skip
+               f"{result.retries} retried{skipped}", err=True)  # fmt: skip
 
 
 class _FetchProgress:

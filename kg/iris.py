@@ -86,6 +86,11 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 
+def sparql_prefixes() -> str:
+    """The PREFIX lines of every namespace kg uses, for the SPARQL kg writes itself."""
+    return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
+
+
 UNRESOLVED_PREFIX = "unresolved-"
 
 

@@ -1,5 +1,5 @@
 """Running a prepared query with Oxigraph (a store directory or a file) or with rdflib (a file), and
-turning the answer into one engine-neutral result."""
+turning the answer into one engine-neutral result. Answers are capped in rows and in bytes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,41 @@ from rdflib.plugins.sparql.sparql import SPARQLError
 
 from kg.rdfio import load_graph, rdf_format_of, to_rdflib
 from kg.results import Cell, SelectResult, cell_of, node_of
-from kg.sparql import PreparedQuery, QueryError, QueryRefused
+from kg.sparql import AnswerTooLarge, PreparedQuery, QueryError, QueryRefused, check_with_rdflib
 from kg.store import open_store
 from kg.terms import Triple
 
 ENGINES = ("oxigraph", "rdflib")
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def byte_size(count: int) -> str:
+    """A byte count as people say it: 64 MiB, 1.5 KiB, 900 bytes."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.4g} {unit}"
+    return f"{count} bytes"
+
+
+def too_large(max_bytes: int) -> AnswerTooLarge:
+    return AnswerTooLarge(
+        f"the answer is over {byte_size(max_bytes)} (the byte limit, --max-bytes); add a LIMIT, or select fewer "
+        "or shorter values"
+    )
+
+
+class _Budget:
+    """Counts an answer's characters as they arrive (a lower bound on its size in any format)."""
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes, self.used = max_bytes, 0
+
+    def spend(self, *texts: str | None) -> None:
+        if self.max_bytes is None:
+            return
+        self.used += sum(len(t) for t in texts if t)
+        if self.used > self.max_bytes:
+            raise too_large(self.max_bytes)
 
 
 @dataclass
@@ -51,22 +81,35 @@ def oxigraph_source(store_dir: Path | None, graph_file: Path | None) -> pyoxigra
     return store
 
 
-def run_oxigraph(query: PreparedQuery, store: pyoxigraph.Store, row_limit: int | None = None) -> QueryAnswer:
+def run_oxigraph(
+    query: PreparedQuery, store: pyoxigraph.Store, row_limit: int | None = None, max_bytes: int | None = None
+) -> QueryAnswer:
     substitutions: dict[
         pyoxigraph.Variable, pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
     ] = {pyoxigraph.Variable(name): _oxigraph_term(term) for name, term in query.bindings.items()}
     try:
-        return _oxigraph_answer(query, store.query(query.text, substitutions=substitutions), row_limit)
+        result = store.query(query.text, substitutions=substitutions)
+        return _oxigraph_answer(query, result, row_limit, _Budget(max_bytes))
     except SyntaxError as error:
-        raise QueryError(f"SPARQL syntax error: {error}") from error
+        raise QueryError(_syntax_error(str(error))) from error
     except (OSError, RuntimeError) as error:  # Oxigraph's evaluation errors, e.g. a parameter not projected
         raise QueryError(f"the query failed: {error}") from error
+
+
+def _syntax_error(message: str) -> str:
+    """Oxigraph's `error at 1:25: expected …` in kg's words, with the position."""
+    where, sep, rest = message.removeprefix("error at ").partition(": ")
+    line, colon, column = where.partition(":")
+    if sep and colon and line.isdigit() and column.isdigit():
+        return f"SPARQL syntax error at line {line}, column {column}: {rest}"
+    return f"SPARQL syntax error: {message}"
 
 
 def _oxigraph_answer(
     query: PreparedQuery,
     result: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples,
     row_limit: int | None,
+    budget: _Budget,
 ) -> QueryAnswer:
     """Results are lazy: evaluation errors surface while iterating, inside the caller's error handling."""
     if isinstance(result, pyoxigraph.QueryBoolean):
@@ -76,21 +119,28 @@ def _oxigraph_answer(
         select = SelectResult(variables)
         for solution in result:
             if row_limit is not None and len(select.rows) >= row_limit:
-                raise QueryRefused(f"the result has more than {row_limit} rows (the row limit); add a LIMIT")
-            select.rows.append({v: c for v in variables if (c := cell_of(solution[v])) is not None})
+                raise AnswerTooLarge(f"the result has more than {row_limit} rows (the row limit); add a LIMIT")
+            row = {v: c for v in variables if (c := cell_of(solution[v])) is not None}
+            budget.spend(*(text for cell in row.values() for text in cell[1:]), *row)
+            select.rows.append(row)
         return QueryAnswer("SELECT", select=select)
     triples = []
     for triple in result:
         triples.append((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        budget.spend(*(str(term) for term in triples[-1]))
         if row_limit is not None and len(triples) > row_limit:
-            raise QueryRefused(f"the result has more than {row_limit} triples (the row limit)")
-    return QueryAnswer(query.form, triples=triples)  # type: ignore[arg-type]
+            raise AnswerTooLarge(f"the result has more than {row_limit} triples (the row limit)")
+    form = query.form if query.form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
+    return QueryAnswer(form, triples=triples)  # type: ignore[arg-type]
 
 
-def run_rdflib(query: PreparedQuery, graph: Graph, row_limit: int | None = None) -> QueryAnswer:
+def run_rdflib(
+    query: PreparedQuery, graph: Graph, row_limit: int | None = None, max_bytes: int | None = None
+) -> QueryAnswer:
     bindings: dict[str, URIRef | Literal] = {Variable(name): term for name, term in query.bindings.items()}
+    budget = _Budget(max_bytes)
     try:
-        result = graph.query(query.text, initBindings=bindings)
+        result = graph.query(check_with_rdflib(query.text), initBindings=bindings)
     except SPARQLError as error:
         raise QueryError(f"the query failed in rdflib: {error}") from error
     if result.type == "ASK":
@@ -100,15 +150,20 @@ def run_rdflib(query: PreparedQuery, graph: Graph, row_limit: int | None = None)
         select = SelectResult(variables)
         for row in result:
             if row_limit is not None and len(select.rows) >= row_limit:
-                raise QueryRefused(f"the result has more than {row_limit} rows (the row limit); add a LIMIT")
+                raise AnswerTooLarge(f"the result has more than {row_limit} rows (the row limit); add a LIMIT")
             cells: dict[str, Cell] = {}
             for name in variables:
                 cell = cell_of(row[name])  # type: ignore[index, call-overload]
                 if cell is not None:
                     cells[name] = cell
+                    budget.spend(name, *cell[1:])
             select.rows.append(cells)
         return QueryAnswer("SELECT", select=select)
-    return QueryAnswer(query.form, triples=[t for t in result])  # type: ignore[misc]
+    triples = []
+    for triple in result:
+        budget.spend(*(str(term) for term in triple))  # type: ignore[union-attr]
+        triples.append(triple)
+    return QueryAnswer(query.form, triples=triples)  # type: ignore[arg-type]
 
 
 def run_query(
@@ -117,12 +172,62 @@ def run_query(
     store_dir: Path | None = None,
     graph_file: Path | None = None,
     row_limit: int | None = None,
+    max_bytes: int | None = None,
 ) -> QueryAnswer:
+    """Run a query in this process. `kg query` and `kg serve` use `answer_isolated` instead."""
     if engine == "rdflib":
         if graph_file is None:
             raise QueryError("the rdflib engine reads a graph file: give --graph FILE")
-        return run_rdflib(query, load_graph(graph_file), row_limit)
-    return run_oxigraph(query, oxigraph_source(store_dir, graph_file), row_limit)
+        return run_rdflib(query, load_graph(graph_file), row_limit, max_bytes)
+    return run_oxigraph(query, oxigraph_source(store_dir, graph_file), row_limit, max_bytes)
 
 
-__all__ = ["ENGINES", "QueryAnswer", "node_of", "run_query"]
+def rendered(answer: QueryAnswer, output_format: str, max_bytes: int | None) -> str:
+    """The answer written in a format, refused when the writing passes the byte limit."""
+    from kg.answers import render
+
+    text = render(answer, output_format)
+    if max_bytes is not None and (len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes):
+        raise too_large(max_bytes)
+    return text
+
+
+def _answer(
+    query: PreparedQuery,
+    engine: str,
+    store_dir: Path | None,
+    graph_file: Path | None,
+    output_format: str,
+    max_bytes: int | None,
+) -> str:
+    answer = run_query(query, engine, store_dir, graph_file, max_bytes=max_bytes)
+    if answer.form in ("CONSTRUCT", "DESCRIBE") and output_format == "table":
+        output_format = "turtle"
+    return rendered(answer, output_format, max_bytes)
+
+
+def answer_isolated(
+    query: PreparedQuery,
+    engine: str = "oxigraph",
+    store_dir: Path | None = None,
+    graph_file: Path | None = None,
+    output_format: str = "table",
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> str:
+    """`kg query`: run and write the answer in a child process with no network (kg.sandbox), so an engine
+    that aborts (an Oxigraph panic) is reported here as an error instead of taking kg down with it."""
+    from kg.sandbox import run_isolated
+
+    outcome = run_isolated(_answer, (query, engine, store_dir, graph_file, output_format, max_bytes), timeout=None)
+    if outcome.status == "ok":
+        return str(outcome.value)
+    if outcome.status == "too-large":
+        raise AnswerTooLarge(outcome.value)
+    if outcome.status == "refused":
+        raise QueryRefused(outcome.value)
+    if outcome.status == "engine":
+        raise QueryError(f"the query engine failed: {outcome.value}")
+    raise QueryError(outcome.value)
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "QueryAnswer", "answer_isolated", "node_of", "run_query"]

@@ -1,30 +1,31 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint over a store, and a query page at `/`.
 
-Each query runs in a child process that opens the store read-only, so a query past the time limit is
-killed without touching the server, and other requests keep being served. Updates, SERVICE and FROM are
-refused before anything runs; answers past the row limit are refused with a clear message.
+Each query is checked and run in a child process of its own (kg.sandbox) that has no network and opens
+the store read-only: a query past the time limit is killed without touching the server, the check of a
+hostile query costs only its own time, and other requests keep being served. Updates, SERVICE, LOAD and
+FROM are refused before anything runs; answers past the row or byte limit are refused with a clear
+message; a malformed request gets a 400 and an engine crash a 500 that names the engine's error.
 """
 
 from __future__ import annotations
 
 import html
-import multiprocessing
 import sys
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kg.answers import render
-from kg.errors import KgError
-from kg.query import run_oxigraph
+from kg.query import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
 from kg.results import MEDIA_TYPES
-from kg.sparql import PreparedQuery, QueryRefused, canned_queries, prepare
+from kg.sandbox import network_wall, run_isolated
+from kg.sparql import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.store import open_store
 
 MAX_BODY_BYTES = 1 << 20
+MAX_FIELDS = 100  # form fields in a query string or body
 
 
 @dataclass(frozen=True)
@@ -35,51 +36,48 @@ class ServerConfig:
     timeout: float = 10.0
     max_rows: int = 10_000
     max_concurrent: int = 4
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
-def _run_in_child(connection: Connection, store_dir: Path, query: PreparedQuery, max_rows: int, fmt: str) -> None:
-    try:
-        answer = run_oxigraph(query, open_store(store_dir), max_rows)
-        connection.send(("ok", render(answer, fmt)))
-    except KgError as error:
-        connection.send(("refused" if isinstance(error, QueryRefused) else "error", str(error)))
-    finally:
-        connection.close()
+def _answer(config: ServerConfig, text: str, accept: str, requested: str | None) -> tuple[str, str]:
+    """In the query's child process: check, run, and write the answer. Returns (media type, body)."""
+    query = prepare(text)
+    answer = run_oxigraph(query, open_store(config.store_dir), config.max_rows, config.max_bytes)
+    fmt = negotiate(accept, answer.form, requested)
+    return MEDIA_TYPES.get(fmt, "text/plain"), rendered(answer, fmt, config.max_bytes)
+
+
+_STATUS_CODES = {"ok": 200, "too-large": 413, "refused": 403, "error": 400, "timeout": 503}
 
 
 class QueryRunner:
-    """Runs queries in child processes, at most `max_concurrent` at once, each within `timeout` seconds."""
+    """Runs queries in child processes, at most `max_concurrent` at once, each within `timeout` seconds
+    (reading and checking the query included)."""
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._slots = threading.BoundedSemaphore(config.max_concurrent)
-        self._context = multiprocessing.get_context("fork")
 
-    def run(self, query: PreparedQuery, fmt: str) -> tuple[int, str]:
+    def run(self, text: str, accept: str = "", requested: str | None = None) -> tuple[int, str, str]:
+        """(HTTP status, media type, body) for a query text."""
         if not self._slots.acquire(timeout=self.config.timeout):
-            return 503, f"busy: {self.config.max_concurrent} queries are running; try again shortly"
+            return 503, "text/plain", f"busy: {self.config.max_concurrent} queries are running; try again shortly"
         try:
-            receiver, sender = self._context.Pipe(duplex=False)
-            child = self._context.Process(
-                target=_run_in_child,
-                args=(sender, self.config.store_dir, query, self.config.max_rows, fmt),
-                daemon=True,
-            )
-            child.start()
-            sender.close()
-            if not receiver.poll(self.config.timeout):
-                child.kill()
-                child.join()
-                return 503, f"the query ran past the time limit ({self.config.timeout:g} s) and was stopped"
-            try:
-                status, body = receiver.recv()
-            except EOFError:
-                child.join()
-                return 500, "the query process ended without an answer"
-            child.join()
-            return {"ok": 200, "refused": 413, "error": 400}[status], body
+            outcome = run_isolated(_answer, (self.config, text, accept, requested), self.config.timeout)
         finally:
             self._slots.release()
+        if outcome.status == "ok":
+            media_type, body = outcome.value
+            return 200, media_type, body
+        if outcome.status == "engine":
+            return 500, "text/plain", f"the query engine failed: {outcome.value}"
+        return _STATUS_CODES.get(outcome.status, 500), "text/plain", str(outcome.value)
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def negotiate(accept: str, form: str, requested: str | None) -> str:
@@ -110,13 +108,34 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "kg-sparql"
     timeout = 30  # seconds a client may take to send its request: slow or abandoned clients are dropped
     runner: QueryRunner
+    _replied = False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        url = urllib.parse.urlsplit(self.path)
-        fields = urllib.parse.parse_qs(url.query)
+        self._guarded(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._guarded(self._post)
+
+    def _guarded(self, handle: Callable[[], None]) -> None:
+        """Every request gets an answer: a malformed one a 400, never a dropped connection."""
+        self._replied = False
+        try:
+            handle()
+        except BadRequest as error:
+            self._reply(error.status, f"{error}\n")
+        except RecursionError:
+            self._reply(400, "the request is nested too deeply to be read\n")
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away or stalled: nobody to answer
+        except Exception as error:  # noqa: BLE001 - a bug of kg's: answer it, keep serving
+            self._reply(500, f"internal error: {type(error).__name__}: {error}\n")
+
+    def _get(self) -> None:
+        url = urllib.parse.urlsplit(self._ascii_path())
+        fields = _fields(url.query)
         if url.path == "/":
             self._send(200, "text/html; charset=utf-8", page(fields.get("example", [""])[0]))
         elif url.path == "/sparql":
@@ -124,26 +143,50 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain; charset=utf-8", "not found: this endpoint serves / and /sparql only\n")
 
-    def do_POST(self) -> None:  # noqa: N802
-        url = urllib.parse.urlsplit(self.path)
+    def _post(self) -> None:
+        url = urllib.parse.urlsplit(self._ascii_path())
         if url.path != "/sparql":
             self._send(404, "text/plain; charset=utf-8", "not found\n")
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send(413, "text/plain; charset=utf-8", f"request body over {MAX_BODY_BYTES} bytes refused\n")
-            return
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        try:
+            body = self._body().decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(400, "the request body is not valid UTF-8") from None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type == "application/sparql-update":
             self._send(403, "text/plain; charset=utf-8", "SPARQL updates are refused: this endpoint is read-only\n")
             return
-        fields = urllib.parse.parse_qs(url.query)
+        fields = _fields(url.query)
         if content_type == "application/sparql-query":
             fields["query"] = [body]
         else:
-            fields.update(urllib.parse.parse_qs(body))
+            fields.update(_fields(body))
         self._answer(fields)
+
+    def _ascii_path(self) -> str:
+        if not self.path.isascii():
+            raise BadRequest(400, "the request's URL is not ASCII: percent-encode the query")
+        return self.path
+
+    def _body(self) -> bytes:
+        """The request body, within MAX_BODY_BYTES whatever the headers claim."""
+        if self.headers.get("Transfer-Encoding"):
+            raise BadRequest(411, "send the request body with a Content-Length (chunked bodies are not accepted)")
+        values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if not values:
+            return b""
+        if len(values) > 1:
+            raise BadRequest(400, "the request has conflicting Content-Length headers")
+        value = values.pop()
+        if not (value.isascii() and value.isdigit()):
+            raise BadRequest(400, f"Content-Length must be a whole number of bytes, not {value[:40]!r}")
+        if len(value) > 12 or int(value) > MAX_BODY_BYTES:
+            raise BadRequest(413, f"request body over {MAX_BODY_BYTES} bytes refused")
+        length = int(value)
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise BadRequest(400, "the request body ended before its Content-Length")
+        return data
 
     def _answer(self, fields: dict[str, list[str]]) -> None:
         if "update" in fields:
@@ -153,31 +196,48 @@ class Handler(BaseHTTPRequestHandler):
         if not text.strip():
             self._send(400, "text/plain; charset=utf-8", "give a query: /sparql?query=...\n")
             return
-        try:
-            query = prepare(text)
-        except QueryRefused as error:
-            self._send(403, "text/plain; charset=utf-8", f"{error}\n")
-            return
-        except KgError as error:
-            self._send(400, "text/plain; charset=utf-8", f"{error}\n")
+        if len(text) > MAX_QUERY_CHARS:
+            self._send(
+                403,
+                "text/plain; charset=utf-8",
+                f"the query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}\n",
+            )
             return
         requested = (fields.get("format") or [""])[0] or None
         if requested is not None and requested not in MEDIA_TYPES:
             self._send(400, "text/plain; charset=utf-8", f"unknown format; choose from {', '.join(MEDIA_TYPES)}\n")
             return
-        fmt = negotiate(self.headers.get("Accept") or "", query.form, requested)
-        status, body = self.runner.run(query, fmt)
-        media = MEDIA_TYPES.get(fmt, "text/plain") if status == 200 else "text/plain"
+        status, media, body = self.runner.run(text, self.headers.get("Accept") or "", requested)
         self._send(status, f"{media}; charset=utf-8", body if status == 200 else body + "\n")
+
+    def _reply(self, status: int, message: str) -> None:
+        if self._replied:
+            self.close_connection = True  # a reply was under way: it cannot be replaced
+            return
+        try:
+            self._send(status, "text/plain; charset=utf-8", message)
+        except OSError:
+            self.close_connection = True
 
     def _send(self, status: int, content_type: str, body: str) -> None:
         data = body.encode("utf-8")
+        self._replied = True
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         self.wfile.write(data)
+
+
+def _fields(text: str) -> dict[str, list[str]]:
+    """Form fields, strictly: invalid UTF-8 in a percent-escape or too many fields is a bad request."""
+    try:
+        return urllib.parse.parse_qs(text, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise BadRequest(400, "the request's form data is not valid UTF-8") from None
+    except ValueError as error:
+        raise BadRequest(400, f"the request's form data cannot be read: {error}") from None
 
 
 def page(example: str = "") -> str:
@@ -205,7 +265,7 @@ def page(example: str = "") -> str:
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}textarea{{width:100%;height:18em;font-family:monospace}}</style>
 </head><body>
 <h1>kg SPARQL endpoint</h1>
-<p>Read-only: updates, SERVICE and FROM are refused. Answers are JSON, XML, CSV or TSV (SELECT) and Turtle,
+<p>Read-only: updates, SERVICE, LOAD and FROM are refused. Answers are JSON, XML, CSV or TSV (SELECT) and Turtle,
 N-Triples or JSON-LD (CONSTRUCT), by the Accept header or the format field.</p>
 <form action="/sparql" method="get">
 <textarea name="query">{html.escape(default)}</textarea>
@@ -230,6 +290,14 @@ def serve_forever(config: ServerConfig) -> None:
     server = make_server(config)
     host, port = str(server.server_address[0]), server.server_address[1]
     print(f"kg: serving {config.store_dir} at http://{host}:{port}/sparql (Ctrl-C stops)", file=sys.stderr, flush=True)
+    why_not = network_wall()
+    wall = (
+        "each query runs in a process with no network"
+        if why_not is None
+        else f"queries cannot be cut off from the network here ({why_not}); SERVICE, LOAD and FROM are still refused"
+    )
+    limits = f"{config.timeout:g} s, {config.max_rows} rows and {byte_size(config.max_bytes)} per answer"
+    print(f"kg: {wall}; limits: {limits}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -254,6 +254,9 @@ MIRROR_ELIGIBILITY = pattern(
 SENTENCE_BREAK = pattern("sentence-break", rf"\.(?P<gap>{S}+)[A-Z0-9]")
 MIRROR_AGES = pattern("mirror-ages", rf"([0-9]+){S}*years? old{S}*≤{S}*age{S}*≤{S}*([0-9]+){S}*years? old")
 ARM_NUMBER = pattern("arm-number", r"Arm [0-9]+")
+# The fixed TF-IDF baseline of `kg evaluate`: lower-cased tokens, as the relatedness truth set specifies them.
+BASELINE_TOKEN = pattern("baseline-token", r"[a-z][a-z0-9-]{2,}")
+NCT_ID_ANY_CASE = pattern("nct-id-any-case", rf"(?i){START_OF_WORD}NCT{S}*[0-9]{{8}}{END_OF_WORD}")
 
 
 # --- runs of a character class: titles, feature text, IRI slugs, display codes ----------------------

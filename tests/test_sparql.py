@@ -331,7 +331,11 @@ def test_a_query_waits_for_a_free_slot_and_is_told_busy_if_none_frees(built) -> 
     runner = QueryRunner(ServerConfig(built[1], timeout=0.5, max_concurrent=1))
     runner._slots.acquire()  # every slot taken by a query that does not finish
     started = time.monotonic()
-    code, body = runner.run(prepare("ASK { ?s ?p ?o }"), "json")
+    code, _, body = runner.run("ASK { ?s ?p ?o }", requested="json")
     assert code == 503 and "busy" in body and time.monotonic() - started >= 0.5
     runner._slots.release()
-    assert runner.run(prepare("ASK { ?s ?p ?o }"), "json") == (200, '{"head": {}, "boolean": true}')
+    assert runner.run("ASK { ?s ?p ?o }", requested="json") == (
+        200,
+        "application/sparql-results+json",
+        '{"head": {}, "boolean": true}',
+    )

@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyoxigraph
 from scipy import sparse
 
 from kg import textpatterns
+from kg.similarity import truth as truth_set
 from kg.similarity.features import TrialFeatures
 from kg.similarity.scoring import METHODS, SparseIndex
+from kg.similarity.text import Bm25, cosine_rows, read_texts, tfidf_matrix
 
 _TRUTH = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -124,7 +127,7 @@ def evaluate(store: pyoxigraph.Store, index: SparseIndex) -> Evaluation:
     for method in METHODS:
         rankings = {}
         for query in truth:
-            values = index.ppr_scores(query) if method == "ppr" else index.shared_feature_scores(query)
+            values = index.scores(query, method)
             rankings[query] = _ranking(values, index.trials, index.row[query])
         scores.append(_score(method, rankings, truth))
     text = tfidf_scores(index.features, index.trials)
@@ -135,3 +138,94 @@ def evaluate(store: pyoxigraph.Store, index: SparseIndex) -> Evaluation:
         rankings[query] = _ranking(values, index.trials, row)
     scores.append(_score("text baseline (TF-IDF)", rankings, truth))
     return Evaluation(len(truth), sum(len(r) for r in truth.values()), unreachable, len(index.trials), scores)
+
+
+BASELINES = ("tfidf", "bm25")
+
+
+def method_scorers(store: pyoxigraph.Store, index: SparseIndex) -> dict[str, truth_set.ScoreRows]:
+    """Every method and baseline as query rows -> dense scores, on the same trials in the same order."""
+    texts = read_texts(store)
+    tfidf = tfidf_matrix(texts, index.trials)
+    bm25 = Bm25(texts, index.trials)
+    weighted = index.matrix.multiply(index.weights).tocsr()
+
+    def shared(rows: np.ndarray) -> np.ndarray:
+        intersection = np.asarray((weighted[rows] @ index.matrix.T).todense())
+        union = index.sizes[rows, None] + index.sizes[None, :] - intersection
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(union > 0, intersection / union, 0.0)
+
+    return {
+        "hybrid": lambda rows: index.cosines.scores(rows, index.kind_weights),
+        "shared-features": shared,
+        "ppr": lambda rows: np.vstack([index.ppr_scores(index.trials[r]) for r in rows]),
+        "tfidf": lambda rows: cosine_rows(tfidf, rows),
+        "bm25": bm25.scores,
+    }
+
+
+@dataclass
+class TruthEvaluation:
+    half: str
+    corpus: int
+    pairs: int
+    unreachable: int
+    methods: dict[str, dict[str, truth_set.SubsetScore]]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "half": self.half, "corpus": self.corpus, "pairs": self.pairs, "unreachable_pairs": self.unreachable,
+            "methods": {
+                method: {
+                    subset: {"pairs": s.pairs, **{m: round(v, 4) for m, v in s.metrics.items()},
+                             **({"ci95": {m: [round(lo, 4), round(hi, 4)] for m, (lo, hi) in s.interval.items()}}
+                                if s.interval else {})}
+                    for subset, s in subsets.items()
+                }
+                for method, subsets in self.methods.items()
+            },
+        }  # fmt: skip
+
+    def lines(self) -> list[str]:
+        out = [
+            f"corpus: {self.corpus} trials; truth ({self.half}): {self.pairs} (query, related trial) pairs"
+            f" ({self.unreachable} undirected pairs name a trial without a record)",
+            "",
+            "| subset | pairs | method | R@10 | R@50 | MRR | nDCG@10 |",
+            "|---|---:|---|---:|---:|---:|---:|",
+        ]
+        subsets = next(iter(self.methods.values()), {})
+        for subset in subsets:
+            for method, scores in self.methods.items():
+                s = scores[subset]
+                cells = [f"{s.metrics[m]:.3f}" for m in truth_set.METRICS]
+                if s.interval:
+                    cells = [
+                        f"{c} [{lo:.2f}, {hi:.2f}]" for c, (lo, hi) in zip(cells, s.interval.values(), strict=True)
+                    ]
+                out.append(f"| {subset} | {s.pairs} | {method} | " + " | ".join(cells) + " |")
+        return out
+
+
+def sponsors(index: SparseIndex) -> dict[str, str]:
+    out = {}
+    for nct, feature_set in index.features.trials.items():
+        names = sorted(
+            truth_set.fold_sponsor(index.features.labels[f]) for f in feature_set if f.startswith("sponsor:")
+        )
+        if names:
+            out[nct] = names[0]
+    return out
+
+
+def evaluate_truth(
+    store: pyoxigraph.Store, index: SparseIndex, path: Path, half: str = "all", methods: tuple[str, ...] = ()
+) -> TruthEvaluation:
+    truth = truth_set.read_truth(path, set(index.trials), sponsors(index), half)
+    scorers = method_scorers(store, index)
+    results = {}
+    for method in methods or tuple(scorers):
+        rank = truth_set.ranks(truth, index.trials, scorers[method])
+        results[method] = truth_set.score_subsets(truth, rank)
+    return TruthEvaluation(half, len(index.trials), len(truth.pairs), truth.unreachable, results)

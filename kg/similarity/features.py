@@ -15,8 +15,11 @@ features count more than common ones):
 | phase | phase code | 0.3 |
 | design | allocation, intervention model, masking, primary purpose | 0.2 |
 | country | site countries | 0.2 |
+| word | words of the title, official title, summaries, conditions, keywords, interventions, arms, outcomes | 0.3 |
+| word-pair | two adjacent words of one of those texts | 0.3 |
 
-Registry-listed related trials are never features: they are what recommendations are judged against.
+Registry-listed related trials are never features: they are what recommendations are judged against; nor
+are references, PubMed ids, secondary or org study ids, NCT ids named in text, dates or sources.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph
 
-from kg import textpatterns
+from kg import iris, textpatterns
+from kg.similarity.text import TrialTexts, read_texts, words
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -40,18 +44,16 @@ KIND_WEIGHTS = {
     "phase": 0.3,
     "design": 0.2,
     "country": 0.2,
+    "word": 0.3,
+    "word-pair": 0.3,
 }
 KIND_LABELS = {
     "mesh": "MeSH", "mesh-ancestor": "MeSH branch", "condition": "condition", "intervention": "intervention",
     "intervention-mesh": "intervention MeSH", "dose": "dose band", "sponsor": "sponsor", "phase": "phase",
-    "design": "design", "country": "country",
+    "design": "design", "country": "country", "word": "word", "word-pair": "words",
 }  # fmt: skip
 
-_PREFIXES = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
+_PREFIXES = iris.sparql_prefixes()
 # Each query yields ?nct ?key ?label for one feature kind, over trials built from a record.
 _QUERIES = {
     "mesh": "?t kg:conditionMesh ?m . ?m rdfs:label ?label . OPTIONAL { ?m kg:meshId ?id } BIND(COALESCE(?id, ?label) AS ?key)",
@@ -76,6 +78,7 @@ class TrialFeatures:
     titles: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # word features: times each occurs
 
     def trial_ids(self) -> list[str]:
         return sorted(self.trials)
@@ -92,7 +95,7 @@ def dose_band(high: str, unit: str) -> tuple[str, str]:
     return f"{unit}:1e{power}", f"1e{power} {unit}"
 
 
-def read_features(store: pyoxigraph.Store) -> TrialFeatures:
+def read_features(store: pyoxigraph.Store, with_words: bool = True) -> TrialFeatures:
     features = TrialFeatures()
     titles = store.query(
         _PREFIXES + "SELECT ?nct ?title WHERE { ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct ; rdfs:label ?title }"
@@ -116,8 +119,30 @@ def read_features(store: pyoxigraph.Store) -> TrialFeatures:
             features.trials.setdefault(nct, set()).add(feature)
             features.labels.setdefault(feature, label)
             features.kinds[feature] = kind
+    if with_words:
+        add_words(features, read_texts(store))
     weigh(features)
     return features
+
+
+def add_words(features: TrialFeatures, texts: TrialTexts) -> None:
+    """Each word of a trial's text becomes a feature `word:<word>`, and each pair of adjacent words within
+    one text `word-pair:<word> <word>`, counted for term frequency."""
+    for nct in features.trials:
+        counts: dict[str, int] = defaultdict(int)
+        for values in texts.fields.get(nct, {}).values():
+            for value in values:
+                found = words(value)
+                for word in found:
+                    counts[f"word:{word}"] += 1
+                for first, second in zip(found, found[1:], strict=False):
+                    counts[f"word-pair:{first} {second}"] += 1
+        for feature in counts:
+            features.trials[nct].add(feature)
+            kind, _, label = feature.partition(":")
+            features.labels.setdefault(feature, label)
+            features.kinds[feature] = kind
+        features.counts[nct] = dict(counts)
 
 
 def weigh(features: TrialFeatures) -> None:

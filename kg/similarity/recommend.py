@@ -15,5 +15,5 @@ def load_index(store_dir: Path | None = None, graph_file: Path | None = None) ->
     return SparseIndex(read_features(oxigraph_source(store_dir, graph_file)))
 
 
-def recommend(index: SparseIndex, nct_id: str, top: int = 10, method: str = "shared-features") -> list[Recommendation]:
+def recommend(index: SparseIndex, nct_id: str, top: int = 10, method: str = "hybrid") -> list[Recommendation]:
     return index.top(nct_id.strip().upper(), method, top)

@@ -3,6 +3,8 @@
 
 - `shared-features`: weighted Jaccard. score(a, b) = Σ w(f) over features both have / Σ w(f) over
   features either has. Symmetric, in [0, 1], and says exactly which features earned it.
+- `hybrid` (default, `hybrid.py`): per feature kind, the cosine of rarity-weighted vectors, summed with
+  weights fitted on development truth (`weights.json`); words of the trial's text are features too.
 - `ppr`: personalized PageRank on the trial–feature graph (edge weight w(f)), restarting at the query
   trial: trials reached by many short, heavy paths score high, including through features they do not
   share directly with the query (two hops out).
@@ -17,8 +19,9 @@ from scipy import sparse
 
 from kg.errors import KgError
 from kg.similarity.features import KIND_LABELS, TrialFeatures
+from kg.similarity.hybrid import KindCosines, shipped_weights
 
-METHODS = ("shared-features", "ppr")
+METHODS = ("hybrid", "shared-features", "ppr")
 DAMPING = 0.85
 
 
@@ -33,10 +36,24 @@ class Recommendation:
     title: str
     shared: tuple[tuple[str, str, float], ...]  # (feature, readable label, weight), heaviest first
 
-    def reasons(self, limit: int = 6) -> str:
-        parts = [label for _, label, _ in self.shared[:limit]]
-        more = len(self.shared) - limit
-        return "both: " + "; ".join(parts) + (f"; +{more} more" if more > 0 else "") if parts else "no shared feature"
+    def reasons(self, limit: int = 6, word_limit: int = 5) -> str:
+        """`both: MeSH Liver Failure; words umbilical, decompensated, infusion; …`: shared words are
+        listed together, at the place of the heaviest."""
+        parts: list[str] = []
+        shared_words: list[str] = []
+        for feature, label, _ in self.shared:
+            if feature.startswith(("word:", "word-pair:")):
+                if not shared_words:
+                    parts.append("")
+                shared_words.append(feature.partition(":")[2])
+            else:
+                parts.append(label)
+        if shared_words:
+            listed = ", ".join(shared_words[:word_limit]) + (", …" if len(shared_words) > word_limit else "")
+            parts[parts.index("")] = f"words {listed}"
+        more = len(parts) - limit
+        shown = parts[:limit]
+        return "both: " + "; ".join(shown) + (f"; +{more} more" if more > 0 else "") if shown else "no shared feature"
 
 
 def describe(feature: str, features: TrialFeatures) -> str:
@@ -66,6 +83,27 @@ class SparseIndex:
         self.weights = np.array([features.weights[f] for f in self.columns])
         self.sizes = self.matrix @ self.weights  # Σ w over each trial's features
         self._transition: sparse.csr_matrix | None = None
+        self._cosines: KindCosines | None = None
+        self.kind_weights = shipped_weights()
+
+    @property
+    def cosines(self) -> KindCosines:
+        if self._cosines is None:
+            self._cosines = KindCosines(self.features, self.trials, self.columns)
+        return self._cosines
+
+    def hybrid_scores(self, nct_id: str) -> np.ndarray:
+        index = self.require(nct_id)
+        scores = self.cosines.scores(np.array([index]), self.kind_weights)[0]
+        scores[index] = 0.0
+        return scores
+
+    def scores(self, nct_id: str, method: str) -> np.ndarray:
+        if method == "ppr":
+            return self.ppr_scores(nct_id)
+        if method == "hybrid":
+            return self.hybrid_scores(nct_id)
+        return self.shared_feature_scores(nct_id)
 
     def require(self, nct_id: str) -> int:
         if nct_id not in self.row:
@@ -115,17 +153,22 @@ class SparseIndex:
         return scores
 
     def top(self, nct_id: str, method: str = "shared-features", k: int = 10) -> list[Recommendation]:
-        scores = self.ppr_scores(nct_id) if method == "ppr" else self.shared_feature_scores(nct_id)
+        scores = self.scores(nct_id, method)
         mine = self.features.trials[nct_id]
         results = []
         for other, score in self._best(scores, k):
-            shared = sorted(mine & self.features.trials[other], key=lambda f: (-self.features.weights[f], f))
+            if method == "hybrid":
+                parts = self.cosines.contributions(self.row[nct_id], self.row[other], self.kind_weights)
+                weight = {self.columns[j]: value for j, value in parts.items()}
+            else:
+                weight = {f: self.features.weights[f] for f in mine & self.features.trials[other]}
+            shared = sorted(weight, key=lambda f: (-weight[f], f))
             results.append(
                 Recommendation(
                     other,
                     score,
                     self.features.titles.get(other, ""),
-                    tuple((f, describe(f, self.features), self.features.weights[f]) for f in shared),
+                    tuple((f, describe(f, self.features), weight[f]) for f in shared),
                 )
             )
         return results
@@ -140,6 +183,14 @@ class SparseIndex:
             for nct in self.trials:
                 scores = self.ppr_scores(nct)
                 results[nct] = self._best(scores, k)
+            return results
+        if method == "hybrid":
+            for start in range(0, len(self.trials), block):
+                chunk = np.arange(start, min(start + block, len(self.trials)))
+                block_scores = self.cosines.scores(chunk, self.kind_weights)
+                for offset, row in enumerate(chunk):
+                    block_scores[offset, row] = 0.0
+                    results[self.trials[row]] = self._best(block_scores[offset], k)
             return results
         weighted = self.matrix.multiply(self.weights).tocsr()
         for start in range(0, len(self.trials), block):

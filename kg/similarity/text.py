@@ -1,0 +1,172 @@
+"""The words of a trial: its text read from the graph, and two text rankings to beat.
+
+Text comes from the title, official title, brief summary, conditions, keywords, intervention names and
+descriptions, and (measured on the tune half: recall@10 + MRR 1.05 -> 1.12 on words alone) the detailed
+description, arm descriptions and outcome titles. Truth signals never become words: NCT ids named in text are removed, and so is any token
+holding four or more digits (grant, protocol and PubMed numbers); references, secondary and org study ids
+and the registry's related lists are never read at all.
+
+Baselines, computed in the same run as the methods they judge:
+
+- `tfidf`: fixed so nobody tunes it — title, official title, brief summary, conditions, keywords and
+  intervention names; NCT ids removed; lower-cased tokens `[a-z][a-z0-9-]{2,}` minus a short stop list;
+  tf = 1 + log(count), idf = log(N / df); cosine.
+- `bm25`: the same tokens, Okapi BM25 (k1 = 1.2, b = 0.75) with the query trial's text as the query.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyoxigraph
+from scipy import sparse
+
+from kg import iris, textpatterns
+
+_PREFIXES = iris.sparql_prefixes()
+# field -> graph pattern binding ?text, for trials built from a record
+TEXT_FIELDS = {
+    "title": "?t rdfs:label ?text",
+    "official-title": "?t kg:officialTitle ?text",
+    "summary": "?t kg:briefSummary ?text",
+    "condition": "?t kg:condition/rdfs:label ?text",
+    "keyword": "?t kg:keyword ?text",
+    "intervention": "?t kg:hasIntervention/rdfs:label ?text",
+    "intervention-description": "?t kg:hasIntervention/schema:description ?text",
+    "detailed-description": "?t kg:detailedDescription ?text",
+    "arm-description": "?t kg:hasArm/schema:description ?text",
+    "outcome": "?t kg:hasOutcome/rdfs:label ?text",
+}
+BASELINE_FIELDS = ("title", "official-title", "summary", "condition", "keyword", "intervention")
+BASELINE_STOPWORDS = frozenset(
+    "the and for with from that this are was were will been have has not but its into than then their which "
+    "who whom what when where why how all any can may also such these those other study trial patients".split()
+)
+# Words for features: the baseline's list plus the registry's boilerplate, which says nothing about the subject.
+STOPWORDS = BASELINE_STOPWORDS | frozenset(
+    "about after against among based before being between both during each either more most must only over "
+    "per should some through under until upon very well while within without would our your they them there "
+    "here one two three four five six first second third day days week weeks month months year years "
+    "subject subjects participant participants group groups arm arms randomized randomised placebo "
+    "controlled control phase open label pilot safety efficacy evaluate evaluation assess investigate "
+    "determine compare comparing compared effect effects treatment treated therapy clinical dose doses "
+    "multicenter multi-center double-blind single blind purpose primary secondary objective aim".split()
+)
+
+
+@dataclass
+class TrialTexts:
+    """Each trial's text, field by field (a field can hold several values: conditions, keywords)."""
+
+    fields: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def text(self, nct: str, names: tuple[str, ...] | None = None) -> str:
+        parts = self.fields.get(nct, {})
+        return "\n".join(v for name, values in sorted(parts.items()) if names is None or name in names for v in values)
+
+
+def read_texts(store: pyoxigraph.Store) -> TrialTexts:
+    texts = TrialTexts()
+    for name, pattern in TEXT_FIELDS.items():
+        query = _PREFIXES + (
+            f"SELECT DISTINCT ?nct ?text WHERE {{ ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
+        )
+        for row in store.query(query):  # type: ignore[union-attr]
+            texts.fields.setdefault(row["nct"].value, {}).setdefault(name, []).append(row["text"].value)
+    for parts in texts.fields.values():
+        for values in parts.values():
+            values.sort()
+    return texts
+
+
+def without_nct_ids(text: str) -> str:
+    return textpatterns.NCT_ID_ANY_CASE.sub(" ", text)
+
+
+def baseline_tokens(text: str) -> list[str]:
+    found = textpatterns.BASELINE_TOKEN.findall(without_nct_ids(text).lower())
+    return [t for t in found if t not in BASELINE_STOPWORDS]
+
+
+def words(text: str) -> list[str]:
+    """Feature words: runs of letters, digits and inner hyphens, lower-cased, 3+ characters, not stop
+    words, not numbers, and never an identifier (an NCT id, or four or more digits)."""
+    out = []
+    for run in without_nct_ids(text).casefold().replace("-", "_").split():
+        for token in textpatterns.word_runs(run):
+            token = token.strip("_").replace("_", "-")
+            if len(token) < 3 or not token[0].isalpha() or token in STOPWORDS:
+                continue
+            if sum(c.isdigit() for c in token) >= 4:
+                continue
+            out.append(plural_stem(token))
+    return out
+
+
+def plural_stem(token: str) -> str:
+    """`cells` -> `cell`, `therapies` -> `therapy`: a plural and its singular are one word."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def _normalized(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return (sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix).tocsr()
+
+
+def _counts(texts: TrialTexts, trials: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    documents = [Counter(baseline_tokens(texts.text(nct, BASELINE_FIELDS))) for nct in trials]
+    vocabulary = {t: i for i, t in enumerate(sorted({t for d in documents for t in d}))}
+    rows, cols, data = [], [], []
+    for i, document in enumerate(documents):
+        for token, count in document.items():
+            rows.append(i)
+            cols.append(vocabulary[token])
+            data.append(float(count))
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(trials), len(vocabulary)))
+    df = np.bincount(matrix.indices, minlength=len(vocabulary)).astype(float)
+    return matrix, df
+
+
+def tfidf_matrix(texts: TrialTexts, trials: list[str]) -> sparse.csr_matrix:
+    """Rows: L2-normalized TF-IDF vectors (tf = 1 + log count, idf = log N/df), in `trials` order."""
+    matrix, df = _counts(texts, trials)
+    idf = np.log(len(trials) / np.maximum(df, 1))
+    weighted = matrix.copy()
+    weighted.data = 1.0 + np.log(weighted.data)
+    return _normalized(weighted @ sparse.diags(idf))
+
+
+class Bm25:
+    """Okapi BM25 between trials: each query trial's distinct tokens against every trial's text."""
+
+    def __init__(self, texts: TrialTexts, trials: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+        counts, df = _counts(texts, trials)
+        n = len(trials)
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        average = lengths.mean() if n else 1.0
+        saturated = counts.tocoo()
+        norm = k1 * (1 - b + b * lengths[saturated.row] / max(average, 1e-9))
+        values = saturated.data * (k1 + 1) / (saturated.data + norm)
+        self.document = sparse.csr_matrix((values, (saturated.row, saturated.col)), shape=counts.shape)
+        self.present = (counts > 0).astype(float).tocsr()
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Dense (len(rows) × trials) scores."""
+        query = self.present[rows] @ sparse.diags(self.idf)
+        return np.asarray((query @ self.document.T).todense())
+
+
+def cosine_rows(matrix: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    return np.asarray((matrix[rows] @ matrix.T).todense())
+
+
+def idf(document_frequency: int, total: int) -> float:
+    return math.log(1 + total / max(1, document_frequency))
