@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import functools
 import multiprocessing
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -72,10 +74,20 @@ def _probe() -> str | None:
     return cut_network()
 
 
+@functools.cache
+def wall_expected() -> bool:
+    """Whether a child can be cut off from the network on this machine (probed once a process)."""
+    return network_wall() is None
+
+
 def run_isolated(
-    function: Callable[..., Any], args: tuple[Any, ...], timeout: float | None, isolate: bool = True
+    function: Callable[..., Any], args: tuple[Any, ...], timeout: float | None, isolate: bool | None = None
 ) -> Outcome:
-    """`function(*args)` in a forked child with no network; its result, or what went wrong."""
+    """`function(*args)` in a forked child with no network (and at most MEMORY_LIMIT of memory); its
+    result, or what went wrong. `isolate` None: cut the network where this machine can, and then
+    refuse to run at all if the cut fails (the wall fails closed)."""
+    if isolate is None:
+        isolate = wall_expected()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     with tempfile.TemporaryFile() as errors:
@@ -84,6 +96,7 @@ def run_isolated(
         sender.close()
         try:
             if not receiver.poll(timeout):
+                child.kill()  # at the limit, not later: its slot and CPU are freed at once
                 return Outcome("timeout", f"the query ran past the time limit ({timeout:g} s) and was stopped")
             try:
                 status, value = receiver.recv()
@@ -108,8 +121,10 @@ def _child(
     os.dup2(errors.fileno(), 2)
     os.environ["RUST_BACKTRACE"] = "0"  # a panic's message only, not pages of backtrace
     try:
-        if isolate:
-            cut_network()
+        if isolate and (why_not := cut_network()) is not None:
+            connection.send(("refused", f"kg could not cut this query off from the network ({why_not}); not run"))
+            return
+        _limit_memory()
         connection.send(("ok", function(*args)))
     except AnswerTooLarge as error:
         connection.send(("too-large", str(error)))
@@ -123,6 +138,20 @@ def _child(
         connection.send(("engine", f"{type(error).__name__}: {error}"))
     finally:
         connection.close()
+
+
+MEMORY_LIMIT = 4 << 30  # bytes of address space a query's process may map
+
+
+def _limit_memory() -> None:
+    """A query that builds ever larger values (CONCAT doubling) fails in its own process instead of
+    taking the machine's memory."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass  # a platform without the limit: the time limit still bounds the query
 
 
 def _crash_report(exitcode: int | None, errors: IO[bytes]) -> str:

@@ -400,6 +400,11 @@ def _refuse(scan: _Scan, text: str, reading: str) -> None:
 
 def _forbidden(word: str, declared: set[str], longest: int) -> str | None:
     """The forbidden keyword a word may start (in the ways Oxigraph may split it), or None."""
+    if "service" in word.partition(":")[0].lower():
+        # Oxigraph reads keywords glued to what comes before them (`a1SERVICE` is `a`, `1`, `SERVICE`):
+        # rather than follow every way it may split a word, any word with SERVICE before its colon is
+        # refused (a prefix named like `myservice:` with it; variables and local names are not words).
+        return "service"
     starts = [0] + [i + 1 for i, c in enumerate(word) if c == "."]
     for start in starts:
         window = word[start : start + longest + 24]

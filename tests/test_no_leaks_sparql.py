@@ -180,6 +180,10 @@ def test_the_endpoint_refuses_a_smuggled_service_and_contacts_nobody(endpoint, l
         "PREFIX e: <{url}#> SELECT * WHERE { SERVICESILENTe:x { ?s ?p ?o } }",
         "SELECT * WHERE { ?s ?p 1SERVICE<{url}>{ ?s ?p ?o } }",
         "SELECT * WHERE { ?s ?p trueSERVICE<{url}>{ ?s ?p ?o } }",
+        "SELECT * WHERE { ?s a1SERVICE <{url}> {} }",  # `a`, `1`, `SERVICE` to Oxigraph (found by a hostile pass)
+        "SELECT * WHERE { ?s a1.5SERVICE <{url}> {} }",
+        # A prefix named `service` is refused too: `{ service:x … }` may read as SERVICE and `:x`.
+        "PREFIX service: <http://example.org/> PREFIX : <{url}#> SELECT * WHERE { ?s service:from ?o }",
         "PREFIX e: <http://e/> SELECT * WHERE { ?s ?p e:a.b.SERVICE<{url}>{ ?s ?p ?o } }",
         "SELECT * WHERE { # a comment ended by a carriage return\rSERVICE <{url}> { ?s ?p ?o } }",
         'SELECT * WHERE { BIND("\\u0022" AS ?x) SERVICE <{url}> { ?s ?p ?o } }',
@@ -212,7 +216,6 @@ def test_every_way_of_writing_a_fetch_is_refused_before_anything_runs(endpoint, 
         'SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:9/> { } FROM <http://127.0.0.1:9/>" }',
         "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://127.0.0.1:9/> and FROM <http://127.0.0.1:9/>",
         "SELECT ?from ?service WHERE { ?from <http://example.org/service#from> ?service }",
-        "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:from ?o }",
         "PREFIX fromage: <http://example.org/> SELECT * WHERE { ?s fromage:load ?o }",
         "SELECT * WHERE { ?s <http://schema.org/fromLocation> ?o FILTER(?s != <http://x/load#insert>) }",
         "SELECT * WHERE { ?s ?p ?o FILTER(?o<?s&&?s>?o) }",
@@ -379,3 +382,29 @@ def test_an_oxigraph_panic_on_order_by_makes_kg_query_exit_2_with_a_message(stor
     assert result.exit_code == 2
     assert result.stderr.startswith("kg: error: the query engine crashed: Oxigraph panicked:")
     assert "ORDER BY over values of different types" in result.stderr
+
+
+def test_a_query_process_that_cannot_cut_its_network_refuses_to_run(monkeypatch) -> None:
+    from kg import sandbox
+
+    monkeypatch.setattr(sandbox, "cut_network", lambda: "simulated: the kernel refused")
+    outcome = sandbox.run_isolated(lambda: "ran", (), timeout=10.0, isolate=True)
+    assert outcome.status == "refused" and "could not cut this query off from the network" in outcome.value
+
+
+def test_a_query_past_its_time_limit_is_stopped_at_the_limit() -> None:
+    import time as clock
+
+    from kg import sandbox
+
+    started = clock.monotonic()
+    outcome = sandbox.run_isolated(clock.sleep, (30,), timeout=1.0)
+    assert outcome.status == "timeout" and clock.monotonic() - started < 3.0
+
+
+def test_a_query_process_cannot_take_more_than_its_memory_limit(monkeypatch) -> None:
+    from kg import sandbox
+
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT", 512 << 20)
+    outcome = sandbox.run_isolated(lambda: len(bytearray(1 << 30)), (), timeout=30.0)
+    assert outcome.status != "ok"
