@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kg.query import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
 from kg.results import MEDIA_TYPES
-from kg.sandbox import network_wall, run_isolated
+from kg.sandbox import Outcome, network_wall, run_isolated
 from kg.sparql import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.store import open_store
 
@@ -58,14 +58,28 @@ class QueryRunner:
         self.config = config
         self._slots = threading.BoundedSemaphore(config.max_concurrent)
 
-    def run(self, text: str, accept: str = "", requested: str | None = None) -> tuple[int, str, str]:
-        """(HTTP status, media type, body) for a query text."""
+    def run(
+        self,
+        text: str,
+        accept: str = "",
+        requested: str | None = None,
+        deliver: Callable[[int, str, str], None] | None = None,
+    ) -> tuple[int, str, str]:
+        """(HTTP status, media type, body) for a query text. With `deliver`, the answer is handed to it
+        while the query's slot is still held: an answer being written counts against the limit, so
+        clients that do not read cannot pile answers up in the server's memory."""
         if not self._slots.acquire(timeout=self.config.timeout):
             return 503, "text/plain", f"busy: {self.config.max_concurrent} queries are running; try again shortly"
         try:
             outcome = run_isolated(_answer, (self.config, text, accept, requested), self.config.timeout)
+            answer = self._answer_of(outcome)
+            if deliver is not None:
+                deliver(*answer)
+            return answer
         finally:
             self._slots.release()
+
+    def _answer_of(self, outcome: Outcome) -> tuple[int, str, str]:
         if outcome.status == "ok":
             media_type, body = outcome.value
             return 200, media_type, body
@@ -207,8 +221,13 @@ class Handler(BaseHTTPRequestHandler):
         if requested is not None and requested not in MEDIA_TYPES:
             self._send(400, "text/plain; charset=utf-8", f"unknown format; choose from {', '.join(MEDIA_TYPES)}\n")
             return
-        status, media, body = self.runner.run(text, self.headers.get("Accept") or "", requested)
-        self._send(status, f"{media}; charset=utf-8", body if status == 200 else body + "\n")
+
+        def deliver(status: int, media: str, body: str) -> None:
+            self._send(status, f"{media}; charset=utf-8", body if status == 200 else body + "\n")
+
+        status, media, body = self.runner.run(text, self.headers.get("Accept") or "", requested, deliver)
+        if status == 503 and not self._replied:  # busy: no slot, so nothing was delivered
+            deliver(status, media, body)
 
     def _reply(self, status: int, message: str) -> None:
         if self._replied:

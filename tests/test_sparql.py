@@ -339,3 +339,26 @@ def test_a_query_waits_for_a_free_slot_and_is_told_busy_if_none_frees(built) -> 
         "application/sparql-results+json",
         '{"head": {}, "boolean": true}',
     )
+
+
+def test_an_answer_being_delivered_still_holds_its_query_slot(built) -> None:
+    """A client that does not read its answer keeps its slot busy, so answers cannot pile up in memory."""
+    import threading
+
+    from kg.serve import QueryRunner
+
+    runner = QueryRunner(ServerConfig(built[1], timeout=0.5, max_concurrent=1))
+    delivering, release = threading.Event(), threading.Event()
+
+    def slow_reader(status: int, media: str, body: str) -> None:
+        delivering.set()
+        release.wait(10)
+
+    first = threading.Thread(target=runner.run, args=("ASK { ?s ?p ?o }", "", "json", slow_reader))
+    first.start()
+    assert delivering.wait(10)
+    code, _, body = runner.run("ASK { ?s ?p ?o }", requested="json")
+    assert code == 503 and "busy" in body
+    release.set()
+    first.join(10)
+    assert runner.run("ASK { ?s ?p ?o }", requested="json")[0] == 200
