@@ -133,15 +133,18 @@ def hold(path: str | Path, what: str) -> Iterator[bool]:
             with _held_guard:
                 entry[1] -= 1
         return
-    descriptor = _acquire(lock, what)
-    with _held_guard:
-        _held[key] = [descriptor, 1]
+    descriptor: int | None = None
     try:
+        with signals_deferred():  # a stop between creating the lock file and recording it would leave it
+            descriptor = _acquire(lock, what)
+            with _held_guard:
+                _held[key] = [descriptor, 1]
         yield True
     finally:
-        with _held_guard:
-            _held.pop(key, None)
-        _release(lock, descriptor)
+        if descriptor is not None:
+            with _held_guard:
+                _held.pop(key, None)
+            _release(lock, descriptor)
 
 
 def _acquire(lock: Path, what: str) -> int:
