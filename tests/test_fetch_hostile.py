@@ -14,7 +14,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.fetch import FetchConfig, FetchError, fetch
 from kg.sources.values import is_nct_id
+from tests.conftest import ConnectionCounter
 from tests.test_fetch import STUDIES, FakeRegistry, quick
 
 TIME_LIMIT = 20  # seconds, for any one test
@@ -53,37 +53,12 @@ def bounded_in_time() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-class Trap:
+class Trap(ConnectionCounter):
     """A second listener on 127.0.0.1 that answers nothing and counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._count, daemon=True)
-        self._thread.start()
-
-    def _count(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
 
     def received(self) -> int:
         time.sleep(0.3)  # a connection kg made would be accepted well within this
         return self.connections
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 def with_id(nct_id: object) -> dict:

@@ -19,6 +19,7 @@ from kg.sandbox import network_wall, run_isolated
 from kg.serve import ServerConfig, make_server
 from kg.sparql import QueryRefused, QueryTooComplex, check_with_rdflib, prepare
 from kg.store import load_store
+from tests.conftest import ConnectionCounter
 from tests.test_sparql import _status, run
 
 ASK = "ASK { ?s ?p ?o }"
@@ -33,31 +34,12 @@ PANICKING_ORDER_BY = (
 )
 
 
-class Listener:
+class Listener(ConnectionCounter):
     """A stand-in SPARQL endpoint on 127.0.0.1 that counts the connections made to it."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.1)
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.getsockname()[1]}/sparql"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
+        return f"http://127.0.0.1:{self.port}/sparql"
 
     def settled(self, expect_some: bool = False) -> int:
         """The count once late connections have had time to arrive."""
@@ -65,11 +47,6 @@ class Listener:
         while time.monotonic() < deadline and not (expect_some and self.connections):
             time.sleep(0.05)
         return self.connections
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.server.close()
 
 
 @pytest.fixture()
