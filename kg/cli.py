@@ -16,6 +16,7 @@ import click
 from kg import __version__
 from kg.errors import KgError
 from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned, stop_workers
+from kg.similarity import METHODS
 from kg.sinks import RDF_FORMATS, output_format
 from kg.sources import INPUT_FORMATS, Reject
 
@@ -185,8 +186,8 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 @click.option("--related", "related_k", type=click.IntRange(1), help="Add each trial's top K computed neighbours.")
 @click.option(
     "--related-method",
-    type=click.Choice(["shared-features", "ppr"]),
-    default="shared-features",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
     show_default=True,
     help="How --related scores neighbours.",
 )
@@ -459,8 +460,8 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int, 
 @click.option("--explain", is_flag=True, help="Show the shared features that earned each trial its place.")
 @click.option(
     "--method",
-    type=click.Choice(["hybrid", "shared-features", "ppr"]),
-    default="hybrid",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
     show_default=True,
     help="hybrid: fitted sum of per-kind cosines, words included; shared-features: IDF-weighted Jaccard;"
     " ppr: personalized PageRank on the trial-feature graph.",
@@ -490,7 +491,7 @@ def recommend(
         kg recommend NCT03945487 --explain --graph out/graph.ttl
         kg recommend --all --top 50 --format tsv --graph out/graph.ttl > rankings.tsv
     """
-    from kg.similarity.recommend import load_index
+    from kg.similarity.recommend import as_json, load_index, write_rankings
     from kg.similarity.recommend import recommend as rank
 
     if every_trial == bool(nct_id):
@@ -498,21 +499,12 @@ def recommend(
     if every_trial:
         if output_format not in ("tsv", "jsonl"):
             raise click.UsageError("--all writes --format tsv or jsonl")
-        index = load_index(*graph_source(store_dir, graph_file))
-        if output_format == "tsv":
-            click.echo("query\trank\tcandidate\tscore")
-        for query, neighbours in sorted(index.all_top(top, method).items()):
-            for rank_number, (candidate, score) in enumerate(neighbours, 1):
-                row = {"query": query, "rank": rank_number, "candidate": candidate, "score": round(score, 6)}
-                click.echo(json.dumps(row) if output_format == "jsonl" else "\t".join(str(v) for v in row.values()))
+        write_rankings(load_index(*graph_source(store_dir, graph_file)), top, method, output_format, sys.stdout)
         return
     assert nct_id is not None
     results = rank(load_index(*graph_source(store_dir, graph_file)), nct_id, top, method)
     if output_format in ("json", "jsonl"):
-        rows = [{"nct_id": r.nct_id, "score": round(r.score, 6), "title": r.title,
-                 "shared": [{"feature": f, "label": label, "weight": round(w, 4)} for f, label, w in r.shared]}
-                for r in results]  # fmt: skip
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(as_json(results), ensure_ascii=False, indent=1))
         return
     for rank_number, result in enumerate(results, 1):
         click.echo(f"{rank_number:>3}. {result.nct_id}  {result.score:.4f}  {result.title}")
@@ -555,12 +547,12 @@ def evaluate(
 
     store = oxigraph_source(*graph_source(store_dir, graph_file))
     if truth_file is not None:
-        scored = evaluate_truth(store, SparseIndex(read_features(store)), truth_file, half)
+        scored = evaluate_truth(store, SparseIndex.from_features(read_features(store)), truth_file, half)
         if scored.pairs == 0:
             raise KgError(f"{truth_file}: no pair joins two trials with records in this graph: nothing to evaluate")
         click.echo(json.dumps(scored.to_json(), indent=1) if output_format == "json" else "\n".join(scored.lines()))
         return
-    result = run_evaluation(store, SparseIndex(read_features(store)))
+    result = run_evaluation(store, SparseIndex.from_features(read_features(store)))
     if result.queries == 0:
         raise KgError("no trial in this graph lists a related trial that has a record here: nothing to evaluate")
     for line in result.lines():

@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from rdflib import URIRef
 
-from kg import iris
+from kg import iris, outputs
 from kg.mapping import map_trial
 from kg.merge import RecordKeys, TrialIndex
 from kg.records import FieldWarning, TrialRecord
@@ -246,6 +246,13 @@ def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
     return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in index
 
 
+def _submit(pool: ProcessPoolExecutor, work: Callable[[Unit], T], item: Unit) -> Future[T]:
+    """A pool's first submit starts its manager thread; a stop arriving in between would leave a
+    thread that the pool's shutdown can neither join nor skip, so it waits for the end of the step."""
+    with outputs.signals_deferred():
+        return pool.submit(work, item)
+
+
 def run_in_order(
     work: Callable[[Unit], T], items: Iterable[Unit], jobs: int, crashed: Callable[[Document | Reject], T]
 ) -> Iterator[T]:
@@ -260,7 +267,7 @@ def run_in_order(
     in_flight: deque[tuple[Unit, Future[T]]] = deque()
     try:
         for item in items:
-            in_flight.append((item, pool.submit(work, item)))
+            in_flight.append((item, _submit(pool, work, item)))
             while len(in_flight) >= jobs * 3:
                 result, pool = _next_result(work, in_flight, pool, jobs, crashed)
                 yield from result
@@ -301,7 +308,7 @@ def _one_document_at_a_time(
     for document in unit:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
             try:
-                yield alone.submit(work, [document]).result()
+                yield _submit(alone, work, [document]).result()
             except BrokenProcessPool:
                 yield crashed(document)
 

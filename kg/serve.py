@@ -5,11 +5,15 @@ the store read-only: a query past the time limit is killed without touching the 
 hostile query costs only its own time, and other requests keep being served. Updates, SERVICE, LOAD and
 FROM are refused before anything runs; answers past the row or byte limit are refused with a clear
 message; a malformed request gets a 400 and an engine crash a 500 that names the engine's error.
+
+`GET /recommend?trial=NCT…&top=10` answers related trials as JSON, with the reasons, from the store's
+recommendation index, loaded once (and again only when a build swaps the store to a new generation).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import sys
 import threading
 import urllib.parse
@@ -21,11 +25,15 @@ from pathlib import Path
 from kg.query import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
 from kg.results import MEDIA_TYPES
 from kg.sandbox import Outcome, network_wall, run_isolated
+from kg.similarity.recommend import METHODS, StoreRecommender, as_json
+from kg.similarity.scoring import UnknownTrial
+from kg.sources.values import is_nct_id
 from kg.sparql import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.store import open_store
 
 MAX_BODY_BYTES = 1 << 20
 MAX_FIELDS = 100  # form fields in a query string or body
+MAX_TOP = 1000  # recommendations in one /recommend answer
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class QueryRunner:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._slots = threading.BoundedSemaphore(config.max_concurrent)
+        self.recommender = StoreRecommender(config.store_dir)
 
     def run(
         self,
@@ -78,6 +87,19 @@ class QueryRunner:
             return answer
         finally:
             self._slots.release()
+
+    def recommend(self, trial: str, top: int, method: str) -> tuple[int, object]:
+        """(HTTP status, JSON body): computed in this process from the index loaded once (numpy only,
+        no query engine, no network), within the same limit of concurrent requests as queries."""
+        if not self._slots.acquire(timeout=self.config.timeout):
+            return 503, {"error": f"busy: {self.config.max_concurrent} requests are running; try again shortly"}
+        try:
+            results = self.recommender.recommend(trial, top, method)
+        except UnknownTrial as error:
+            return 404, {"error": str(error)}
+        finally:
+            self._slots.release()
+        return 200, {"trial": trial, "method": method, "top": top, "recommendations": as_json(results)}
 
     def _answer_of(self, outcome: Outcome) -> tuple[int, str, str]:
         if outcome.status == "ok":
@@ -154,8 +176,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", page(fields.get("example", [""])[0]))
         elif url.path == "/sparql":
             self._answer(fields)
+        elif url.path == "/recommend":
+            self._recommend(fields)
         else:
-            self._send(404, "text/plain; charset=utf-8", "not found: this endpoint serves / and /sparql only\n")
+            self._send(404, "text/plain; charset=utf-8", "not found: this server serves /, /sparql and /recommend\n")
 
     def _post(self) -> None:
         url = urllib.parse.urlsplit(self._ascii_path())
@@ -229,6 +253,20 @@ class Handler(BaseHTTPRequestHandler):
         if status == 503 and not self._replied:  # busy: no slot, so nothing was delivered
             deliver(status, media, body)
 
+    def _recommend(self, fields: dict[str, list[str]]) -> None:
+        """`/recommend?trial=NCT…&top=10[&method=…]`: JSON, each recommendation with its reasons."""
+        trial = (fields.get("trial") or [""])[0].strip().upper()
+        top = (fields.get("top") or ["10"])[0].strip()
+        method = (fields.get("method") or ["hybrid"])[0].strip()
+        if not is_nct_id(trial):
+            raise BadRequest(400, "give a trial by its NCT id: /recommend?trial=NCT01234567&top=10")
+        if not (top.isascii() and top.isdigit() and 1 <= int(top[:6]) <= MAX_TOP and len(top) <= 6):
+            raise BadRequest(400, f"top must be a whole number from 1 to {MAX_TOP}")
+        if method not in METHODS:
+            raise BadRequest(400, f"unknown method; choose from {', '.join(METHODS)}")
+        status, body = self.runner.recommend(trial, int(top), method)
+        self._send(status, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+
     def _reply(self, status: int, message: str) -> None:
         if self._replied:
             self.close_connection = True  # a reply was under way: it cannot be replaced
@@ -299,7 +337,9 @@ N-Triples or JSON-LD (CONSTRUCT), by the Accept header or the format field.</p>
 
 def make_server(config: ServerConfig) -> ThreadingHTTPServer:
     open_store(config.store_dir)  # fail now, with a clear message, if the store is missing
-    handler = type("KgHandler", (Handler,), {"runner": QueryRunner(config)})
+    runner = QueryRunner(config)
+    runner.recommender.index()  # load the recommendation index once, before the first request
+    handler = type("KgHandler", (Handler,), {"runner": runner})
     server = ThreadingHTTPServer((config.host, config.port), handler)
     server.daemon_threads = True
     return server
@@ -308,7 +348,11 @@ def make_server(config: ServerConfig) -> ThreadingHTTPServer:
 def serve_forever(config: ServerConfig) -> None:
     server = make_server(config)
     host, port = str(server.server_address[0]), server.server_address[1]
-    print(f"kg: serving {config.store_dir} at http://{host}:{port}/sparql (Ctrl-C stops)", file=sys.stderr, flush=True)
+    print(
+        f"kg: serving {config.store_dir} at http://{host}:{port}/sparql and /recommend (Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
     why_not = network_wall()
     wall = (
         "each query runs in a process with no network"

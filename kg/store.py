@@ -225,6 +225,7 @@ def load_store(graph: Path, store_dir: Path, kg_written: bool = False) -> int:
             store = pyoxigraph.Store(str(generation))
             bulk_load(store, graph, kg_written)
             store.flush()
+            _save_recommendation_index(store, generation)
             count = len(store)
             del store
         except (OSError, SyntaxError, ValueError) as error:
@@ -287,6 +288,7 @@ class StoreWriter:
         assert self._store is not None
         try:
             self._store.flush()
+            _save_recommendation_index(self._store, self._generation)
             count = len(self._store)
         except (OSError, RuntimeError) as error:
             self.abort()
@@ -338,6 +340,14 @@ class StoreWriter:
     def _raise_failure(self) -> None:
         if self._failure is not None:
             raise StoreError(f"cannot load the build into {self.store_dir}: {self._failure}") from self._failure
+
+
+def _save_recommendation_index(store: pyoxigraph.Store, generation: Path) -> None:
+    """Every generation carries the trial–feature index of its own triples (`kg recommend`, `kg serve`),
+    so it is swapped in with them and can never describe another generation."""
+    from kg.similarity.index import write_store_index
+
+    write_store_index(store, generation)
 
 
 def _point_at(store_dir: Path, generation: Path) -> None:
@@ -410,6 +420,7 @@ def _update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bo
             )
         bulk_load(store, delta, kg_written)
         store.flush()
+        _save_recommendation_index(store, generation)
         count = len(store)
         del store
     except (OSError, SyntaxError, ValueError, RuntimeError) as error:

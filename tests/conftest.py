@@ -13,6 +13,29 @@ SHARED = ROOT.parent / "shared" / "data" / "ctgov"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/ctgov is not beside this checkout")
 
 
+def run_kg(*args: str):
+    """`kg ARGS…` in this process; exceptions propagate (a bug is a failure, not an exit code)."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> tuple[Path, Path]:
+    """Real records built once for the session into a graph file and a store: the bundled examples, the
+    five seed pages and the eight focus trials' v1 records. Tests only read them."""
+    folder = tmp_path_factory.mktemp("real-build")
+    graph, store = folder / "graph.ttl", folder / "store"
+    result = run_kg(
+        "build", str(EXAMPLES), str(FIXTURES / "seeds"), str(FIXTURES / "v1"), "-o", str(graph), "--store", str(store)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"store: {store}" in result.stderr
+    return graph, store
+
+
 def example_paths() -> list[Path]:
     return sorted(EXAMPLES.glob("NCT*.json"))
 

@@ -16,7 +16,7 @@ from rdflib import Graph, URIRef
 from kg.cli import main
 from kg.iris import KG
 from kg.similarity import graph as reference
-from kg.similarity.features import read_features
+from kg.similarity.features import TrialFeatures, read_features
 from kg.similarity.scoring import SparseIndex
 from tests.conftest import EXAMPLES, FIXTURES
 
@@ -36,15 +36,20 @@ def corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def index(corpus) -> SparseIndex:
+def features(corpus) -> TrialFeatures:
     store = pyoxigraph.Store()
     store.bulk_load(path=str(corpus), format=pyoxigraph.RdfFormat.TURTLE)
-    return SparseIndex(read_features(store))
+    return read_features(store)
+
+
+@pytest.fixture(scope="module")
+def index(features) -> SparseIndex:
+    return SparseIndex.from_features(features)
 
 
 @pytest.mark.parametrize("nct", QUERIES)
-def test_sparse_shared_feature_scores_equal_the_networkx_reference(index, nct) -> None:
-    graph = reference.trial_feature_graph(index.features)
+def test_sparse_shared_feature_scores_equal_the_networkx_reference(index, features, nct) -> None:
+    graph = reference.trial_feature_graph(features)
     expected = reference.shared_feature_scores(graph, nct)
     scores = index.shared_feature_scores(nct)
     for row, other in enumerate(index.trials):
@@ -52,8 +57,8 @@ def test_sparse_shared_feature_scores_equal_the_networkx_reference(index, nct) -
 
 
 @pytest.mark.parametrize("nct", QUERIES)
-def test_sparse_personalized_pagerank_equals_networkx(index, nct) -> None:
-    graph = reference.trial_feature_graph(index.features)
+def test_sparse_personalized_pagerank_equals_networkx(index, features, nct) -> None:
+    graph = reference.trial_feature_graph(features)
     expected = reference.ppr_scores(graph, nct)
     scores = index.ppr_scores(nct)
     for row, other in enumerate(index.trials):
@@ -122,6 +127,7 @@ def test_build_adds_computed_neighbours_as_edges_of_their_own_kind(tmp_path: Pat
     assert len(computed) == 3 and asserted and computed != asserted
     relations = list(graph.subjects(KG.fromTrial, trial))
     assert sorted(int(graph.value(r, KG.similarityRank)) for r in relations) == [1, 2, 3]
+    assert {str(graph.value(r, KG.similarityMethod)) for r in relations} == {"hybrid"}  # the default method
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])

@@ -29,16 +29,8 @@ def run(*args: str):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
-    """Real records: the bundled examples, the five seed pages and the eight focus trials' v1 records."""
-    folder = tmp_path_factory.mktemp("sparql")
-    graph, store = folder / "graph.ttl", folder / "store"
-    result = run(
-        "build", str(EXAMPLES), str(FIXTURES / "seeds"), str(FIXTURES / "v1"), "-o", str(graph), "--store", str(store)
-    )
-    assert result.exit_code == 0, result.stderr
-    assert f"store: {store}" in result.stderr
-    return graph, store
+def built(real_build) -> tuple[Path, Path]:
+    return real_build
 
 
 def _comparable(answer) -> object:

@@ -294,7 +294,7 @@ def test_sigterm_and_sigint_during_a_build_leave_no_part_files_and_no_half_gener
     build = slow_build(str(EXAMPLES), "-o", str(output), "--store", str(store), "-j", "2")
     assert kg_temporaries(tmp_path) != kept  # writing: a .part file, a new generation, locks
     (os.killpg if to_group else os.kill)(build.pid, signum)
-    assert build.wait(timeout=60) == 128 + signum
+    assert build.wait(timeout=60) == 128 + signum, build.stderr_path.read_text()
     stderr = build.stderr_path.read_text()
     assert f"stopped by {signal.Signals(signum).name}" in stderr and "Traceback" not in stderr
     assert kg_temporaries(tmp_path) == kept  # no .part, no lock, no half generation

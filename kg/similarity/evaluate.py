@@ -18,9 +18,10 @@ import pyoxigraph
 from scipy import sparse
 
 from kg import textpatterns
+from kg.similarity import METHODS
 from kg.similarity import truth as truth_set
-from kg.similarity.features import TrialFeatures
-from kg.similarity.scoring import METHODS, SparseIndex
+from kg.similarity.index import FeatureIndex
+from kg.similarity.scoring import SparseIndex
 from kg.similarity.text import Bm25, cosine_rows, read_texts, tfidf_matrix
 
 _TRUTH = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
@@ -80,12 +81,12 @@ def _tokens(text: str) -> list[str]:
     return [t for t in textpatterns.lower_alnum_runs(text.casefold()) if len(t) > 1 and t not in _STOPWORDS]
 
 
-def tfidf_scores(features: TrialFeatures, trials: list[str]) -> sparse.csr_matrix:
-    """Rows: L2-normalized TF-IDF vectors of title + condition text, in `trials` order."""
+def tfidf_scores(index: FeatureIndex) -> sparse.csr_matrix:
+    """Rows: L2-normalized TF-IDF vectors of title + condition text, in the index's trial order."""
     documents = []
-    for nct in trials:
-        conditions = " ".join(features.labels[f] for f in features.trials[nct] if features.kinds.get(f) == "condition")
-        documents.append(Counter(_tokens(f"{features.titles.get(nct, '')} {conditions}")))
+    for row in range(len(index.trials)):
+        conditions = " ".join(index.label(j) for j in index.columns_of(row) if index.kind(j) == "condition")
+        documents.append(Counter(_tokens(f"{index.titles[row]} {conditions}")))
     vocabulary = {t: i for i, t in enumerate(sorted({t for d in documents for t in d}))}
     frequency = Counter(t for d in documents for t in d)
     rows, cols, data = [], [], []
@@ -130,7 +131,7 @@ def evaluate(store: pyoxigraph.Store, index: SparseIndex) -> Evaluation:
             values = index.scores(query, method)
             rankings[query] = _ranking(values, index.trials, index.row[query])
         scores.append(_score(method, rankings, truth))
-    text = tfidf_scores(index.features, index.trials)
+    text = tfidf_scores(index.data)
     rankings = {}
     for query in truth:
         row = index.row[query]
@@ -148,17 +149,9 @@ def method_scorers(store: pyoxigraph.Store, index: SparseIndex) -> dict[str, tru
     texts = read_texts(store)
     tfidf = tfidf_matrix(texts, index.trials)
     bm25 = Bm25(texts, index.trials)
-    weighted = index.matrix.multiply(index.weights).tocsr()
-
-    def shared(rows: np.ndarray) -> np.ndarray:
-        intersection = np.asarray((weighted[rows] @ index.matrix.T).todense())
-        union = index.sizes[rows, None] + index.sizes[None, :] - intersection
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(union > 0, intersection / union, 0.0)
-
     return {
-        "hybrid": lambda rows: index.cosines.scores(rows, index.kind_weights),
-        "shared-features": shared,
+        "hybrid": index.hybrid_block,
+        "shared-features": index.shared_feature_block,
         "ppr": lambda rows: np.vstack([index.ppr_scores(index.trials[r]) for r in rows]),
         "tfidf": lambda rows: cosine_rows(tfidf, rows),
         "bm25": bm25.scores,
@@ -210,10 +203,9 @@ class TruthEvaluation:
 
 def sponsors(index: SparseIndex) -> dict[str, str]:
     out = {}
-    for nct, feature_set in index.features.trials.items():
-        names = sorted(
-            truth_set.fold_sponsor(index.features.labels[f]) for f in feature_set if f.startswith("sponsor:")
-        )
+    data = index.data
+    for row, nct in enumerate(index.trials):
+        names = sorted(truth_set.fold_sponsor(data.label(j)) for j in data.columns_of(row) if data.kind(j) == "sponsor")
         if names:
             out[nct] = names[0]
     return out

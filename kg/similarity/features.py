@@ -25,7 +25,7 @@ are references, PubMed ids, secondary or org study ids, NCT ids named in text, d
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph
@@ -84,6 +84,14 @@ class TrialFeatures:
         return sorted(self.trials)
 
 
+def readable(feature: str, label: str) -> str:
+    """`mesh:D017093` labelled `Liver Failure` -> `MeSH Liver Failure (D017093)`."""
+    kind, _, key = feature.partition(":")
+    if kind in ("mesh", "mesh-ancestor", "intervention-mesh") and key != label:
+        return f"{KIND_LABELS[kind]} {label} ({key})"
+    return f"{KIND_LABELS[kind]} {label}"
+
+
 def normalize(text: str) -> str:
     return " ".join(textpatterns.word_runs(text.casefold()))
 
@@ -129,19 +137,17 @@ def add_words(features: TrialFeatures, texts: TrialTexts) -> None:
     """Each word of a trial's text becomes a feature `word:<word>`, and each pair of adjacent words within
     one text `word-pair:<word> <word>`, counted for term frequency."""
     for nct in features.trials:
-        counts: dict[str, int] = defaultdict(int)
+        counts: Counter[str] = Counter()
         for values in texts.fields.get(nct, {}).values():
             for value in values:
                 found = words(value)
-                for word in found:
-                    counts[f"word:{word}"] += 1
-                for first, second in zip(found, found[1:], strict=False):
-                    counts[f"word-pair:{first} {second}"] += 1
+                counts.update(["word:" + word for word in found])
+                counts.update([f"word-pair:{first} {second}" for first, second in zip(found, found[1:], strict=False)])
+        features.trials[nct].update(counts)
         for feature in counts:
-            features.trials[nct].add(feature)
-            kind, _, label = feature.partition(":")
-            features.labels.setdefault(feature, label)
-            features.kinds[feature] = kind
+            if feature not in features.kinds:  # a word's label is the word itself
+                kind, _, label = feature.partition(":")
+                features.kinds[feature], features.labels[feature] = kind, label
         features.counts[nct] = dict(counts)
 
 

@@ -40,7 +40,7 @@ def fit(index: SparseIndex, truth: TruthSet, steps: int = 12) -> tuple[dict[str,
     queries = sorted({p.query for p in truth.pairs})
     position = {q: i for i, q in enumerate(queries)}
     rows = np.array([index.row[q] for q in queries])
-    parts = index.cosines.parts(rows)
+    parts = index.kind_parts(rows)
     for matrix in parts.values():
         matrix[np.arange(len(rows)), rows] = 0.0  # a query never ranks itself
     query_of = np.array([position[p.query] for p in truth.pairs])
@@ -59,7 +59,7 @@ def fit(index: SparseIndex, truth: TruthSet, steps: int = 12) -> tuple[dict[str,
 def main(graph: str, truth_path: str, output: str | None = None) -> None:
     store = pyoxigraph.Store()
     store.bulk_load(path=graph, format=pyoxigraph.RdfFormat.TURTLE)
-    index = SparseIndex(read_features(store))
+    index = SparseIndex.from_features(read_features(store))
     truth = read_truth(Path(truth_path), set(index.trials), sponsors(index), "tune")
     weights, best = fit(index, truth)
     target = Path(output) if output else Path(__file__).with_name("weights.json")

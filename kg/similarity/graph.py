@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from kg.similarity.features import TrialFeatures
-from kg.similarity.scoring import DAMPING, describe
+from kg.similarity.features import TrialFeatures, readable
+from kg.similarity.scoring import DAMPING
 
 
 def trial_feature_graph(features: TrialFeatures) -> nx.Graph:
@@ -18,7 +18,7 @@ def trial_feature_graph(features: TrialFeatures) -> nx.Graph:
                 graph.add_node(
                     feature,
                     kind=features.kinds[feature],
-                    label=describe(feature, features),
+                    label=readable(feature, features.labels.get(feature, feature.partition(":")[2])),
                     weight=features.weights[feature],
                 )
             graph.add_edge(nct, feature, weight=features.weights[feature])

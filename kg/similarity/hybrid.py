@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 from scipy import sparse
 
-from kg.similarity.features import TrialFeatures
+from kg.similarity.index import FeatureIndex
 
 
 def shipped_weights() -> dict[str, float]:
@@ -24,53 +24,21 @@ def shipped_weights() -> dict[str, float]:
     return {str(kind): float(weight) for kind, weight in data["weights"].items()}
 
 
-class KindCosines:
-    """Per kind, trials × features, each row of length one; rows in `trials` order."""
+def scaled_by_kind(index: FeatureIndex, kind_weights: dict[str, float]) -> sparse.csr_matrix:
+    """The index's per-kind unit vectors, each feature scaled by √weight(its kind) (float64, kinds of
+    weight 0 dropped): since kinds never share a column, the dot product of two rows is
+    Σ weight(kind) × cosine(kind), the hybrid score."""
+    vectors = index.vectors
+    scale = np.sqrt(np.array([max(kind_weights.get(kind, 0.0), 0.0) for kind in index.kinds]))
+    indices = np.asarray(vectors.indices)
+    data = np.asarray(vectors.data, dtype=np.float64) * scale[np.asarray(index.column_kind)[indices]]
+    kept = data != 0
+    rows = np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr))[kept]
+    indptr = np.zeros(vectors.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=vectors.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix((data[kept], indices[kept], indptr), shape=vectors.shape)
 
-    def __init__(self, features: TrialFeatures, trials: list[str], columns: list[str]) -> None:
-        self.features = features
-        column = {f: j for j, f in enumerate(columns)}
-        by_kind: dict[str, tuple[list[int], list[int], list[float]]] = {}
-        for i, nct in enumerate(trials):
-            counts = features.counts.get(nct, {})
-            for feature in features.trials[nct]:
-                rows, cols, data = by_kind.setdefault(features.kinds[feature], ([], [], []))
-                rows.append(i)
-                cols.append(column[feature])
-                data.append(1.0 + np.log(counts.get(feature, 1)))
-        n, m = len(trials), len(columns)
-        self.idf = np.zeros(m)
-        self.kinds: dict[str, sparse.csr_matrix] = {}
-        for kind, (rows, cols, data) in sorted(by_kind.items()):
-            matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n, m))
-            df = np.bincount(matrix.indices, minlength=m).astype(float)
-            present = df > 0
-            self.idf[present] = np.log(1 + (n - df[present] + 0.5) / (df[present] + 0.5))
-            weighted = (matrix @ sparse.diags(self.idf)).tocsr()
-            norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-            inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-            self.kinds[kind] = (sparse.diags(inverse) @ weighted).tocsr()
 
-    def parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
-        """Each kind's cosines of the query rows with every trial (dense, len(rows) × trials)."""
-        return {kind: np.asarray((m[rows] @ m.T).todense()) for kind, m in self.kinds.items()}
-
-    def scores(self, rows: np.ndarray, weights: dict[str, float]) -> np.ndarray:
-        total = np.zeros((len(rows), next(iter(self.kinds.values())).shape[0] if self.kinds else 0))
-        for kind, matrix in self.kinds.items():
-            if weights.get(kind, 0.0):
-                total += weights[kind] * np.asarray((matrix[rows] @ matrix.T).todense())
-        return total
-
-    def contributions(self, row: int, other: int, weights: dict[str, float]) -> dict[int, float]:
-        """What each shared feature (by column) adds to the score of `other` for `row`."""
-        out: dict[int, float] = {}
-        for kind, matrix in self.kinds.items():
-            weight = weights.get(kind, 0.0)
-            if not weight:
-                continue
-            mine, theirs = matrix[row], matrix[other]
-            shared = np.intersect1d(mine.indices, theirs.indices)
-            for j in shared:
-                out[int(j)] = weight * float(mine[0, j]) * float(theirs[0, j])
-        return out
+def block_dot(matrix: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """Dot products of the given rows with every row (dense, len(rows) × trials)."""
+    return np.asarray((matrix[rows] @ matrix.T).todense(), dtype=np.float64)

@@ -49,7 +49,7 @@ def add_computed_related(output: Path, k: int, method: str) -> tuple[int, int, l
     """Append the edges to the graph file (atomically); returns edges, triples added and shape results."""
     store = pyoxigraph.Store()
     store.bulk_load(path=str(output), format=rdf_format_of(output))
-    triples = computed_related_triples(SparseIndex(read_features(store)), k, method)
+    triples = computed_related_triples(SparseIndex.from_features(read_features(store)), k, method)
     graph = Graph()
     for triple in triples:
         graph.add(triple)

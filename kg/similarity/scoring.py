@@ -12,17 +12,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
 from kg.errors import KgError
-from kg.similarity.features import KIND_LABELS, TrialFeatures
-from kg.similarity.hybrid import KindCosines, shipped_weights
+from kg.similarity.features import TrialFeatures, readable
+from kg.similarity.hybrid import block_dot, scaled_by_kind, shipped_weights
+from kg.similarity.index import FeatureIndex
 
-METHODS = ("hybrid", "shared-features", "ppr")
 DAMPING = 0.85
+MAX_REASONS = 25  # shared features listed for one recommendation, heaviest first
 
 
 class UnknownTrial(KgError):
@@ -56,45 +58,65 @@ class Recommendation:
         return "both: " + "; ".join(shown) + (f"; +{more} more" if more > 0 else "") if shown else "no shared feature"
 
 
-def describe(feature: str, features: TrialFeatures) -> str:
-    kind, _, key = feature.partition(":")
-    label = features.labels.get(feature, key)
-    if kind in ("mesh", "mesh-ancestor", "intervention-mesh") and key != label:
-        return f"{KIND_LABELS[kind]} {label} ({key})"
-    return f"{KIND_LABELS[kind]} {label}"
+def describe(index: FeatureIndex, column: int) -> str:
+    return readable(index.name(column), index.label(column))
 
 
 class SparseIndex:
-    """Trials × features, binary, with a weight per feature; rows in NCT id order."""
+    """The three methods over one `FeatureIndex`: rows are trials in NCT id order."""
 
-    def __init__(self, features: TrialFeatures) -> None:
-        self.features = features
-        self.trials = features.trial_ids()
+    def __init__(self, data: FeatureIndex, kind_weights: dict[str, float] | None = None) -> None:
+        self.data = data
+        self.trials = data.trials
         self.row = {nct: i for i, nct in enumerate(self.trials)}
-        self.columns = sorted(features.weights)
-        column = {f: j for j, f in enumerate(self.columns)}
-        rows, cols = [], []
-        for nct in self.trials:
-            for feature in features.trials[nct]:
-                rows.append(self.row[nct])
-                cols.append(column[feature])
-        data = np.ones(len(rows))
-        self.matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(self.trials), len(self.columns)))
-        self.weights = np.array([features.weights[f] for f in self.columns])
-        self.sizes = self.matrix @ self.weights  # Σ w over each trial's features
+        self.weights = np.asarray(data.weights, dtype=np.float64)
+        self.kind_weights = shipped_weights() if kind_weights is None else kind_weights
+        self._matrix: sparse.csr_matrix | None = None
+        self._sizes: np.ndarray | None = None
+        self._hybrid: sparse.csr_matrix | None = None
+        self._hybrid_transposed: sparse.csr_matrix | None = None
+        self._transposed: sparse.csr_matrix | None = None
         self._transition: sparse.csr_matrix | None = None
-        self._cosines: KindCosines | None = None
-        self.kind_weights = shipped_weights()
+
+    @classmethod
+    def from_features(cls, features: TrialFeatures) -> SparseIndex:
+        return cls(FeatureIndex.of_features(features))
 
     @property
-    def cosines(self) -> KindCosines:
-        if self._cosines is None:
-            self._cosines = KindCosines(self.features, self.trials, self.columns)
-        return self._cosines
+    def matrix(self) -> sparse.csr_matrix:
+        """Trials × features, 1 where the trial has the feature."""
+        if self._matrix is None:
+            vectors = self.data.vectors
+            self._matrix = sparse.csr_matrix(
+                (np.ones(len(vectors.indices)), vectors.indices, vectors.indptr), shape=vectors.shape
+            )
+        return self._matrix
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Σ w over each trial's features."""
+        if self._sizes is None:
+            self._sizes = self.matrix @ self.weights
+        return self._sizes
+
+    @property
+    def hybrid(self) -> sparse.csr_matrix:
+        """The per-kind unit vectors scaled by √weight(kind): their dot product is the hybrid score."""
+        if self._hybrid is None:
+            self._hybrid = scaled_by_kind(self.data, self.kind_weights)
+        return self._hybrid
+
+    def kind_parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Each kind's cosines of the query rows with every trial (dense, len(rows) × trials): for fitting."""
+        return {kind: block_dot(scaled_by_kind(self.data, {kind: 1.0}), rows) for kind in self.data.kinds}
 
     def hybrid_scores(self, nct_id: str) -> np.ndarray:
         index = self.require(nct_id)
-        scores = self.cosines.scores(np.array([index]), self.kind_weights)[0]
+        matrix = self.hybrid
+        query = np.zeros(matrix.shape[1], dtype=matrix.dtype)
+        start, end = matrix.indptr[index], matrix.indptr[index + 1]
+        query[matrix.indices[start:end]] = matrix.data[start:end]
+        scores = np.asarray(matrix @ query, dtype=np.float64)
         scores[index] = 0.0
         return scores
 
@@ -114,12 +136,33 @@ class SparseIndex:
 
     def shared_feature_scores(self, nct_id: str) -> np.ndarray:
         index = self.require(nct_id)
-        query = self.matrix[index].multiply(self.weights).tocsr()
-        intersection = np.asarray((self.matrix @ query.T).todense()).ravel()
+        query = np.zeros(self.matrix.shape[1])
+        columns = self.data.columns_of(index)
+        query[columns] = self.weights[columns]
+        intersection = self.matrix @ query
         union = self.sizes[index] + self.sizes - intersection
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(union > 0, intersection / union, 0.0)
         scores[index] = 0.0
+        return scores
+
+    def shared_feature_block(self, rows: np.ndarray) -> np.ndarray:
+        """Weighted Jaccard of the query rows with every trial (dense), a query never scoring itself."""
+        if self._transposed is None:
+            self._transposed = self.matrix.T.tocsr()
+        weighted = self.matrix[rows].multiply(self.weights).tocsr()
+        intersection = np.asarray((weighted @ self._transposed).todense())
+        union = self.sizes[rows, None] + self.sizes[None, :] - intersection
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.where(union > 0, intersection / union, 0.0)
+        scores[np.arange(len(rows)), rows] = 0.0
+        return scores
+
+    def hybrid_block(self, rows: np.ndarray) -> np.ndarray:
+        if self._hybrid_transposed is None:
+            self._hybrid_transposed = self.hybrid.T.tocsr()
+        scores = np.asarray((self.hybrid[rows] @ self._hybrid_transposed).todense(), dtype=np.float64)
+        scores[np.arange(len(rows)), rows] = 0.0
         return scores
 
     def _walk(self) -> sparse.csr_matrix:
@@ -152,66 +195,66 @@ class SparseIndex:
         scores[index] = 0.0
         return scores
 
+    def shared(self, row: int, other: int, method: str) -> dict[int, float]:
+        """What each feature both trials have (by column) adds to `other`'s place for `row`."""
+        if method == "hybrid":
+            matrix = self.hybrid
+            mine, theirs = (
+                slice(matrix.indptr[row], matrix.indptr[row + 1]),
+                slice(matrix.indptr[other], matrix.indptr[other + 1]),
+            )
+            both, at_mine, at_theirs = np.intersect1d(
+                matrix.indices[mine], matrix.indices[theirs], assume_unique=True, return_indices=True
+            )
+            values = matrix.data[mine][at_mine].astype(np.float64) * matrix.data[theirs][at_theirs]
+            return {int(j): float(v) for j, v in zip(both, values, strict=True)}
+        both = np.intersect1d(self.data.columns_of(row), self.data.columns_of(other), assume_unique=True)
+        return {int(j): float(self.weights[j]) for j in both}
+
     def top(self, nct_id: str, method: str = "shared-features", k: int = 10) -> list[Recommendation]:
         scores = self.scores(nct_id, method)
-        mine = self.features.trials[nct_id]
+        row = self.row[nct_id]
         results = []
         for other, score in self._best(scores, k):
-            if method == "hybrid":
-                parts = self.cosines.contributions(self.row[nct_id], self.row[other], self.kind_weights)
-                weight = {self.columns[j]: value for j, value in parts.items()}
-            else:
-                weight = {f: self.features.weights[f] for f in mine & self.features.trials[other]}
-            shared = sorted(weight, key=lambda f: (-weight[f], f))
+            weight = self.shared(row, self.row[other], method)
+            order = sorted(weight, key=lambda j: (-weight[j], j))[:MAX_REASONS]  # columns are in name order
             results.append(
                 Recommendation(
                     other,
                     score,
-                    self.features.titles.get(other, ""),
-                    tuple((f, describe(f, self.features), weight[f]) for f in shared),
+                    self.data.titles[self.row[other]],
+                    tuple((self.data.name(j), describe(self.data, j), weight[j]) for j in order),
                 )
             )
         return results
 
-    def all_top(
+    def all_top(self, k: int = 10, method: str = "shared-features") -> dict[str, list[tuple[str, float]]]:
+        return dict(self.each_top(k, method))
+
+    def each_top(
         self, k: int = 10, method: str = "shared-features", block: int = 256
-    ) -> dict[str, list[tuple[str, float]]]:
-        """Every trial's top k. Shared-feature scores are computed a block of query rows at a time as one
-        sparse product, so the whole corpus costs a few matrix products rather than one pass per trial."""
-        results: dict[str, list[tuple[str, float]]] = {}
+    ) -> Iterator[tuple[str, list[tuple[str, float]]]]:
+        """Every trial's top k, in NCT id order, a block of query rows at a time as one sparse product,
+        so the whole corpus costs a few matrix products rather than one pass per trial, and memory
+        holds one block's scores, not the corpus's rankings."""
         if method == "ppr":
             for nct in self.trials:
-                scores = self.ppr_scores(nct)
-                results[nct] = self._best(scores, k)
-            return results
-        if method == "hybrid":
-            for start in range(0, len(self.trials), block):
-                chunk = np.arange(start, min(start + block, len(self.trials)))
-                block_scores = self.cosines.scores(chunk, self.kind_weights)
-                for offset, row in enumerate(chunk):
-                    block_scores[offset, row] = 0.0
-                    results[self.trials[row]] = self._best(block_scores[offset], k)
-            return results
-        weighted = self.matrix.multiply(self.weights).tocsr()
+                yield nct, self._best(self.ppr_scores(nct), k)
+            return
+        score_block = self.hybrid_block if method == "hybrid" else self.shared_feature_block
         for start in range(0, len(self.trials), block):
-            rows = slice(start, min(start + block, len(self.trials)))
-            intersection = np.asarray((weighted[rows] @ self.matrix.T).todense())
-            union = self.sizes[rows, None] + self.sizes[None, :] - intersection
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scores = np.where(union > 0, intersection / union, 0.0)
-            for offset, nct in enumerate(self.trials[rows]):
-                row = scores[offset]
-                row[start + offset] = 0.0
-                results[nct] = self._best(row, k)
-        return results
+            rows = np.arange(start, min(start + block, len(self.trials)))
+            scores = score_block(rows)
+            for offset, row in enumerate(rows):
+                yield self.trials[row], self._best(scores[offset], k)
 
     def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order).
         Only the candidates at or above the k-th best score are sorted, not the whole corpus."""
         if k < len(scores):
             cut = np.partition(scores, -k)[-k]
-            candidates = np.flatnonzero(scores >= cut)
+            candidates = np.flatnonzero((scores >= cut) & (scores > 0))
         else:
-            candidates = np.arange(len(scores))
-        ranked = sorted((i for i in candidates if scores[i] > 0), key=lambda i: (-round(float(scores[i]), 12), i))
-        return [(self.trials[i], float(scores[i])) for i in ranked[:k]]
+            candidates = np.flatnonzero(scores > 0)
+        ranked = candidates[np.lexsort((candidates, -np.round(scores[candidates], 12)))][:k]
+        return [(self.trials[i], score) for i, score in zip(ranked.tolist(), scores[ranked].tolist(), strict=True)]

@@ -16,6 +16,7 @@ Baselines, computed in the same run as the methods they judge:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -95,15 +96,22 @@ def words(text: str) -> list[str]:
     """Feature words: runs of letters, digits and inner hyphens, lower-cased, 3+ characters, not stop
     words, not numbers, and never an identifier (an NCT id, or four or more digits)."""
     out = []
-    for run in without_nct_ids(text).casefold().replace("-", "_").split():
-        for token in textpatterns.word_runs(run):
-            token = token.strip("_").replace("_", "-")
-            if len(token) < 3 or not token[0].isalpha() or token in STOPWORDS:
-                continue
-            if sum(c.isdigit() for c in token) >= 4:
-                continue
-            out.append(plural_stem(token))
+    for run in textpatterns.word_runs(without_nct_ids(text).casefold().replace("-", "_")):
+        word = _feature_word(run)
+        if word:
+            out.append(word)
     return out
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _feature_word(run: str) -> str:
+    """One run of word characters (hyphens read as `_`) as a feature word, or "" when it is none."""
+    token = run.strip("_").replace("_", "-")
+    if len(token) < 3 or not token[0].isalpha() or token in STOPWORDS:
+        return ""
+    if sum(c.isdigit() for c in token) >= 4:
+        return ""
+    return plural_stem(token)
 
 
 def plural_stem(token: str) -> str:

@@ -1,0 +1,210 @@
+"""The trial–feature index: every trial's features as arrays, built once and kept with the store.
+
+Reading features from a graph costs SPARQL and tokenizing every trial (minutes at registry scale), so it
+is done when a store is built, loaded or updated, and the result is saved inside that store generation
+(`recommend-index/`, swapped in with it). `kg recommend` and `kg serve` then map the arrays from disk
+(numpy `mmap`) and answer in milliseconds. A `--graph FILE`, or a store made by an earlier kg, gets the
+same index built in memory.
+
+Arrays, rows in NCT id order and columns in feature-name order:
+
+- `vectors`: trials × features, float32; per feature kind each row has length one (BM25 idf of the
+  feature, times `1 + log(count)` for words). The `hybrid` cosine of a kind is the dot product of rows.
+- `weights`: each feature's shared-features weight (its kind's base weight × `log(1 + N / df)`).
+- `column_kind`: each feature's kind, an index into `kinds`.
+- feature names, trial ids and titles as UTF-8 text with offsets; `labels` (JSON) where a feature's
+  readable label differs from its key (a MeSH id's name, a sponsor's spelling).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyoxigraph
+from scipy import sparse
+
+from kg import __version__
+from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, read_features
+
+INDEX_DIR = "recommend-index"
+# Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
+INDEX_FORMAT = 1
+
+
+class Texts:
+    """Strings stored as one UTF-8 blob and offsets: loads without building a Python object per string."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.blob = blob
+        self.offsets = offsets
+
+    @classmethod
+    def of(cls, strings: list[str]) -> Texts:
+        encoded = [s.encode("utf-8") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+    def position(self, text: str) -> int | None:
+        """Where `text` is, for sorted strings (binary search), or None."""
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            if self[middle] < text:
+                low = middle + 1
+            else:
+                high = middle
+        return low if low < len(self) and self[low] == text else None
+
+
+@dataclass
+class FeatureIndex:
+    trials: list[str]
+    titles: Texts
+    names: Texts
+    kinds: list[str]
+    column_kind: np.ndarray
+    labels: dict[int, str]
+    weights: np.ndarray
+    vectors: sparse.csr_matrix
+
+    def name(self, column: int) -> str:
+        return self.names[column]
+
+    def label(self, column: int) -> str:
+        return self.labels.get(column) or self.names[column].partition(":")[2]
+
+    def kind(self, column: int) -> str:
+        return self.kinds[int(self.column_kind[column])]
+
+    def columns_of(self, row: int) -> np.ndarray:
+        return self.vectors.indices[self.vectors.indptr[row] : self.vectors.indptr[row + 1]]
+
+    @classmethod
+    def of_features(cls, features: TrialFeatures) -> FeatureIndex:
+        trials = features.trial_ids()
+        columns = sorted({f for fs in features.trials.values() for f in fs})
+        column = {f: j for j, f in enumerate(columns)}
+        kinds = sorted({features.kinds[f] for f in columns})
+        kind_number = {k: i for i, k in enumerate(kinds)}
+        column_kind = np.array([kind_number[features.kinds[f]] for f in columns], dtype=np.int16)
+        indptr = np.zeros(len(trials) + 1, dtype=np.int64)
+        parts: list[np.ndarray] = []
+        tallies: list[np.ndarray] = []
+        for i, nct in enumerate(trials):
+            own, tally = features.trials[nct], features.counts.get(nct, {})
+            found = np.fromiter((column[f] for f in own), dtype=np.int32, count=len(own))
+            order = np.argsort(found)
+            parts.append(found[order])
+            tallies.append(np.fromiter((tally.get(f, 1) for f in own), dtype=np.float64, count=len(own))[order])
+            indptr[i + 1] = indptr[i] + len(own)
+        index_array = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        counts = np.concatenate(tallies) if tallies else np.zeros(0)
+        n, m = len(trials), len(columns)
+        df = np.bincount(index_array, minlength=m).astype(np.float64)
+        base = np.array([KIND_WEIGHTS.get(k, 0.0) for k in kinds])[column_kind] if m else np.zeros(0)
+        weights = base * np.log(1 + max(n, 1) / np.maximum(df, 1))
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        data = (1.0 + np.log(counts)) * idf[index_array] if m else np.zeros(0)
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        key = rows * max(len(kinds), 1) + column_kind[index_array] if m else np.zeros(0, dtype=np.int64)
+        lengths = np.sqrt(np.bincount(key, weights=data * data, minlength=n * max(len(kinds), 1)))
+        data = np.divide(data, lengths[key], out=np.zeros_like(data), where=lengths[key] > 0)
+        vectors = sparse.csr_matrix((data.astype(np.float32), index_array, indptr), shape=(n, m))
+        labels = {
+            j: features.labels[f]
+            for j, f in enumerate(columns)
+            if f in features.labels and features.labels[f] != f.partition(":")[2]
+        }
+        titles = Texts.of([features.titles.get(nct, "") for nct in trials])
+        return cls(trials, titles, Texts.of(columns), kinds, column_kind, labels, weights, vectors)
+
+    def save(self, folder: Path) -> None:
+        """Write into `folder` (a new store generation's, not yet visible to readers): a temporary
+        folder renamed into place, so the index is whole or absent."""
+        temp = folder.with_name(folder.name + ".part")
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir()
+        arrays = {
+            "indptr": self.vectors.indptr.astype(np.int64),
+            "indices": self.vectors.indices.astype(np.int32),
+            "data": self.vectors.data.astype(np.float32),
+            "weights": self.weights,
+            "column_kind": self.column_kind,
+            "name_blob": self.names.blob,
+            "name_offsets": self.names.offsets,
+            "title_blob": self.titles.blob,
+            "title_offsets": self.titles.offsets,
+        }
+        for name, array in arrays.items():
+            np.save(temp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        meta = {
+            "format": INDEX_FORMAT,
+            "kg_version": __version__,
+            "trials": self.trials,
+            "columns": len(self.names),
+            "kinds": self.kinds,
+            "labels": {str(j): label for j, label in sorted(self.labels.items())},
+        }
+        (temp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(temp, folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> FeatureIndex | None:
+        """The index saved in `folder`, its arrays mapped from disk; None when absent or of another format."""
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != INDEX_FORMAT or meta.get("kg_version") != __version__:
+                return None
+
+            def array(name: str) -> np.ndarray:
+                return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+            trials = list(meta["trials"])
+            vectors = sparse.csr_matrix(
+                (array("data"), array("indices"), array("indptr")), shape=(len(trials), int(meta["columns"]))
+            )
+            return cls(
+                trials,
+                Texts(array("title_blob"), array("title_offsets")),
+                Texts(array("name_blob"), array("name_offsets")),
+                list(meta["kinds"]),
+                array("column_kind"),
+                {int(j): label for j, label in meta["labels"].items()},
+                array("weights"),
+                vectors,
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def index_of_store(store: pyoxigraph.Store) -> FeatureIndex:
+    return FeatureIndex.of_features(read_features(store))
+
+
+def write_store_index(store: pyoxigraph.Store, generation: Path) -> None:
+    """Build the index of a store generation being made and save it inside it."""
+    index_of_store(store).save(generation / INDEX_DIR)
+
+
+def saved_index(store_dir: Path) -> tuple[FeatureIndex | None, Path]:
+    """The index saved in the store's current generation (resolved once, so a swap meanwhile cannot mix
+    two generations), and that generation."""
+    generation = Path(os.path.realpath(store_dir))
+    return FeatureIndex.load(generation / INDEX_DIR), generation

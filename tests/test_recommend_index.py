@@ -1,0 +1,149 @@
+"""The recommendation index lives in the store: every build, load and update saves the trial–feature
+index of its own generation, `kg recommend --store` and `kg serve /recommend` answer from it, and what
+they answer is exactly what the same graph gives when read from its file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kg.serve import ServerConfig, make_server
+from kg.similarity.index import INDEX_DIR, FeatureIndex, saved_index
+from kg.similarity.recommend import load_index
+from kg.store import load_store
+from tests.conftest import EXAMPLES, FIXTURES
+from tests.conftest import run_kg as run
+
+QUERY = "NCT03945487"
+
+
+@pytest.fixture(scope="module")
+def built(real_build) -> tuple[Path, Path]:
+    return real_build
+
+
+def test_a_build_saves_the_index_inside_the_store_generation_it_swaps_in(built) -> None:
+    _, store = built
+    generation = Path(os.path.realpath(store))
+    assert (generation / INDEX_DIR / "meta.json").is_file()
+    saved, where = saved_index(store)
+    assert saved is not None and where == generation
+    assert QUERY in saved.trials and len(saved.trials) > 20
+
+
+def test_the_saved_index_is_the_index_of_the_graph_file(built) -> None:
+    graph, store = built
+    from_store, from_file = load_index(store_dir=store), load_index(graph_file=graph)
+    assert from_store.trials == from_file.trials
+    assert list(from_store.data.names) == list(from_file.data.names)
+    assert np.array_equal(from_store.data.vectors.indptr, from_file.data.vectors.indptr)
+    assert np.array_equal(from_store.data.vectors.data, from_file.data.vectors.data)
+    assert np.allclose(from_store.weights, from_file.weights)
+
+
+@pytest.mark.parametrize("method", ["hybrid", "shared-features", "ppr"])
+def test_kg_recommend_answers_the_same_from_the_store_and_from_the_file(built, method) -> None:
+    graph, store = built
+    by_store = run("recommend", QUERY, "--store", str(store), "--method", method, "--format", "json", "--top", "8")
+    by_file = run("recommend", QUERY, "--graph", str(graph), "--method", method, "--format", "json", "--top", "8")
+    assert by_store.exit_code == by_file.exit_code == 0
+    assert json.loads(by_store.stdout) == json.loads(by_file.stdout)
+    first = json.loads(by_store.stdout)[0]
+    assert first["rank"] == 1 and first["reasons"].startswith("both: ") and first["shared"]
+
+
+def test_a_store_without_an_index_is_still_answered_from_its_triples(built, tmp_path: Path) -> None:
+    graph, _ = built
+    store = tmp_path / "store"
+    load_store(graph, store)
+    shutil.rmtree(Path(os.path.realpath(store)) / INDEX_DIR)  # as a store made by an earlier kg
+    result = run("recommend", QUERY, "--store", str(store), "--top", "3")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+
+
+def test_an_index_of_another_format_is_not_used(built, tmp_path: Path) -> None:
+    _, store = built
+    copy = tmp_path / "index"
+    shutil.copytree(Path(os.path.realpath(store)) / INDEX_DIR, copy)
+    meta = json.loads((copy / "meta.json").read_text(encoding="utf-8"))
+    assert FeatureIndex.load(copy) is not None
+    (copy / "meta.json").write_text(json.dumps({**meta, "format": -1}), encoding="utf-8")
+    assert FeatureIndex.load(copy) is None
+    (copy / "meta.json").write_text("{", encoding="utf-8")
+    assert FeatureIndex.load(copy) is None
+
+
+def test_kg_load_and_an_update_each_give_their_generation_its_own_index(tmp_path: Path) -> None:
+    graph, store = tmp_path / "graph.ttl", tmp_path / "store"
+    assert run("build", str(EXAMPLES), "-o", str(graph)).exit_code == 0
+    assert run("load", str(graph), "--store", str(store)).exit_code == 0
+    before, _ = saved_index(store)
+    assert before is not None and QUERY not in before.trials
+    more = tmp_path / "more.ttl"
+    result = run("build", str(FIXTURES / "v1"), "-o", str(more), "--store", str(store), "--update")
+    assert result.exit_code == 0, result.output
+    after, _ = saved_index(store)
+    assert after is not None and QUERY in after.trials and set(before.trials) < set(after.trials)
+
+
+def test_an_empty_graph_gives_an_empty_index_that_saves_and_loads(tmp_path: Path) -> None:
+    graph, store = tmp_path / "empty.nt", tmp_path / "store"
+    graph.write_text('<http://example.org/a> <http://example.org/b> "c" .\n', encoding="utf-8")
+    load_store(graph, store)
+    saved, _ = saved_index(store)
+    assert saved is not None and saved.trials == [] and saved.vectors.shape == (0, 0)
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    _, store = built
+    httpd = make_server(ServerConfig(store, port=0, timeout=5.0))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()) if "json" in (error.headers.get("Content-Type") or "") else {}
+
+
+def test_serve_answers_recommend_with_reasons_as_kg_recommend_does(server, built) -> None:
+    _, store = built
+    status, body = get(f"{server}/recommend?trial={QUERY.lower()}&top=5")
+    assert status == 200
+    assert body["trial"] == QUERY and body["method"] == "hybrid" and len(body["recommendations"]) == 5
+    cli = json.loads(run("recommend", QUERY, "--store", str(store), "--format", "json", "--top", "5").stdout)
+    assert body["recommendations"] == cli
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("trial=NCT3945487", 400),  # not an NCT id
+        ("", 400),
+        (f"trial={QUERY}&top=0", 400),
+        (f"trial={QUERY}&top=1001", 400),
+        (f"trial={QUERY}&top=ten", 400),
+        (f"trial={QUERY}&method=magic", 400),
+        ("trial=NCT00000000", 404),  # well formed, not in the store
+    ],
+)
+def test_serve_refuses_a_bad_recommend_request_clearly(server, query: str, status: int) -> None:
+    code, body = get(f"{server}/recommend?{query}")
+    assert code == status
+    if status == 404:
+        assert "NCT00000000" in body["error"]
