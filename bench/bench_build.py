@@ -33,7 +33,7 @@ KG = str(Path(sys.executable).with_name("kg"))
 NAIVE = """
 import json, resource, sys, time
 from kg.build import build_in_memory
-from kg.validation import validate_graph
+from kg.validation.shacl import validate_graph
 started = time.perf_counter()
 graph = build_in_memory([sys.argv[1]])
 built = time.perf_counter()
@@ -48,12 +48,12 @@ print(json.dumps({"triples": len(graph), "build": built - started, "validate": v
 
 STAGES = """
 import json, sys, time
-from kg.mapping import map_trial
-from kg.merge import RecordKeys
-from kg.records import TrialRecord
+from kg.rdf.mapping import map_trial
+from kg.build.merge import RecordKeys
+from kg.model.records import TrialRecord
 from kg.sources import iter_records
-from kg.terms import ntriples
-from kg.validation import validate_triples
+from kg.rdf.terms import ntriples
+from kg.validation.shacl import validate_triples
 timings = {}
 def stage(name, function, items):
     started = time.perf_counter()
@@ -139,8 +139,8 @@ def query_seconds(store: Path) -> float:
     code = """
 import sys, time
 from pathlib import Path
-from kg.query import run_oxigraph
-from kg.sparql import canned_queries, prepare
+from kg.query.engines import run_oxigraph
+from kg.query.prepare import canned_queries, prepare
 from kg.store import open_store
 query = prepare(canned_queries()["phase-status-counts"].text)
 times = []

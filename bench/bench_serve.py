@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import run_load  # noqa: E402
 
 from kg.build import BuildConfig, build  # noqa: E402
-from kg.serve import ServerConfig, make_server  # noqa: E402
+from kg.query.endpoint import ServerConfig, make_server  # noqa: E402
 from kg.store import load_store  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import click
 from kg import __version__
 from kg.errors import KgError
 from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned, stop_workers
+from kg.rdf.sinks import RDF_FORMATS, output_format
 from kg.similarity import METHODS
-from kg.sinks import RDF_FORMATS, output_format
 from kg.sources import INPUT_FORMATS, Reject
 
 MAX_REJECTS_SHOWN = 20
@@ -121,7 +121,7 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 
         kg parse examples/NCT04267848.json --format pretty
     """
-    from kg.records import TrialRecord, record_to_dict
+    from kg.model.records import TrialRecord, record_to_dict
     from kg.sources import iter_records
 
     printer, parsed = _RejectPrinter(), 0
@@ -216,7 +216,7 @@ def build(
     """
     from kg.build import BuildConfig, sidecar_paths
     from kg.build import build as run_build
-    from kg.pipeline import default_jobs
+    from kg.build.pipeline import default_jobs
 
     stored = None
     if update and (store_dir is None or related_k):
@@ -293,7 +293,7 @@ def validate(graph: Path, report: Path | None, engine: str) -> None:
 
         kg validate out/graph.ttl --report out/graph.report.ttl
     """
-    from kg.validation import digest, validate_file
+    from kg.validation.shacl import digest, validate_file
 
     outcome = validate_file(graph, report, engine)
     for line in digest(outcome):
@@ -311,7 +311,7 @@ def stats(graph: Path, output_format: str) -> None:
 
         kg stats out/graph.ttl
     """
-    from kg.stats import graph_stats
+    from kg.report.stats import graph_stats
 
     result = graph_stats(graph)
     if output_format == "json":
@@ -395,8 +395,8 @@ def query(
 
         kg query --name trials-by-condition --param term="Liver Diseases" --graph out/graph.ttl
     """
-    from kg.query import answer_isolated
-    from kg.sparql import canned_queries, canned_query, prepare
+    from kg.query.engines import answer_isolated
+    from kg.query.prepare import canned_queries, canned_query, prepare
 
     if list_queries:
         for canned in canned_queries().values():
@@ -448,7 +448,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, max_rows: int, 
 
         kg serve --store kg-store --port 7878
     """
-    from kg.serve import ServerConfig, serve_forever
+    from kg.query.endpoint import ServerConfig, serve_forever
 
     serve_forever(ServerConfig(store_dir, host, port, timeout, max_rows, max_bytes=max_bytes))
 
@@ -539,7 +539,7 @@ def evaluate(
 
         kg evaluate --graph out/relatedness.ttl --truth truth-dev.tsv --half held-out
     """
-    from kg.query import oxigraph_source
+    from kg.query.engines import oxigraph_source
     from kg.similarity.evaluate import evaluate as run_evaluation
     from kg.similarity.evaluate import evaluate_truth
     from kg.similarity.features import read_features
@@ -576,7 +576,7 @@ def export_graph(export_format: str, output: Path, store_dir: Path | None, graph
 
         kg export --format graphml -o out/trials.graphml --graph out/graph.ttl
     """
-    from kg.query import oxigraph_source
+    from kg.query.engines import oxigraph_source
     from kg.similarity.export import export
     from kg.similarity.features import read_features
 
@@ -652,7 +652,7 @@ def fetch_studies(
 
         kg fetch --condition "liver failure" --term "mesenchymal stem cells" --status RECRUITING --out msc-liver/
     """
-    from kg.fetch import FetchConfig, fetch
+    from kg.sources.fetch import FetchConfig, fetch
 
     config = FetchConfig(out_dir, base_url, condition, term, intervention, tuple(s.upper() for s in statuses), since,
                          max_studies, tuple(nct_ids), page_size, rate, timeout=timeout, retries=retries,
@@ -701,7 +701,7 @@ def ontology_check() -> None:
 
         kg ontology check
     """
-    from kg.ontology import check_ontology
+    from kg.rdf.ontology import check_ontology
 
     result = check_ontology()
     for line in result.lines():

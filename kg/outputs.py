@@ -269,7 +269,7 @@ def _holds_records(path: str, input_format: str) -> bool:
     """Would the build read a record from this file? (A zip always counts: kg never writes one.)"""
     import zipfile
 
-    from kg.records import TrialRecord
+    from kg.model.records import TrialRecord
     from kg.sources import iter_records
 
     try:

@@ -31,7 +31,7 @@ import pyoxigraph
 
 from kg import __version__, outputs
 from kg.errors import KgError
-from kg.rdfio import rdf_format_of
+from kg.rdf.rdfio import rdf_format_of
 
 DEFAULT_STORE = Path("kg-store")
 

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.cli import main
-from kg.iris import KG, SCHEMA
+from kg.rdf.iris import KG, SCHEMA
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 
 BUNDLE = FIXTURES / "v2-bundle" / "dgg32_ctg-studies.json"
@@ -117,9 +117,9 @@ def test_nothing_to_build_exits_2_and_writes_no_graph(tmp_path: Path) -> None:
 
 
 def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
-    import kg.mapping
+    import kg.rdf.mapping
 
-    real_map = kg.mapping.map_trial
+    real_map = kg.rdf.mapping.map_trial
 
     def map_with_negative_enrollment(record):
         triples = real_map(record)
@@ -127,7 +127,7 @@ def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
         triples.own.append((triples.trial, KG.enrollment, Literal(-5)))
         return triples
 
-    monkeypatch.setattr("kg.pipeline.map_trial", map_with_negative_enrollment)
+    monkeypatch.setattr("kg.build.pipeline.map_trial", map_with_negative_enrollment)
     result = run("build", str(example_paths()[0]), "-o", str(tmp_path / "g.ttl"))
     assert result.exit_code == 1
     assert "does NOT conform (1 violations" in result.stderr
@@ -144,7 +144,7 @@ def test_a_bug_in_every_trial_rejects_each_and_leaves_the_previous_output_untouc
     def explode(record):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr("kg.pipeline.map_trial", explode)
+    monkeypatch.setattr("kg.build.pipeline.map_trial", explode)
     result = run("build", str(EXAMPLES), "-o", str(output))
     assert result.exit_code == 2 and "internal-error" in result.stderr
     lines = [json.loads(line) for line in (tmp_path / "g.rejects.jsonl").read_text().splitlines()]

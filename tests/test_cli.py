@@ -123,6 +123,6 @@ def test_ontology_check_passes() -> None:
 
 
 def test_ontology_check_without_java_exits_2(monkeypatch) -> None:
-    monkeypatch.setattr("kg.ontology.shutil.which", lambda name: None)
+    monkeypatch.setattr("kg.rdf.ontology.shutil.which", lambda name: None)
     result = run("ontology", "check")
     assert result.exit_code == 2 and "Java is needed" in result.stderr

@@ -6,9 +6,9 @@ import pytest
 from rdflib import Literal
 from rdflib.collection import Collection
 
-from kg import codes
-from kg.iris import SH
-from kg.validation import load_shapes
+from kg.model import codes
+from kg.rdf.iris import SH
+from kg.validation.shacl import load_shapes
 
 
 @pytest.mark.parametrize(

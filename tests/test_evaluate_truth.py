@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 from kg.cli import main
-from kg.mapping import map_trial
-from kg.records import Reference, RelatedTrial, SecondaryId, TrialRecord
+from kg.model.records import Reference, RelatedTrial, SecondaryId, TrialRecord
+from kg.rdf.mapping import map_trial
 from kg.similarity import truth as truth_set
 from kg.similarity.features import read_features
 from kg.similarity.scoring import Recommendation

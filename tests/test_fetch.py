@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.fetch import FetchConfig, FetchError, fetch
+from kg.sources.fetch import FetchConfig, FetchError, fetch
 from tests.conftest import example_paths, load_json
 
 STUDIES = [load_json(p) for p in example_paths()]

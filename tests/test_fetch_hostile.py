@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.fetch import FetchConfig, FetchError, fetch
+from kg.sources.fetch import FetchConfig, FetchError, fetch
 from kg.sources.values import is_nct_id
 from tests.conftest import ConnectionCounter
 from tests.test_fetch import STUDIES, FakeRegistry, quick

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
-from kg import codes
 from kg.cli import main
-from kg.iris import KG
-from kg.records import TrialRecord
+from kg.model import codes
+from kg.model.records import TrialRecord
+from kg.rdf.iris import KG
 from kg.sources import Reject, iter_records
 from tests.conftest import EXAMPLES, FIXTURES, SHARED, example_paths, needs_shared
 
@@ -194,7 +194,7 @@ def test_the_endpoint_sees_the_old_or_the_new_store_while_it_is_replaced(tmp_pat
     import urllib.parse
     import urllib.request
 
-    from kg.serve import ServerConfig, make_server
+    from kg.query.endpoint import ServerConfig, make_server
     from kg.store import load_store
 
     small, big, store = tmp_path / "small.nt", tmp_path / "big.nt", tmp_path / "store"
@@ -250,9 +250,9 @@ def test_a_record_survives_mapping_serialization_and_a_sparql_read_back(
     """record -> RDF -> N-Triples -> Oxigraph -> SPARQL gives back every field that went in."""
     import pyoxigraph
 
-    from kg.mapping import map_trial
-    from kg.records import Organization, Provenance, RegistryDate
-    from kg.terms import ntriples
+    from kg.model.records import Organization, Provenance, RegistryDate
+    from kg.rdf.mapping import map_trial
+    from kg.rdf.terms import ntriples
 
     record = TrialRecord(
         nct, Provenance("ctgov-v2-json", "x.json", 0), title=title.strip(), status=status, phases=tuple(phases),
@@ -281,7 +281,7 @@ def test_every_field_of_every_example_record_reads_back_from_the_graph(tmp_path:
     """Real records: parse -> map -> Turtle -> Oxigraph -> SPARQL, field by field."""
     import pyoxigraph
 
-    from kg.mapping import date_literal
+    from kg.rdf.mapping import date_literal
 
     output = tmp_path / "g.ttl"
     assert CliRunner().invoke(main, ["build", str(EXAMPLES), "-o", str(output)], catch_exceptions=False).exit_code == 0

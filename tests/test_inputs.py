@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.cli import main
-from kg.iris import KG, SCHEMA
+from kg.rdf.iris import KG, SCHEMA
 from kg.sources import Reject, iter_records
 from tests.conftest import FIXTURES, SHARED, needs_shared
 
@@ -329,8 +329,8 @@ def test_the_tabular_page_keeps_its_run_together_mesh_rows_as_text(seeds) -> Non
 
 
 def test_run_together_mesh_rows_split_only_into_terms_the_build_knows() -> None:
-    from kg.merge import split_into_known_terms
-    from kg.records import MeshTerm
+    from kg.build.merge import split_into_known_terms
+    from kg.model.records import MeshTerm
 
     known = {t.term.casefold(): t for t in (MeshTerm("D008107", "Liver Diseases"), MeshTerm("D004066", "Digestive System Diseases"),
                                              MeshTerm("D017114", "Liver Failure, Acute"), MeshTerm("D017093", "Liver Failure"))}  # fmt: skip

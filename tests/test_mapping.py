@@ -10,11 +10,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg import iris
-from kg.iris import KG, MESH, SCHEMA
-from kg.mapping import map_trial, source_record_iri
-from kg.records import Eligibility, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
-from kg.sinks import bind_prefixes
+from kg.model.records import Eligibility, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
+from kg.rdf import iris
+from kg.rdf.iris import KG, MESH, SCHEMA
+from kg.rdf.mapping import map_trial, source_record_iri
+from kg.rdf.sinks import bind_prefixes
 from kg.sources import iter_records
 from tests.conftest import EXAMPLES
 

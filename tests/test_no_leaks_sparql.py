@@ -14,10 +14,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kg.query import DEFAULT_MAX_BYTES
-from kg.sandbox import network_wall, run_isolated
-from kg.serve import ServerConfig, make_server
-from kg.sparql import QueryRefused, QueryTooComplex, check_with_rdflib, prepare
+from kg.query.endpoint import ServerConfig, make_server
+from kg.query.engines import DEFAULT_MAX_BYTES
+from kg.query.prepare import QueryRefused, QueryTooComplex, check_with_rdflib, prepare
+from kg.query.sandbox import network_wall, run_isolated
 from kg.store import load_store
 from tests.conftest import ConnectionCounter
 from tests.test_sparql import _status, run
@@ -362,7 +362,7 @@ def test_an_oxigraph_panic_on_order_by_makes_kg_query_exit_2_with_a_message(stor
 
 
 def test_a_query_process_that_cannot_cut_its_network_refuses_to_run(monkeypatch) -> None:
-    from kg import sandbox
+    from kg.query import sandbox
 
     monkeypatch.setattr(sandbox, "cut_network", lambda: "simulated: the kernel refused")
     outcome = sandbox.run_isolated(lambda: "ran", (), timeout=10.0, isolate=True)
@@ -372,7 +372,7 @@ def test_a_query_process_that_cannot_cut_its_network_refuses_to_run(monkeypatch)
 def test_a_query_past_its_time_limit_is_stopped_at_the_limit() -> None:
     import time as clock
 
-    from kg import sandbox
+    from kg.query import sandbox
 
     started = clock.monotonic()
     outcome = sandbox.run_isolated(clock.sleep, (30,), timeout=1.0)
@@ -380,7 +380,7 @@ def test_a_query_past_its_time_limit_is_stopped_at_the_limit() -> None:
 
 
 def test_a_query_process_cannot_take_more_than_its_memory_limit(monkeypatch) -> None:
-    from kg import sandbox
+    from kg.query import sandbox
 
     monkeypatch.setattr(sandbox, "MEMORY_LIMIT", 512 << 20)
     outcome = sandbox.run_isolated(lambda: len(bytearray(1 << 30)), (), timeout=30.0)

@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from kg import iris
 from kg.build import BuildConfig, build
 from kg.cli import main
-from kg.doses import find_doses, find_schedule
-from kg.iris import KG, SCHEMA
-from kg.records import TrialRecord
+from kg.model.doses import find_doses, find_schedule
+from kg.model.records import TrialRecord
+from kg.rdf import iris
+from kg.rdf.iris import KG, SCHEMA
 from kg.sources import Reject, iter_records
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 

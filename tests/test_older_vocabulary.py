@@ -12,11 +12,11 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
+from kg.build.merge import merge_records
 from kg.errors import ParseError
-from kg.iris import KG
-from kg.mapping import map_trial
-from kg.merge import merge_records
-from kg.records import Provenance, TrialRecord, record_to_dict
+from kg.model.records import Provenance, TrialRecord, record_to_dict
+from kg.rdf.iris import KG
+from kg.rdf.mapping import map_trial
 from kg.sources import Reject, ctgov_v2, iter_records
 from kg.sources.display import masking_of, study_type_of
 from tests.conftest import EXAMPLES, FIXTURES, SHARED, load_json, needs_shared

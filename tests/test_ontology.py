@@ -9,11 +9,11 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg import ontology
 from kg.errors import OntologyError
-from kg.iris import KG
-from kg.ontology import check_ontology
-from kg.resources import ontology_path
+from kg.rdf import ontology
+from kg.rdf.iris import KG
+from kg.rdf.ontology import check_ontology
+from kg.rdf.resources import ontology_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +43,8 @@ def test_a_missing_java_is_a_clear_error_not_a_skip(monkeypatch) -> None:
 
 def test_every_kg_term_the_mapping_uses_is_declared_with_label_and_definition() -> None:
     graph = Graph().parse(ontology_path())
-    used = set(re.findall(r"\bKG\.([A-Za-z0-9]+)", (ROOT / "kg" / "mapping.py").read_text()))
-    used |= set(re.findall(r"\bKG\.([A-Za-z0-9]+)", (ROOT / "kg" / "build.py").read_text()))
+    used = set(re.findall(r"\bKG\.([A-Za-z0-9]+)", (ROOT / "kg" / "rdf" / "mapping.py").read_text()))
+    used |= set(re.findall(r"\bKG\.([A-Za-z0-9]+)", (ROOT / "kg" / "build" / "__init__.py").read_text()))
     for name in sorted(used):
         term = KG[name]
         kinds = set(graph.objects(term, RDF.type))

@@ -37,7 +37,7 @@ def test_the_wheel_ships_the_ontology_and_shapes_and_the_installed_package_finds
         [
             sys.executable,
             "-c",
-            "from kg.resources import ontology_path, shapes_path; print(ontology_path()); print(shapes_path())",
+            "from kg.rdf.resources import ontology_path, shapes_path; print(ontology_path()); print(shapes_path())",
         ],
         env={"PYTHONPATH": str(target)},
         cwd=tmp_path,

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.records import TrialRecord
+from kg.model.records import TrialRecord
 from kg.sources import Reject, iter_records
 from tests.conftest import FIXTURES
 

@@ -13,8 +13,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from kg.build import BuildConfig, build, build_in_memory
-from kg.iris import KG
-from kg.mapping import map_trial
+from kg.rdf.iris import KG
+from kg.rdf.mapping import map_trial
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 
 # Real records of every format, with trials described twice (v2-newer, the bundle) and a page without
@@ -98,7 +98,7 @@ def _die_on_victim(record):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_worker_that_dies_costs_only_its_document(tmp_path: Path, monkeypatch, jobs: int) -> None:
-    monkeypatch.setattr("kg.pipeline.map_trial", _die_on_victim)
+    monkeypatch.setattr("kg.build.pipeline.map_trial", _die_on_victim)
     summary = build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=jobs, batch_size=4))
     assert [(r.reason, r.nct_id) for r in summary.rejects] == [("worker-crashed", VICTIM)]
     assert summary.trials == len(example_paths()) - 1

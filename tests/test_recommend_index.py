@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg.serve import ServerConfig, make_server
+from kg.query.endpoint import ServerConfig, make_server
 from kg.similarity.index import INDEX_DIR, FeatureIndex, saved_index
 from kg.similarity.recommend import load_index
 from kg.store import load_store

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+from kg.build.merge import TrialIndex
 from kg.errors import ValidationError
-from kg.iris import KG, SH
-from kg.mapping import map_trial
-from kg.merge import TrialIndex
-from kg.records import TrialRecord
-from kg.shacl_core import UnsupportedShapes, compile_shapes
+from kg.model.records import TrialRecord
+from kg.rdf.iris import KG, SH
+from kg.rdf.mapping import map_trial
 from kg.sources import iter_records
-from kg.validation import load_shapes, validate_triples
+from kg.validation.core import UnsupportedShapes, compile_shapes
+from kg.validation.shacl import load_shapes, validate_triples
 from tests.conftest import EXAMPLES, FIXTURES, SHARED, needs_shared
 
 SHAPES = FIXTURES / "shapes"

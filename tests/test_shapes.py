@@ -9,9 +9,9 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.iris import SH
-from kg.resources import shapes_path
-from kg.validation import KGSH, load_shapes, validate_graph
+from kg.rdf.iris import SH
+from kg.rdf.resources import shapes_path
+from kg.validation.shacl import KGSH, load_shapes, validate_graph
 from tests.conftest import FIXTURES
 
 SHAPES = FIXTURES / "shapes"

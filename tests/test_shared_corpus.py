@@ -13,7 +13,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from kg.cli import main
-from kg.iris import SCHEMA
+from kg.rdf.iris import SCHEMA
 from tests.conftest import SHARED, needs_shared
 
 

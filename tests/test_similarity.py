@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 
 from kg.cli import main
-from kg.iris import KG
+from kg.rdf.iris import KG
 from kg.similarity import graph as reference
 from kg.similarity.features import TrialFeatures, read_features
 from kg.similarity.scoring import SparseIndex

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.records import TrialRecord
+from kg.model.records import TrialRecord
 from kg.sources import Reject, iter_records
 from tests.conftest import EXAMPLES, FIXTURES, example_paths, load_json
 

@@ -14,10 +14,10 @@ from rdflib import Graph
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 from kg.cli import main
-from kg.query import run_query
-from kg.results import cell_of, comparable_cell
-from kg.serve import ServerConfig, make_server
-from kg.sparql import QueryRefused, canned_queries, prepare
+from kg.query.endpoint import ServerConfig, make_server
+from kg.query.engines import run_query
+from kg.query.prepare import QueryRefused, canned_queries, prepare
+from kg.query.results import cell_of, comparable_cell
 from tests.conftest import EXAMPLES, FIXTURES
 
 PARAMS = {"trials-by-condition": {"term": "Liver Diseases"}, "related-trials": {"trial": "NCT03945487"},
@@ -318,7 +318,7 @@ def test_an_oversized_query_or_body_is_refused(endpoint) -> None:
 def test_a_query_waits_for_a_free_slot_and_is_told_busy_if_none_frees(built) -> None:
     import time
 
-    from kg.serve import QueryRunner
+    from kg.query.endpoint import QueryRunner
 
     runner = QueryRunner(ServerConfig(built[1], timeout=0.5, max_concurrent=1))
     runner._slots.acquire()  # every slot taken by a query that does not finish
@@ -337,7 +337,7 @@ def test_an_answer_being_delivered_still_holds_its_query_slot(built) -> None:
     """A client that does not read its answer keeps its slot busy, so answers cannot pile up in memory."""
     import threading
 
-    from kg.serve import QueryRunner
+    from kg.query.endpoint import QueryRunner
 
     runner = QueryRunner(ServerConfig(built[1], timeout=0.5, max_concurrent=1))
     delivering, release = threading.Event(), threading.Event()

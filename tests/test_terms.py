@@ -11,8 +11,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from kg.iris import KG, KGR, MESH, PREFIXES
-from kg.terms import compact_iri, ntriples, plain_literal, turtle_block
+from kg.rdf.iris import KG, KGR, MESH, PREFIXES
+from kg.rdf.terms import compact_iri, ntriples, plain_literal, turtle_block
 
 HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
 

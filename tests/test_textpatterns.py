@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import re2
 
-from kg import codes, doses, textpatterns
-from kg.doses import find_doses, find_schedule
-from kg.mapping import UCUM_CODES
+from kg import textpatterns
+from kg.model import codes, doses
+from kg.model.doses import find_doses, find_schedule
+from kg.rdf.mapping import UCUM_CODES
 from kg.sources.criteria import split_criteria
 
 KG = Path(__file__).resolve().parents[1] / "kg"
@@ -148,9 +149,9 @@ def test_the_functions_that_scan_source_text_are_linear_too(scan):
 # Modules that may use Python's `re`: none of their regexes sees source text.
 MAY_USE_RE = {
     "textpatterns.py": "the registry (it compiles with RE2)",
-    "sparql.py": "SPARQL query text kg ships or the user writes",
-    "terms.py": "kg's own RDF output",
-    "shacl_core.py": "patterns from kg's own shapes",
+    "query/prepare.py": "SPARQL query text kg ships or the user writes",
+    "rdf/terms.py": "kg's own RDF output",
+    "validation/core.py": "patterns from kg's own shapes",
     "outputs.py": "names of files and store generations kg itself writes",
     "store.py": "names of store links kg itself writes",
     # One character class (`[\[\]{},"]`) searched from a position in a growing buffer: it cannot backtrack,

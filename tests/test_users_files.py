@@ -29,7 +29,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # kg, with each piece of the graph written slowly: a build that is surely running when signalled.
 SLOW_KG = """
 import sys, time
-from kg import sinks
+from kg.rdf import sinks
 original = sinks.RdfSink._append
 def slow(self, text, triples):
     original(self, text, triples)
@@ -347,7 +347,7 @@ def test_the_next_run_cleans_only_what_a_sigkilled_run_left(tmp_path: Path, slow
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_ends_with_exit_2_naming_the_file_and_no_traceback(tmp_path: Path, monkeypatch) -> None:
-    from kg import sinks
+    from kg.rdf import sinks
 
     output = tmp_path / "g.ttl"
     assert run("build", str(EXAMPLES / RECORD), "-o", str(output)).exit_code == 0

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.codes import normalize_mesh_id
-from kg.records import record_to_dict
+from kg.model.codes import normalize_mesh_id
+from kg.model.records import record_to_dict
 from kg.sources import iter_records
 from tests.conftest import EXAMPLES, example_paths, load_json
 

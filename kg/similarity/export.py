@@ -9,10 +9,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.iris import slug
+from kg.rdf.iris import slug
+from kg.rdf.sinks import atomic_path
 from kg.similarity.features import TrialFeatures
 from kg.similarity.graph import trial_feature_graph
-from kg.sinks import atomic_path
 
 EXPORT_FORMATS = ("graphml", "gexf", "kgx")
 BIOLINK_CATEGORIES = {

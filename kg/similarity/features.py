@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph
 
-from kg import iris, textpatterns
+from kg import textpatterns
+from kg.rdf import iris
 from kg.similarity.text import TrialTexts, read_texts, words
 
 KIND_WEIGHTS = {

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from kg.query import oxigraph_source
+from kg.query.engines import oxigraph_source
 from kg.similarity import METHODS
 from kg.similarity.index import FeatureIndex, index_of_store, saved_index
 from kg.similarity.scoring import Recommendation, SparseIndex

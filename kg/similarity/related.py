@@ -14,15 +14,15 @@ import pyoxigraph
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg import iris
-from kg.iris import KG
-from kg.mapping import decimal_literal
-from kg.rdfio import load_graph, rdf_format_of
+from kg.rdf import iris
+from kg.rdf.iris import KG
+from kg.rdf.mapping import decimal_literal
+from kg.rdf.rdfio import load_graph, rdf_format_of
+from kg.rdf.sinks import atomic_path, bind_prefixes
+from kg.rdf.terms import Triple, ntriples, turtle_block
 from kg.similarity.features import read_features
 from kg.similarity.scoring import SparseIndex
-from kg.sinks import atomic_path, bind_prefixes
-from kg.terms import Triple, ntriples, turtle_block
-from kg.validation import ValidationResult, validate_graph
+from kg.validation.shacl import ValidationResult, validate_graph
 
 
 def computed_related_triples(index: SparseIndex, k: int, method: str) -> list[Triple]:

@@ -228,8 +228,10 @@ class SparseIndex:
             )
         return results
 
-    def all_top(self, k: int = 10, method: str = "shared-features") -> dict[str, list[tuple[str, float]]]:
-        return dict(self.each_top(k, method))
+    def all_top(
+        self, k: int = 10, method: str = "shared-features", block: int = 256
+    ) -> dict[str, list[tuple[str, float]]]:
+        return dict(self.each_top(k, method, block))
 
     def each_top(
         self, k: int = 10, method: str = "shared-features", block: int = 256

@@ -25,7 +25,8 @@ import numpy as np
 import pyoxigraph
 from scipy import sparse
 
-from kg import iris, textpatterns
+from kg import textpatterns
+from kg.rdf import iris
 
 _PREFIXES = iris.sparql_prefixes()
 # field -> graph pattern binding ?text, for trials built from a record

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg import codes
 from kg.errors import ParseError
-from kg.records import (
+from kg.model import codes
+from kg.model.records import (
     Arm,
     Eligibility,
     Intervention,

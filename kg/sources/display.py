@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kg import codes, textpatterns
+from kg import textpatterns
 from kg.errors import ParseError
+from kg.model import codes
 
 _ALIASES = {
     "UNKNOWN_STATUS": "UNKNOWN",

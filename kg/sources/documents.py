@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, NamedTuple
 
-from kg.records import Provenance
+from kg.model.records import Provenance
 
 HEAD_BYTES = 4096
 # A member that inflates past this is refused, whatever its header claims (zip bombs).

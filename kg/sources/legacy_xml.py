@@ -13,9 +13,10 @@ from xml.etree.ElementTree import ParseError as XmlSyntaxError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from kg import codes, textpatterns
+from kg import textpatterns
 from kg.errors import ParseError
-from kg.records import (
+from kg.model import codes
+from kg.model.records import (
     Arm,
     Eligibility,
     Intervention,

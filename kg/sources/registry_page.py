@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg import codes, textpatterns
+from kg import textpatterns
 from kg.errors import ParseError
-from kg.records import Provenance, TrialRecord
+from kg.model import codes
+from kg.model.records import Provenance, TrialRecord
 from kg.sources.page_layouts import classic, current, mirror
 
 FORMAT = "ctgov-page"

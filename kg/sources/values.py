@@ -19,10 +19,10 @@ from dataclasses import fields, is_dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from kg import codes
-from kg.codes import age_in_years
 from kg.errors import ParseError
-from kg.records import Eligibility, FieldWarning, Reference, RegistryDate, RelatedTrial, TrialRecord
+from kg.model import codes
+from kg.model.codes import age_in_years
+from kg.model.records import Eligibility, FieldWarning, Reference, RegistryDate, RelatedTrial, TrialRecord
 from kg.sources import display
 
 MAX_COUNT = 100_000_000  # no trial enrols more; a larger count is a typing error or an attack

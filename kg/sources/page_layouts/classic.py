@@ -3,8 +3,9 @@ text, either plain (`Key : Value`) or with its tables' cells separated by `|` (t
 
 from __future__ import annotations
 
-from kg import codes, textpatterns
-from kg.records import (
+from kg import textpatterns
+from kg.model import codes
+from kg.model.records import (
     Contact,
     Eligibility,
     Intervention,

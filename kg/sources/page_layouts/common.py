@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg import codes, textpatterns
-from kg.doses import unescape_markdown
-from kg.records import Arm, RegistryDate
+from kg import textpatterns
+from kg.model import codes
+from kg.model.doses import unescape_markdown
+from kg.model.records import Arm, RegistryDate
 from kg.sources import display
 
 NCT = textpatterns.NCT_ID  # a line that is an NCT id (`fullmatch`)

@@ -7,8 +7,9 @@ and the completion (as the registry's records for the same trials show).
 
 from __future__ import annotations
 
-from kg import codes, textpatterns
-from kg.records import (
+from kg import textpatterns
+from kg.model import codes
+from kg.model.records import (
     Contact,
     Eligibility,
     Intervention,

@@ -4,8 +4,9 @@ then all labels, then all descriptions)."""
 
 from __future__ import annotations
 
-from kg import codes, textpatterns
-from kg.records import Eligibility, Location, Provenance, TrialRecord
+from kg import textpatterns
+from kg.model import codes
+from kg.model.records import Eligibility, Location, Provenance, TrialRecord
 from kg.sources import display
 from kg.sources.page_layouts.common import ArmDraft, clean, finish_arms, lines_of
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 from rdflib import BNode, Literal, URIRef
 
-from kg.iris import PREFIXES, RDF, XSD
+from kg.rdf.iris import PREFIXES, RDF, XSD
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 

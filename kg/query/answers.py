@@ -5,11 +5,11 @@ from __future__ import annotations
 from rdflib import Graph
 
 from kg.errors import KgError
-from kg.iris import PREFIXES
-from kg.query import QueryAnswer
-from kg.results import SELECT_FORMATS, ask_json, ask_xml
-from kg.sinks import bind_prefixes
-from kg.terms import ntriples, turtle_block
+from kg.query.engines import QueryAnswer
+from kg.query.results import SELECT_FORMATS, ask_json, ask_xml
+from kg.rdf.iris import PREFIXES
+from kg.rdf.sinks import bind_prefixes
+from kg.rdf.terms import ntriples, turtle_block
 
 GRAPH_FORMATS = ("turtle", "nt", "jsonld")
 ASK_FORMATS = ("table", "json", "xml", "csv", "tsv")

@@ -17,8 +17,8 @@ from rdflib import Graph
 
 from kg import outputs
 from kg.errors import OutputError
-from kg.iris import PREFIXES
-from kg.terms import Triple, ntriples, turtle_block
+from kg.rdf.iris import PREFIXES
+from kg.rdf.terms import Triple, ntriples, turtle_block
 
 if TYPE_CHECKING:
     from kg.store import StoreWriter

@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.errors import OntologyError
-from kg.resources import ontology_path
+from kg.rdf.resources import ontology_path
 
 
 @dataclass

@@ -8,7 +8,7 @@ can end, or a string begin, in one reading and not in the other. The query is sc
 a token in either. Oxigraph matches keywords without a word boundary (`SERVICE<u>{…}`, `ASKFROM<u>`),
 so a keyword glued to what follows counts too. The scan is linear and needs no parser; `kg serve` runs it
 in the query's own child process, inside its time limit, and every query runs in a child process whose
-network is cut off (see `kg.sandbox`): the second wall.
+network is cut off (see `kg.query.sandbox`): the second wall.
 
 Parameters become RDF terms bound to the query's variables (SEP-0007 substitution in Oxigraph,
 initBindings in rdflib): no text is ever pasted into a query.
@@ -25,15 +25,16 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg import codes, iris
 from kg.errors import KgError
+from kg.model import codes
+from kg.rdf import iris
 
 MAX_QUERY_CHARS = 100_000
 # Brackets nested deeper than this are refused: Oxigraph's recursive parser overflows its stack (a
 # segfault) near 5,000 nested parentheses and needs seconds for 100 nested `[ … ]`; rdflib's fails with
 # a RecursionError from about 25 nested parentheses. Real queries nest a dozen levels at most.
 MAX_NESTING = 100
-QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+QUERIES_DIR = Path(__file__).resolve().parent / "canned"
 PARAM_TYPES = ("literal", "iri", "nct", "mesh", "integer")
 
 

@@ -1,7 +1,7 @@
 """SHACL validation and a report a person can act on.
 
 Two engines read the same shapes: pyshacl, the reference (no inference: the shapes need none), and
-`kg.shacl_core`, a compiled SHACL Core evaluator ~100x faster that builds use by default; tests prove
+`kg.validation.core`, a compiled SHACL Core evaluator ~100x faster that builds use by default; tests prove
 they report the same results.
 """
 
@@ -20,10 +20,10 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.errors import ValidationError
-from kg.iris import PREFIXES, SH
-from kg.resources import shapes_path
-from kg.shacl_core import CoreShapes, compile_shapes
-from kg.terms import Triple
+from kg.rdf.iris import PREFIXES, SH
+from kg.rdf.resources import shapes_path
+from kg.rdf.terms import Triple
+from kg.validation.core import CoreShapes, compile_shapes
 
 KGSH = Namespace("https://w3id.org/kg-trials/shapes#")
 
@@ -225,8 +225,8 @@ def _short(node: Node) -> str:
 
 def validate_file(path: Path, report_path: Path | None = None, engine: str = "pyshacl") -> ValidationOutcome:
     """Validate an RDF file as a whole; optionally write the report atomically."""
-    from kg.rdfio import load_graph
-    from kg.sinks import write_atomically
+    from kg.rdf.rdfio import load_graph
+    from kg.rdf.sinks import write_atomically
 
     outcome = ValidationOutcome()
     outcome.add(validate_graph(load_graph(path), engine))

@@ -1,6 +1,6 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint over a store, and a query page at `/`.
 
-Each query is checked and run in a child process of its own (kg.sandbox) that has no network and opens
+Each query is checked and run in a child process of its own (kg.query.sandbox) that has no network and opens
 the store read-only: a query past the time limit is killed without touching the server, the check of a
 hostile query costs only its own time, and other requests keep being served. Updates, SERVICE, LOAD and
 FROM are refused before anything runs; answers past the row or byte limit are refused with a clear
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kg.query import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
-from kg.results import MEDIA_TYPES
-from kg.sandbox import Outcome, network_wall, run_isolated
+from kg.query.engines import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
+from kg.query.prepare import MAX_QUERY_CHARS, canned_queries, prepare
+from kg.query.results import MEDIA_TYPES
+from kg.query.sandbox import Outcome, network_wall, run_isolated
 from kg.similarity.recommend import METHODS, StoreRecommender, as_json
 from kg.similarity.scoring import UnknownTrial
 from kg.sources.values import is_nct_id
-from kg.sparql import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.store import open_store
 
 MAX_BODY_BYTES = 1 << 20

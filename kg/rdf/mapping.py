@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from rdflib import Literal, URIRef
 
-from kg import iris, textpatterns
-from kg.codes import age_in_years
-from kg.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
-from kg.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
-from kg.terms import plain_literal
+from kg import textpatterns
+from kg.model.codes import age_in_years
+from kg.model.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
+from kg.rdf import iris
+from kg.rdf.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
+from kg.rdf.terms import plain_literal
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 

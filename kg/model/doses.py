@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from kg import textpatterns
-from kg.records import Arm, Dose, Schedule, TrialRecord
+from kg.model.records import Arm, Dose, Schedule, TrialRecord
 
 CELL_DOSE = textpatterns.CELL_DOSE
 DRUG_DOSE = textpatterns.DRUG_DOSE

@@ -11,11 +11,11 @@ from rdflib import Literal, URIRef, Variable
 from rdflib.graph import Graph
 from rdflib.plugins.sparql.sparql import SPARQLError
 
-from kg.rdfio import load_graph, rdf_format_of, to_rdflib
-from kg.results import Cell, SelectResult, cell_of, node_of
-from kg.sparql import AnswerTooLarge, PreparedQuery, QueryError, QueryRefused, check_with_rdflib
+from kg.query.prepare import AnswerTooLarge, PreparedQuery, QueryError, QueryRefused, check_with_rdflib
+from kg.query.results import Cell, SelectResult, cell_of, node_of
+from kg.rdf.rdfio import load_graph, rdf_format_of, to_rdflib
+from kg.rdf.terms import Triple
 from kg.store import open_store
-from kg.terms import Triple
 
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -184,7 +184,7 @@ def run_query(
 
 def rendered(answer: QueryAnswer, output_format: str, max_bytes: int | None) -> str:
     """The answer written in a format, refused when the writing passes the byte limit."""
-    from kg.answers import render
+    from kg.query.answers import render
 
     text = render(answer, output_format)
     if max_bytes is not None and (len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes):
@@ -214,9 +214,9 @@ def answer_isolated(
     output_format: str = "table",
     max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> str:
-    """`kg query`: run and write the answer in a child process with no network (kg.sandbox), so an engine
+    """`kg query`: run and write the answer in a child process with no network (kg.query.sandbox), so an engine
     that aborts (an Oxigraph panic) is reported here as an error instead of taking kg down with it."""
-    from kg.sandbox import run_isolated
+    from kg.query.sandbox import run_isolated
 
     outcome = run_isolated(_answer, (query, engine, store_dir, graph_file, output_format, max_bytes), timeout=None)
     if outcome.status == "ok":

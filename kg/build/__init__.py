@@ -1,9 +1,9 @@
 """`kg build`: read records, keep one per trial, map, validate, write atomically.
 
 Two passes over the inputs: the first finds rejects and, per NCT id, which records describe the trial
-(memory holds only small keys, see `kg.merge`); the second builds each trial (map, validate with the
+(memory holds only small keys, see `kg.build.merge`); the second builds each trial (map, validate with the
 nodes it references, serialize) and streams it to the output. Both passes run in worker processes
-(`kg.pipeline`), units of documents coming back in input order, so memory stays bounded and the
+(`kg.build.pipeline`), units of documents coming back in input order, so memory stays bounded and the
 output is the same whatever the number of workers.
 """
 
@@ -20,16 +20,20 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg import __version__, iris, outputs, pipeline
-from kg.iris import KG
-from kg.mapping import map_trial
-from kg.merge import PendingMerges, TrialIndex
-from kg.records import TrialRecord
-from kg.sinks import AtomicFile, RdfSink, write_atomically
+from kg import __version__, outputs
+
+from kg.build import pipeline
+
+from kg.rdf import iris
+from kg.rdf.iris import KG
+from kg.rdf.mapping import map_trial
+from kg.build.merge import PendingMerges, TrialIndex
+from kg.model.records import TrialRecord
+from kg.rdf.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Document, Reject, iter_records
 from kg.sources.snapshot import InputSnapshot
-from kg.terms import Triple
-from kg.validation import ValidationOutcome, digest, report_graph, validate_triples
+from kg.rdf.terms import Triple
+from kg.validation.shacl import ValidationOutcome, digest, report_graph, validate_triples
 
 
 @dataclass(frozen=True)

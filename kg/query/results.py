@@ -14,7 +14,7 @@ import pyoxigraph
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.terms import compact_iri
+from kg.rdf.terms import compact_iri
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 

@@ -28,13 +28,15 @@ from typing import TypeVar
 
 from rdflib import URIRef
 
-from kg import iris, outputs
-from kg.mapping import map_trial
-from kg.merge import RecordKeys, TrialIndex
-from kg.records import FieldWarning, TrialRecord
+from kg import outputs
+
+from kg.rdf import iris
+from kg.rdf.mapping import map_trial
+from kg.build.merge import RecordKeys, TrialIndex
+from kg.model.records import FieldWarning, TrialRecord
 from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
-from kg.terms import Triple, ntriples, turtle_block
-from kg.validation import ValidationResult, validate_triples
+from kg.rdf.terms import Triple, ntriples, turtle_block
+from kg.validation.shacl import ValidationResult, validate_triples
 
 Unit = list[Document | Reject]
 T = TypeVar("T")

@@ -36,9 +36,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from kg import __version__, codes
+from kg import __version__
 from kg.errors import KgError
-from kg.sinks import write_atomically
+from kg.model import codes
+from kg.rdf.sinks import write_atomically
 from kg.sources.values import is_nct_id
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"

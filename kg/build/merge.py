@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
 from kg import textpatterns
-from kg.records import MeshTerm, TrialRecord
+from kg.model.records import MeshTerm, TrialRecord
 
 RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
 FORMAT_RANK = {"ctgov-v2-json": 4, "ctgov-v1-json": 3, "ctgov-legacy-xml": 2}  # pages rank 1

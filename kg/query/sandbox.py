@@ -1,7 +1,7 @@
 """Running one query in a child process of its own: within a time limit, cut off from the network, and
 with an engine crash reported rather than suffered.
 
-- The child reads and checks the query itself (`kg.sparql.prepare`), so a slow or hostile query costs
+- The child reads and checks the query itself (`kg.query.prepare.prepare`), so a slow or hostile query costs
   its own time limit, never the server's other requests.
 - Before it opens anything, the child moves into a new, empty network namespace (Linux: `unshare` with
   `CLONE_NEWNET`, inside a new user namespace when kg is not root). Nothing it runs can reach any
@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from typing import IO, Any
 
 from kg.errors import KgError
-from kg.sparql import AnswerTooLarge, QueryRefused, QueryTooComplex
+from kg.query.prepare import AnswerTooLarge, QueryRefused, QueryTooComplex
 
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000

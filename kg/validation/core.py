@@ -29,7 +29,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from kg.errors import ValidationError
-from kg.iris import RDF, RDFS, SH, XSD, canonical
+from kg.rdf.iris import RDF, RDFS, SH, XSD, canonical
 
 ValueNodes = set[Node]
 
@@ -180,8 +180,8 @@ class CoreShapes:
         self._targeted = targeted
 
     def validate(self, triples: Iterable[tuple[Node, Node, Node]]) -> list:
-        """Every result pyshacl would report for these triples, as `kg.validation.ValidationResult`s."""
-        from kg.validation import ValidationResult
+        """Every result pyshacl would report for these triples, as `kg.validation.shacl.ValidationResult`s."""
+        from kg.validation.shacl import ValidationResult
 
         data = _Data(triples)
         results: set[ValidationResult] = set()

@@ -1,0 +1,1 @@
+"""Asking the graph: preparing SPARQL (read-only checks), the engines, answer formats, the endpoint."""
