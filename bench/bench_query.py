@@ -71,7 +71,7 @@ def bench_size(lines: list[bytes], ids: dict[bytes, int], trials: int, rdflib_ma
 def bench_examples(folder: Path) -> list[str]:
     """The bundled examples as built: both engines, same graph."""
     output = folder / "examples.nt"
-    build(BuildConfig([str(ROOT / "examples")], output, "nt"))
+    build(BuildConfig(inputs=[str(ROOT / "examples")], output=output, rdf_format="nt"))
     store = pyoxigraph.Store()
     store.bulk_load(path=str(output), format=pyoxigraph.RdfFormat.N_TRIPLES)
     graph = load_graph(output)

@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        build(BuildConfig([str(ROOT / "examples")], folder / "g.nt", "nt"))
+        build(BuildConfig(inputs=[str(ROOT / "examples")], output=folder / "g.nt", rdf_format="nt"))
         load_store(folder / "g.nt", folder / "store")
         server = make_server(ServerConfig(folder / "store", port=0))
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -41,7 +41,7 @@ class ClonedTriples:
 def seed_graph(folder: Path) -> tuple[list[bytes], dict[bytes, int]]:
     inputs = [str(SHARED)] if SHARED.is_dir() else [str(ROOT / "examples")]
     output = folder / "seed.nt"
-    build(BuildConfig(inputs, output, "nt"))
+    build(BuildConfig(inputs=inputs, output=output, rdf_format="nt"))
     lines = [
         line + b"\n"
         for line in output.read_bytes().splitlines()

@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from kg import __version__
-from kg.errors import KgError
-from kg.outputs import Interrupted, build_guard, describe, install_signal_handlers, remove_owned, stop_workers
-from kg.rdf.sinks import RDF_FORMATS, output_format
+from kg.errors import Interrupted, KgError
+from kg.outputs import describe, install_signal_handlers, remove_owned, stop_workers
+from kg.rdf.formats import WRITTEN as RDF_FORMATS
 from kg.similarity import METHODS
 from kg.sources import INPUT_FORMATS, Reject
 
@@ -214,66 +214,30 @@ def build(
 
         kg build examples/ -o out/graph.ttl
     """
-    from kg.build import BuildConfig, sidecar_paths
+    from kg.build import BuildConfig
     from kg.build import build as run_build
     from kg.build.pipeline import default_jobs
 
-    stored = None
-    if update and (store_dir is None or related_k):
-        raise click.UsageError("--update needs --store DIR, and computes no --related edges")
-    # Checks and locks before any work, held to the end (--related rewrites the output, the store may be
-    # loaded or updated after the build).
-    report_path, rejects_path = sidecar_paths(output)
-    written = [(output, "the output"), (report_path, "the report"), (rejects_path, "the rejects file")]
-    click.get_current_context().with_resource(build_guard(list(inputs), written, store_dir, input_format))
-    if update and store_dir is not None:
-        from kg.store import stored_updates
-
-        stored = stored_updates(store_dir)
-    written_format = output_format(output, rdf_format)
-    # The store is filled while building, unless edges are added afterwards or only a delta is built.
-    feed_store = store_dir is not None and not update and not related_k and written_format != "jsonld"
     config = BuildConfig(
-        list(inputs),
-        output,
-        written_format,
-        input_format,
-        strict,
-        batch_size,
-        include_contacts,
-        stored,
+        inputs=list(inputs),
+        output=output,
+        rdf_format=rdf_format,
+        input_format=input_format,
+        strict=strict,
+        batch_size=batch_size,
+        include_contacts=include_contacts,
         jobs=jobs or default_jobs(),
         shacl_engine=shacl_engine,
-        store_dir=store_dir if feed_store else None,
+        store_dir=store_dir,
+        update=update,
+        related=related_k,
+        related_method=related_method,
     )
     with _ProgressBar() as progress:
         summary = run_build(config, on_reject=_RejectPrinter(), progress=progress)
-    if related_k and summary.output is not None:
-        from kg.similarity.related import add_computed_related
-
-        edges, added, results = add_computed_related(summary.output, related_k, related_method)
-        summary.outcome.add(results)
-        summary.triples += added
-        click.echo(f"computed related edges: {edges} (top {related_k} by {related_method})", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
-    if update and summary.output is None and summary.unchanged:
-        click.echo(f"store: {store_dir} is current ({summary.unchanged} trials unchanged)", err=True)
-    elif update and summary.output is not None:
-        from kg.store import update_store
-
-        count = update_store(summary.output, store_dir, summary.rebuilt, kg_written=True)  # type: ignore[arg-type]
-        click.echo(f"store: {store_dir} updated: {len(summary.rebuilt)} trials rebuilt ({count} triples)", err=True)
-    elif summary.store_triples is not None:
-        click.echo(f"store: {store_dir} ({summary.store_triples} triples)", err=True)
-    elif store_dir is not None and summary.output is not None:
-        from kg.store import load_store
-
-        click.echo(f"store: {store_dir} ({load_store(summary.output, store_dir, kg_written=True)} triples)", err=True)
-    code = summary.exit_code
-    if code == 0 and strict and summary.rejects:
-        code = 1
-    sys.exit(code)
+    sys.exit(summary.exit_code)
 
 
 @main.command()

@@ -29,15 +29,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kg.errors import KgError, OutputError
+from kg.errors import BusyError, Interrupted, OutputError
 
 STORE_MARKER = ".kg-store"  # in each store generation kg makes: "kg store generation", the kg version, its state
 _RANDOM = r"[a-z0-9_]{8}"  # what tempfile adds to a name (mkstemp, mkdtemp)
 _GENERATION = re.compile(r"\..+\.gen-.+")  # `.NAME.gen-*`: a store generation, whatever the store's name
-
-
-class BusyError(KgError):
-    """Another kg process is writing the same output or store."""
 
 
 # ---------------------------------------------------------------------------------------------- names
@@ -350,14 +346,6 @@ def remove_owned() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- signals
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM arrived: raised in the main thread so every abort path runs."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
 
 
 _handling_pid: int | None = None  # the process whose handlers are installed

@@ -30,14 +30,10 @@ from typing import IO
 import pyoxigraph
 
 from kg import __version__, outputs
-from kg.errors import KgError
-from kg.rdf.rdfio import rdf_format_of
+from kg.errors import StoreError
+from kg.rdf import formats
 
 DEFAULT_STORE = Path("kg-store")
-
-
-class StoreError(KgError):
-    """A store that cannot be opened or written."""
 
 
 def _generations(store_dir: Path) -> list[Path]:
@@ -176,9 +172,9 @@ def bulk_load(store: pyoxigraph.Store, graph: Path, kg_written: bool = False) ->
     (Oxigraph's bulk loader otherwise targets ~2 GB a thread on big files). N-Triples and N-Quads
     split at any line; Turtle that kg wrote (prefixes, then one paragraph per subject, no multi-line
     literals) splits between paragraphs; anything else loads in one go."""
-    rdf_format = rdf_format_of(graph)
-    by_line = rdf_format in (pyoxigraph.RdfFormat.N_TRIPLES, pyoxigraph.RdfFormat.N_QUADS)
-    if not by_line and not (kg_written and rdf_format == pyoxigraph.RdfFormat.TURTLE):
+    found = formats.of_file(graph)
+    rdf_format, by_line = found.oxigraph, found.by_line
+    if not by_line and not (kg_written and found is formats.BY_NAME["turtle"]):
         store.bulk_load(path=str(graph), format=rdf_format)
         return
     with graph.open("rb") as stream:
@@ -244,10 +240,9 @@ class StoreWriter:
     loading overlaps building and memory stays bounded (at most two parts wait). `commit` swaps the
     generation in like `load_store`; `abort` leaves the store as it was."""
 
-    def __init__(self, store_dir: Path, rdf_format: str, header: str = "") -> None:
-        formats = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "turtle": pyoxigraph.RdfFormat.TURTLE}
-        if rdf_format not in formats:
-            raise StoreError(f"a store is fed from N-Triples or Turtle, not {rdf_format}")
+    def __init__(self, store_dir: Path, rdf_format: formats.RdfFormat, header: str = "") -> None:
+        if not rdf_format.streams:
+            raise StoreError(f"a store is fed from a streamed format (N-Triples or Turtle), not {rdf_format.name}")
         self.store_dir = Path(os.path.abspath(store_dir))
         self._writing = ExitStack()  # the store's lock, held until commit or abort
         self._writing.enter_context(writing_store(self.store_dir))
@@ -261,7 +256,7 @@ class StoreWriter:
         except BaseException:
             self._writing.close()
             raise
-        self._format = formats[rdf_format]
+        self._format = rdf_format.oxigraph
         self._header = header.encode("utf-8")
         self._part: list[str] = []
         self._part_triples = 0

@@ -210,3 +210,73 @@ def test_update_rebuilds_only_newer_trials_and_drops_what_they_no_longer_say(tmp
 def test_update_needs_a_store() -> None:
     result = run("build", str(BUNDLE), "-o", "x.ttl", "--update")
     assert result.exit_code == 2 and "--update needs --store" in result.stderr
+
+
+# --- the whole build is one library call: kg.build.build(BuildConfig(...)) ---------------------------
+
+
+def test_a_config_refuses_options_that_contradict_each_other_before_any_work(tmp_path: Path) -> None:
+    from kg.build import BuildConfig
+    from kg.errors import ConfigError
+
+    output = tmp_path / "g.ttl"
+    for options, says in [
+        ({"update": True}, "--update needs --store"),
+        ({"update": True, "store_dir": tmp_path / "s", "related": 3}, "computes no --related"),
+        ({"related_method": "magic"}, "unknown --related-method"),
+        ({"shacl_engine": "magic"}, "unknown SHACL engine"),
+        ({"rdf_format": "nt"}, "the extension says turtle"),
+    ]:
+        with pytest.raises(ConfigError if "extension" not in says else Exception, match=says):
+            BuildConfig(inputs=[str(EXAMPLES)], output=output, **options)
+    assert not output.exists()
+
+
+def test_strict_is_read_by_the_library_not_only_the_cli(tmp_path: Path) -> None:
+    from kg.build import BuildConfig, build
+
+    inputs = [str(EXAMPLES / example_paths()[0].name), str(FIXTURES / "hostile" / "prose-readme.md")]
+    lenient = build(BuildConfig(inputs=inputs, output=tmp_path / "a.ttl"))
+    strict = build(BuildConfig(inputs=inputs, output=tmp_path / "b.ttl", strict=True))
+    assert lenient.rejects and lenient.exit_code == 0 and strict.exit_code == 1
+
+
+def test_the_report_file_is_written_after_the_related_edges_are_validated(tmp_path: Path, monkeypatch) -> None:
+    """A bad computed edge must show in the report file as it does on stderr (the report used to be
+    written before the --related edges were checked)."""
+    from kg.similarity import related
+
+    real = related.computed_related_triples
+
+    def with_a_bad_rank(index, k, method):  # type: ignore[no-untyped-def]
+        triples = real(index, k, method)
+        node = next(s for s, p, _ in triples if p == KG.similarityRank)
+        return [*triples, (node, KG.similarityRank, Literal(0))]
+
+    monkeypatch.setattr(related, "computed_related_triples", with_a_bad_rank)
+    output = tmp_path / "g.ttl"
+    result = run("build", str(EXAMPLES), "-o", str(output), "--related", "2")
+    assert result.exit_code == 1 and "does NOT conform" in result.stderr
+    report = Graph().parse(tmp_path / "g.report.ttl")
+    conforms = next(report.objects(None, URIRef("http://www.w3.org/ns/shacl#conforms")))
+    assert conforms == Literal(False)
+
+
+def test_related_edges_are_checked_by_the_engine_the_build_was_given(tmp_path: Path, monkeypatch) -> None:
+    import pyshacl
+
+    def never(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("pyshacl ran although the build uses kg's core engine")
+
+    monkeypatch.setattr(pyshacl, "validate", never)
+    result = run("build", str(EXAMPLES), "-o", str(tmp_path / "g.ttl"), "--related", "2", "--shacl-engine", "core")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_related_edges_go_into_a_turtle_file_whatever_its_extension(tmp_path: Path) -> None:
+    """`--format turtle -o g.graph --related`: the edges used to be written as JSON-LD (chosen by suffix)."""
+    output = tmp_path / "g.graph"
+    result = run("build", str(EXAMPLES), "-o", str(output), "--format", "turtle", "--related", "2")
+    assert result.exit_code == 0, result.stderr
+    graph = Graph().parse(output, format="turtle")
+    assert len(set(graph.subject_objects(KG.similarTo))) == 2 * len(example_paths())

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.sources.fetch import FetchConfig, FetchError, fetch
+from kg.errors import FetchError
+from kg.sources.fetch import FetchConfig, fetch
 from tests.conftest import example_paths, load_json
 
 STUDIES = [load_json(p) for p in example_paths()]

@@ -24,7 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.sources.fetch import FetchConfig, FetchError, fetch
+from kg.errors import FetchError
+from kg.sources.fetch import FetchConfig, fetch
 from kg.sources.values import is_nct_id
 from tests.conftest import ConnectionCounter
 from tests.test_fetch import STUDIES, FakeRegistry, quick

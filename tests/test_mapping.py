@@ -12,9 +12,9 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.model.records import Eligibility, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
 from kg.rdf import iris
+from kg.rdf.formats import bind_prefixes
 from kg.rdf.iris import KG, MESH, SCHEMA
 from kg.rdf.mapping import map_trial, source_record_iri
-from kg.rdf.sinks import bind_prefixes
 from kg.sources import iter_records
 from tests.conftest import EXAMPLES
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
+from kg.errors import QueryRefused, QueryTooComplex
 from kg.query.endpoint import ServerConfig, make_server
 from kg.query.engines import DEFAULT_MAX_BYTES
-from kg.query.prepare import QueryRefused, QueryTooComplex, check_with_rdflib, prepare
+from kg.query.prepare import check_with_rdflib, prepare
 from kg.query.sandbox import network_wall, run_isolated
 from kg.store import load_store
 from tests.conftest import ConnectionCounter

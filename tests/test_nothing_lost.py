@@ -116,7 +116,7 @@ def test_hostile_and_good_records_build_together_with_exit_0_and_every_good_reco
 
 
 def test_a_field_value_that_cannot_be_used_is_left_out_and_the_trial_kept(tmp_path: Path) -> None:
-    build(BuildConfig([str(HOSTILE / "date-february-30.json")], tmp_path / "g.ttl"))
+    build(BuildConfig(inputs=[str(HOSTILE / "date-february-30.json")], output=tmp_path / "g.ttl"))
     graph = Graph().parse(tmp_path / "g.ttl")
     trial = iris.trial_iri("NCT90000003")
     assert (trial, KG.nctId, None) in graph
@@ -124,7 +124,11 @@ def test_a_field_value_that_cannot_be_used_is_left_out_and_the_trial_kept(tmp_pa
 
 
 def test_a_name_in_nfc_and_in_nfd_is_one_sponsor(tmp_path: Path) -> None:
-    build(BuildConfig([str(HOSTILE / "sponsor-nfc.json"), str(HOSTILE / "sponsor-nfd.json")], tmp_path / "g.ttl"))
+    build(
+        BuildConfig(
+            inputs=[str(HOSTILE / "sponsor-nfc.json"), str(HOSTILE / "sponsor-nfd.json")], output=tmp_path / "g.ttl"
+        )
+    )
     graph = Graph().parse(tmp_path / "g.ttl")
     sponsors = {o for s in graph.subjects(KG.nctId, None) for o in graph.objects(s, KG.leadSponsor)}
     assert len(sponsors) == 1
@@ -164,7 +168,7 @@ def test_two_zip_members_with_one_name_are_two_records(tmp_path: Path) -> None:
         archive.writestr("study.json", (EXAMPLES / "NCT00934284.json").read_bytes())
     found = [r.nct_id for r in iter_records([str(path)])]
     assert sorted(found) == ["NCT00710099", "NCT00934284"]
-    summary = build(BuildConfig([str(path)], tmp_path / "g.ttl"))
+    summary = build(BuildConfig(inputs=[str(path)], output=tmp_path / "g.ttl"))
     assert (summary.records_read, summary.trials, summary.duplicates) == (2, 2, 0)
 
 
@@ -195,7 +199,7 @@ def test_a_zip_member_kg_cannot_unpack_is_rejected_and_the_others_read(
     _zip_with_member_flags(path, compress_type, flag_bits)
     found = sorted((r.reason if isinstance(r, Reject) else r.nct_id) for r in iter_records([str(path)]))
     assert found == ["NCT00934284", "unreadable-file"]
-    summary = build(BuildConfig([str(path)], tmp_path / "g.ttl"))
+    summary = build(BuildConfig(inputs=[str(path)], output=tmp_path / "g.ttl"))
     assert summary.exit_code == 0 and summary.trials == 1
 
 
@@ -215,7 +219,7 @@ def _build_with_a_file_touched_between_the_passes(tmp_path: Path, monkeypatch, t
         return index
 
     monkeypatch.setattr(build_module, "_first_pass", first_pass_then_touch)
-    return build(BuildConfig([str(folder)], tmp_path / "g.ttl"))
+    return build(BuildConfig(inputs=[str(folder)], output=tmp_path / "g.ttl"))
 
 
 def test_a_file_changed_between_the_passes_is_rejected_not_lost(tmp_path: Path, monkeypatch) -> None:
@@ -249,7 +253,7 @@ def test_an_input_file_that_cannot_be_read_for_its_checksum_does_not_stop_the_bu
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(build_module, "open", refusing_open, raising=False)
-    summary = build(BuildConfig([str(EXAMPLES / "NCT00934284.json")], tmp_path / "g.ttl"))
+    summary = build(BuildConfig(inputs=[str(EXAMPLES / "NCT00934284.json")], output=tmp_path / "g.ttl"))
     assert summary.exit_code == 0
 
 
@@ -287,7 +291,7 @@ def test_a_code_no_registry_uses_is_left_out_with_a_warning_not_a_shacl_violatio
             "18 Years",
         )
 
-    summary = build(BuildConfig([str(_v2_with(tmp_path, "odd.json", odd_codes))], tmp_path / "g.ttl"))
+    summary = build(BuildConfig(inputs=[str(_v2_with(tmp_path, "odd.json", odd_codes))], output=tmp_path / "g.ttl"))
     assert summary.exit_code == 0 and summary.outcome.violations == 0 and summary.trials == 1
     assert sorted((w.warning.field, w.warning.reason) for w in summary.field_warnings) == [
         ("arms", "unknown-code"),
@@ -374,7 +378,7 @@ def test_any_mix_of_good_and_damaged_records_is_counted_exactly_and_builds(tmp_p
     for index, how, at in damaged:
         (folder / GOOD[index].name).write_bytes(_damage(GOOD[index].read_bytes(), how, at))
     output = folder.parent / (folder.name + ".nt")
-    summary = build(BuildConfig([str(folder)], output, "nt"))
+    summary = build(BuildConfig(inputs=[str(folder)], output=output, rdf_format="nt"))
     assert summary.records_read == summary.trials + summary.duplicates + len(summary.rejects)
     store = pyoxigraph.Store()
     store.load(path=str(output), format=pyoxigraph.RdfFormat.N_TRIPLES)

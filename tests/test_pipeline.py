@@ -49,7 +49,7 @@ def mixed_builds(tmp_path_factory) -> dict[tuple[int, int], tuple[Path, object]]
     out = {}
     for jobs, unit in [(1, 64), (2, 3)]:
         path = tmp_path_factory.mktemp(f"j{jobs}") / "g.ttl"
-        out[(jobs, unit)] = (path, build(BuildConfig(MIXED, path, jobs=jobs, batch_size=unit)))
+        out[(jobs, unit)] = (path, build(BuildConfig(inputs=MIXED, output=path, jobs=jobs, batch_size=unit)))
     return out
 
 
@@ -69,7 +69,7 @@ def test_two_workers_in_small_units_write_the_same_file_as_one_process(mixed_bui
 
 def test_both_shacl_engines_give_the_same_report_on_a_build(tmp_path: Path, mixed_builds) -> None:
     _path, core = mixed_builds[(1, 64)]
-    reference = build(BuildConfig(MIXED, tmp_path / "g.ttl", shacl_engine="pyshacl"))
+    reference = build(BuildConfig(inputs=MIXED, output=tmp_path / "g.ttl", shacl_engine="pyshacl"))
     assert reference.outcome.results == core.outcome.results
     assert core.outcome.warnings > 0
 
@@ -79,8 +79,8 @@ def test_a_zip_read_by_two_workers_gives_the_trials_of_its_folder(tmp_path: Path
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path in example_paths():
             bundle.write(path, f"ctg-studies/{path.name}")
-    from_zip = build(BuildConfig([str(archive)], tmp_path / "z.ttl", jobs=2, batch_size=5))
-    from_folder = build(BuildConfig([str(EXAMPLES)], tmp_path / "f.ttl"))
+    from_zip = build(BuildConfig(inputs=[str(archive)], output=tmp_path / "z.ttl", jobs=2, batch_size=5))
+    from_folder = build(BuildConfig(inputs=[str(EXAMPLES)], output=tmp_path / "f.ttl"))
     # The same triples but for provenance: 5 per input file (one zip here, one file per record there).
     assert from_zip.trials == from_folder.trials == len(example_paths())
     assert from_zip.triples - 5 * len(from_zip.files) == from_folder.triples - 5 * len(from_folder.files)
@@ -99,7 +99,7 @@ def _die_on_victim(record):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_worker_that_dies_costs_only_its_document(tmp_path: Path, monkeypatch, jobs: int) -> None:
     monkeypatch.setattr("kg.build.pipeline.map_trial", _die_on_victim)
-    summary = build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=jobs, batch_size=4))
+    summary = build(BuildConfig(inputs=[str(EXAMPLES)], output=tmp_path / "g.ttl", jobs=jobs, batch_size=4))
     assert [(r.reason, r.nct_id) for r in summary.rejects] == [("worker-crashed", VICTIM)]
     assert summary.trials == len(example_paths()) - 1
     assert summary.records_read == summary.trials + summary.duplicates + len(summary.rejects)
@@ -118,7 +118,7 @@ def test_a_document_that_kills_the_reader_is_rejected_and_the_rest_is_read(tmp_p
         return original(study, provenance)
 
     monkeypatch.setattr(ctgov_v2, "parse", die_on_victim)
-    summary = build(BuildConfig([str(EXAMPLES)], tmp_path / "g.ttl", jobs=2, batch_size=4))
+    summary = build(BuildConfig(inputs=[str(EXAMPLES)], output=tmp_path / "g.ttl", jobs=2, batch_size=4))
     assert [(r.reason, Path(r.path).name) for r in summary.rejects] == [("worker-crashed", f"{VICTIM}.json")]
     assert summary.trials == len(example_paths()) - 1
 
@@ -130,17 +130,23 @@ def test_the_store_filled_during_the_build_holds_exactly_the_written_graph(
     import pyoxigraph
 
     from kg import store as store_module
+    from kg.rdf.rdfio import rdf_format_of
 
     monkeypatch.setattr(store_module, "LINES_PER_LOAD", 50)  # many parts, loaded while building
     output, store_dir = tmp_path / name, tmp_path / "store"
     summary = build(
         BuildConfig(
-            MIXED, output, "nt" if name.endswith(".nt") else "turtle", jobs=2, batch_size=3, store_dir=store_dir
+            inputs=MIXED,
+            output=output,
+            rdf_format="nt" if name.endswith(".nt") else "turtle",
+            jobs=2,
+            batch_size=3,
+            store_dir=store_dir,
         )
     )
     assert summary.store_triples == summary.triples
     written = pyoxigraph.Store()
-    written.bulk_load(path=str(output), format=store_module.rdf_format_of(output))
+    written.bulk_load(path=str(output), format=rdf_format_of(output))
     assert set(store_module.open_store(store_dir)) == set(written)
 
 
@@ -148,7 +154,9 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     from kg import store as store_module
 
     store_dir = tmp_path / "store"
-    before = build(BuildConfig([str(EXAMPLES)], tmp_path / "first.nt", "nt", store_dir=store_dir)).store_triples
+    before = build(
+        BuildConfig(inputs=[str(EXAMPLES)], output=tmp_path / "first.nt", rdf_format="nt", store_dir=store_dir)
+    ).store_triples
     generations = sorted(p.name for p in tmp_path.glob(".store.gen-*"))
     calls = []
     from kg import build as build_module
@@ -164,7 +172,7 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     monkeypatch.setattr(store_module, "LINES_PER_LOAD", 20)  # parts were already loaded when it fails
     monkeypatch.setattr(build_module, "_write_trial", explode_late)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        build(BuildConfig(MIXED, tmp_path / "second.nt", "nt", store_dir=store_dir))
+        build(BuildConfig(inputs=MIXED, output=tmp_path / "second.nt", rdf_format="nt", store_dir=store_dir))
     assert sorted(p.name for p in tmp_path.glob(".store.gen-*")) == generations
     assert len(store_module.open_store(store_dir)) == before
     assert not (tmp_path / "second.nt").exists()

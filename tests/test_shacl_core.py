@@ -12,12 +12,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from kg.build.merge import TrialIndex
-from kg.errors import ValidationError
+from kg.errors import UnsupportedShapes, ValidationError
 from kg.model.records import TrialRecord
 from kg.rdf.iris import KG, SH
 from kg.rdf.mapping import map_trial
 from kg.sources import iter_records
-from kg.validation.core import UnsupportedShapes, compile_shapes
+from kg.validation.core import compile_shapes
 from kg.validation.shacl import load_shapes, validate_triples
 from tests.conftest import EXAMPLES, FIXTURES, SHARED, needs_shared
 

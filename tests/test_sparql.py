@@ -14,10 +14,12 @@ from rdflib import Graph
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 from kg.cli import main
+from kg.errors import QueryRefused
 from kg.query.endpoint import ServerConfig, make_server
 from kg.query.engines import run_query
-from kg.query.prepare import QueryRefused, canned_queries, prepare
+from kg.query.prepare import canned_queries, prepare
 from kg.query.results import cell_of, comparable_cell
+from kg.rdf.rdfio import rdf_format_of
 from tests.conftest import EXAMPLES, FIXTURES
 
 PARAMS = {"trials-by-condition": {"term": "Liver Diseases"}, "related-trials": {"trial": "NCT03945487"},
@@ -161,7 +163,7 @@ def test_a_big_file_loads_in_parts_into_the_same_store(built, tmp_path: Path, mo
     graph = tmp_path / f"graph{suffix}"
     assert run("build", str(EXAMPLES), str(FIXTURES / "seeds"), "-o", str(graph)).exit_code == 0
     whole = pyoxigraph.Store()
-    whole.bulk_load(path=str(graph), format=store_module.rdf_format_of(graph))
+    whole.bulk_load(path=str(graph), format=rdf_format_of(graph))
     loads: list[int] = []
     monkeypatch.setattr(store_module, "LINES_PER_LOAD", 40)
     in_parts = pyoxigraph.Store()

@@ -21,6 +21,9 @@ from rdflib import Graph, Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg import __version__, outputs
+from kg.errors import ConfigError
+from kg.similarity import METHODS
+from kg.store import load_store, stored_updates, update_store
 
 from kg.build import pipeline
 
@@ -29,30 +32,63 @@ from kg.rdf.iris import KG
 from kg.rdf.mapping import map_trial
 from kg.build.merge import PendingMerges, TrialIndex
 from kg.model.records import TrialRecord
+from kg.rdf import formats
 from kg.rdf.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Document, Reject, iter_records
 from kg.sources.snapshot import InputSnapshot
 from kg.rdf.terms import Triple
-from kg.validation.shacl import ValidationOutcome, digest, report_graph, validate_triples
+from kg.validation.shacl import ENGINES as SHACL_ENGINES, ValidationOutcome, digest, report_graph, validate_triples
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BuildConfig:
+    """Everything one `kg build` is asked to do. Keyword-built; options that contradict each other are
+    refused here, before anything is read or written."""
+
     inputs: list[str]
     output: Path
-    rdf_format: str = "turtle"
+    rdf_format: str | None = None  # turtle, nt or jsonld; None: from the output's extension
     input_format: str = "auto"
-    strict: bool = False
+    strict: bool = False  # exit 1 when any record is rejected
     batch_size: int = 64  # input documents handed to a worker at a time
     include_contacts: bool = False
-    # For `--update`: the last-update date a store holds per trial; trials no newer than that are skipped.
-    stored_updates: dict[str, str] | None = None
-    jobs: int = 1  # worker processes (1: all in this process)
+    jobs: int = 1  # worker processes (always forked, also for 1)
     shacl_engine: str = "core"  # or "pyshacl", the reference engine
-    # Also fill a new generation of this store while building (N-Triples or Turtle output).
-    store_dir: Path | None = None
-    # Resolved paths a walk of the input folders skips (set by `build` itself: its own outputs).
+    store_dir: Path | None = None  # also load the graph into this store
+    update: bool = False  # with store_dir: rebuild only trials newer than the store's copy
+    related: int | None = None  # add each trial's top K computed neighbours
+    related_method: str = METHODS[0]
+    # Set by `build` itself: the last-update date the store holds per trial (update), and the resolved
+    # paths a walk of the input folders skips (its own outputs).
+    stored_updates: dict[str, str] | None = None
     exclude: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.update and self.store_dir is None:
+            raise ConfigError("--update needs --store DIR: it rebuilds only trials newer than the store's copy")
+        if self.update and self.related:
+            raise ConfigError("--update computes no --related edges (they depend on every trial): build without --update")
+        if self.related is not None and self.related < 1:
+            raise ConfigError(f"--related must be 1 or more, not {self.related}")
+        if self.related_method not in METHODS:
+            raise ConfigError(f"unknown --related-method {self.related_method!r}; choose from {', '.join(METHODS)}")
+        if self.shacl_engine not in SHACL_ENGINES:
+            raise ConfigError(f"unknown SHACL engine {self.shacl_engine!r}; choose from {', '.join(SHACL_ENGINES)}")
+        if self.jobs < 1 or self.batch_size < 1:
+            raise ConfigError("--jobs and --batch-size must be 1 or more")
+        formats.for_output(self.output, self.rdf_format)  # an extension naming another format is refused now
+
+    @property
+    def written_format(self) -> str:
+        return formats.for_output(self.output, self.rdf_format).name
+
+    @property
+    def fills_store_while_building(self) -> bool:
+        """The store is filled as the graph is written, unless edges are added afterwards, only changed
+        trials are built, or the output is JSON-LD (written whole at the end)."""
+        return (
+            self.store_dir is not None and not self.update and not self.related and self.written_format != "jsonld"
+        )
 
 
 @dataclass
@@ -77,6 +113,8 @@ class BuildSummary:
     store_triples: int | None = None  # what the store holds after the build (with BuildConfig.store_dir)
     report_path: Path | None = None
     rejects_path: Path | None = None
+    strict: bool = False
+    notes: list[str] = field(default_factory=list)  # what was done besides the graph: related edges, the store
 
     @property
     def rejects_by_reason(self) -> Counter[str]:
@@ -88,10 +126,10 @@ class BuildSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 built and conforms; 1 SHACL violations; 2 nothing could be built."""
+        """0 built and conforms; 1 SHACL violations, or (strict) a record rejected; 2 nothing could be built."""
         if self.trials == 0 and self.unchanged == 0:
             return 2
-        return 0 if self.outcome.conforms else 1
+        return 0 if self.outcome.conforms and not (self.strict and self.rejects) else 1
 
     def lines(self) -> list[str]:
         lines = [
@@ -108,6 +146,7 @@ class BuildSummary:
             f"field warnings (value left out or replaced, trial kept): {len(self.field_warnings)}"
             + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.warnings_by_reason.items())),
         ]
+        lines.extend(self.notes)
         lines.extend(digest(self.outcome))
         for label, path in (("graph", self.output), ("report", self.report_path), ("rejects", self.rejects_path)):
             if path is not None:
@@ -126,13 +165,58 @@ def build(
     on_reject: Callable[[Reject], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildSummary:
-    """Before any work: refuse an output (or its report or rejects file) that is one of the inputs, and a
+    """The whole `kg build`: the graph, its rejects file, computed related edges, the SHACL report
+    (written once every triple has been validated), and the store (filled while building, loaded after
+    the edges are added, or updated with just the changed trials).
+
+    Before any work: refuse an output (or its report or rejects file) that is one of the inputs, and a
     store path that is not kg's; then hold their locks for the whole build (a second build on the same
     output or store fails at once), clear a killed run's leftovers, and never read its own outputs back."""
     report_path, rejects_path = sidecar_paths(config.output)
     written = [(config.output, "the output"), (report_path, "the report"), (rejects_path, "the rejects file")]
     with outputs.build_guard(config.inputs, written, config.store_dir, config.input_format) as exclude:
-        return _build(replace(config, exclude=exclude), on_reject, progress)
+        config = replace(config, exclude=exclude, rdf_format=config.written_format)
+        if config.update and config.store_dir is not None:
+            config = replace(config, stored_updates=stored_updates(config.store_dir))
+        summary = _build(config, on_reject, progress)
+        summary.strict = config.strict
+        if summary.output is None:
+            if config.update and summary.unchanged:
+                summary.notes.append(f"store: {config.store_dir} is current ({summary.unchanged} trials unchanged)")
+            return summary
+        if config.related:
+            _add_related(config, summary)
+        write_atomically(report_path, report_graph(summary.outcome).serialize(format="turtle"))
+        summary.report_path = report_path
+        _fill_store(config, summary)
+        return summary
+
+
+def _add_related(config: BuildConfig, summary: BuildSummary) -> None:
+    from kg.similarity.related import add_computed_related
+
+    assert summary.output is not None and config.related is not None and config.rdf_format is not None
+    edges, added, results = add_computed_related(
+        summary.output, config.rdf_format, config.related, config.related_method, config.shacl_engine
+    )
+    summary.outcome.add(results)
+    summary.triples += added
+    summary.notes.append(f"computed related edges: {edges} (top {config.related} by {config.related_method})")
+
+
+def _fill_store(config: BuildConfig, summary: BuildSummary) -> None:
+    """The store after the graph: already filled while building, updated with the rebuilt trials, or
+    loaded from the finished graph file."""
+    store_dir, graph = config.store_dir, summary.output
+    if store_dir is None or graph is None:
+        return
+    if config.update:
+        count = update_store(graph, store_dir, summary.rebuilt, kg_written=True)
+        summary.notes.append(f"store: {store_dir} updated: {len(summary.rebuilt)} trials rebuilt ({count} triples)")
+        return
+    if summary.store_triples is None:
+        summary.store_triples = load_store(graph, store_dir, kg_written=True)
+    summary.notes.append(f"store: {store_dir} ({summary.store_triples} triples)")
 
 
 def _build(
@@ -146,7 +230,7 @@ def _build(
     index.resolve()
     summary.duplicates = index.duplicates
     summary.resolved_by_title, summary.unresolved = index.resolved, index.unresolved
-    report_path, rejects_path = sidecar_paths(config.output)
+    _, rejects_path = sidecar_paths(config.output)
     summary.rejects_path = rejects_path
     if len(index) == 0 or (
         config.stored_updates is not None
@@ -159,7 +243,8 @@ def _build(
         summary.output = None
         _write_rejects(rejects_path, summary)
         return summary
-    sink = RdfSink(config.output, config.rdf_format, config.store_dir)
+    assert config.rdf_format is not None  # resolved by `build`
+    sink = RdfSink(config.output, config.rdf_format, config.store_dir if config.fills_store_while_building else None)
     try:
         _second_pass(config, index, sink, summary, progress, snapshot)
         provenance = _provenance_graph(config, summary)
@@ -176,9 +261,6 @@ def _build(
         return summary
     sink.commit()
     summary.triples, summary.store_triples = sink.triples, sink.store_triples
-    report = report_graph(summary.outcome)
-    write_atomically(report_path, report.serialize(format="turtle"))
-    summary.report_path = report_path
     return summary
 
 
@@ -325,7 +407,7 @@ def _settings(config: BuildConfig) -> pipeline.BuildSettings:
     return pipeline.BuildSettings(
         config.input_format,
         config.include_contacts,
-        config.rdf_format,
+        config.written_format,
         config.shacl_engine,
         config.stored_updates,
         exclude=config.exclude,

@@ -30,12 +30,12 @@ from rdflib import URIRef
 
 from kg import outputs
 
-from kg.rdf import iris
+from kg.rdf import formats, iris
 from kg.rdf.mapping import map_trial
 from kg.build.merge import RecordKeys, TrialIndex
 from kg.model.records import FieldWarning, TrialRecord
 from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
-from kg.rdf.terms import Triple, ntriples, turtle_block
+from kg.rdf.terms import Triple
 from kg.validation.shacl import ValidationResult, validate_triples
 
 Unit = list[Document | Reject]
@@ -236,11 +236,10 @@ def build_trial(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | N
 
 
 def serialize(triples: list[Triple]) -> str | list[Triple]:
-    if _settings.rdf_format == "turtle":
-        return turtle_block(triples) + "\n" if triples else ""
-    if _settings.rdf_format == "nt":
-        return ntriples(triples)
-    return triples
+    """A trial's piece of the output, written by the worker for a streamed format; the triples
+    themselves for a format written whole at the end."""
+    block = formats.named(_settings.rdf_format).block
+    return block(triples) if block is not None else triples
 
 
 def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from rdflib import Graph
-
 from kg.errors import KgError
 from kg.query.engines import QueryAnswer
 from kg.query.results import SELECT_FORMATS, ask_json, ask_xml
-from kg.rdf.iris import PREFIXES
-from kg.rdf.sinks import bind_prefixes
-from kg.rdf.terms import ntriples, turtle_block
+from kg.rdf import formats
 
-GRAPH_FORMATS = ("turtle", "nt", "jsonld")
 ASK_FORMATS = ("table", "json", "xml", "csv", "tsv")
 
 
@@ -27,15 +22,7 @@ def render(answer: QueryAnswer, output_format: str) -> str:
         if output_format == "xml":
             return ask_xml(value)
         return ("true" if value else "false") + "\n"
-    if output_format == "nt":
-        return ntriples(answer.triples)
-    if output_format == "jsonld":
-        graph = bind_prefixes(Graph())
-        for triple in answer.triples:
-            graph.add(triple)
-        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-        return graph.serialize(format="json-ld", context=context, indent=1)
-    if output_format in ("turtle", "table"):
-        header = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
-        return header + "\n" + turtle_block(answer.triples)
-    raise KgError(f"a {answer.form} answer is written as {', '.join(GRAPH_FORMATS)}, not {output_format!r}")
+    name = "turtle" if output_format == "table" else output_format
+    if name not in formats.WRITTEN:
+        raise KgError(f"a {answer.form} answer is written as {', '.join(formats.WRITTEN)}, not {output_format!r}")
+    return formats.named(name).document(answer.triples)

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from kg.errors import UnknownTrial
 from kg.query.engines import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
 from kg.query.prepare import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.query.results import MEDIA_TYPES
 from kg.query.sandbox import Outcome, network_wall, run_isolated
+from kg.rdf import formats
 from kg.similarity.recommend import METHODS, StoreRecommender, as_json
-from kg.similarity.scoring import UnknownTrial
 from kg.sources.values import is_nct_id
 from kg.store import open_store
 
@@ -118,26 +119,20 @@ class BadRequest(Exception):
 
 def negotiate(accept: str, form: str, requested: str | None) -> str:
     """The answer format from `format=` or the Accept header; JSON / Turtle by default."""
-    graph = form in ("CONSTRUCT", "DESCRIBE")
     if requested:
         return requested
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return (formats.of_media_type(accept) or formats.DEFAULT).name
     accept = accept.lower()
-    choices = (
-        [("application/n-triples", "nt"), ("application/ld+json", "jsonld"), ("text/turtle", "turtle")]
-        if graph
-        else [
-            ("application/sparql-results+xml", "xml"),
-            ("application/xml", "xml"),
-            ("text/csv", "csv"),
-            ("text/tab-separated-values", "tsv"),
-            ("application/sparql-results+json", "json"),
-            ("application/json", "json"),
-        ]
-    )
-    for media_type, name in choices:
-        if media_type in accept:
-            return name
-    return "turtle" if graph else "json"
+    choices = [
+        ("application/sparql-results+xml", "xml"),
+        ("application/xml", "xml"),
+        ("text/csv", "csv"),
+        ("text/tab-separated-values", "tsv"),
+        ("application/sparql-results+json", "json"),
+        ("application/json", "json"),
+    ]
+    return next((name for media_type, name in choices if media_type in accept), "json")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -327,7 +322,7 @@ N-Triples or JSON-LD (CONSTRUCT), by the Accept header or the format field.</p>
 <form action="/sparql" method="get">
 <textarea name="query">{html.escape(default)}</textarea>
 <p><select name="format"><option>json</option><option>xml</option><option>csv</option><option>tsv</option>
-<option>table</option><option>turtle</option><option>nt</option><option>jsonld</option></select>
+<option>table</option>{"".join(f"<option>{name}</option>" for name in formats.WRITTEN)}</select>
 <button type="submit">Run</button></p>
 </form>
 <h2>Canned queries</h2><ul>{items}</ul>

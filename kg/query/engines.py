@@ -11,7 +11,8 @@ from rdflib import Literal, URIRef, Variable
 from rdflib.graph import Graph
 from rdflib.plugins.sparql.sparql import SPARQLError
 
-from kg.query.prepare import AnswerTooLarge, PreparedQuery, QueryError, QueryRefused, check_with_rdflib
+from kg.errors import AnswerTooLarge, QueryError, QueryRefused
+from kg.query.prepare import PreparedQuery, check_with_rdflib
 from kg.query.results import Cell, SelectResult, cell_of, node_of
 from kg.rdf.rdfio import load_graph, rdf_format_of, to_rdflib
 from kg.rdf.terms import Triple

@@ -25,7 +25,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg.errors import KgError
+from kg.errors import QueryError, QueryRefused, QueryTooComplex
 from kg.model import codes
 from kg.rdf import iris
 
@@ -36,22 +36,6 @@ MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 100
 QUERIES_DIR = Path(__file__).resolve().parent / "canned"
 PARAM_TYPES = ("literal", "iri", "nct", "mesh", "integer")
-
-
-class QueryError(KgError):
-    """A query that cannot run: a syntax error (with the engine's position) or a bad parameter."""
-
-
-class QueryRefused(QueryError):
-    """A query kg will not run: an update, SERVICE, FROM <url>, or one past a limit."""
-
-
-class QueryTooComplex(QueryError):
-    """A query nested deeper than the engines' parsers can take (a client error, not a refusal)."""
-
-
-class AnswerTooLarge(QueryRefused):
-    """An answer past the row or byte limit."""
 
 
 @dataclass(frozen=True)

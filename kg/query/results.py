@@ -14,6 +14,7 @@ import pyoxigraph
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from kg.rdf import formats
 from kg.rdf.terms import compact_iri
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -162,9 +163,7 @@ MEDIA_TYPES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
     "table": "text/plain",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
+    **{f.name: f.media_type for f in formats.FORMATS if f.written},
 }
 
 

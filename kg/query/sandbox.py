@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO, Any
 
-from kg.errors import KgError
-from kg.query.prepare import AnswerTooLarge, QueryRefused, QueryTooComplex
+from kg.errors import AnswerTooLarge, KgError, QueryRefused, QueryTooComplex
 
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000

@@ -11,30 +11,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import InputError
+from kg.rdf import formats
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_FORMATS = {
-    ".ttl": pyoxigraph.RdfFormat.TURTLE,
-    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    ".nq": pyoxigraph.RdfFormat.N_QUADS,
-    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
-    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
-    ".owl": pyoxigraph.RdfFormat.RDF_XML,
-}
 
 
-def rdf_format_of(path: Path) -> pyoxigraph.RdfFormat:
-    try:
-        return _FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(_FORMATS))
-        raise InputError(f"{path}: cannot tell the RDF format from the extension (known: {known})") from None
+def rdf_format_of(path: Path, name: str | None = None) -> pyoxigraph.RdfFormat:
+    """Oxigraph's format for a file: as named (kg's format names), else from the extension."""
+    return formats.of_file(path, name).oxigraph
 
 
-def iter_quads(path: Path) -> Iterator[pyoxigraph.Quad]:
+def iter_quads(path: Path, name: str | None = None) -> Iterator[pyoxigraph.Quad]:
     """Stream a file's triples; a syntax error names the file and position."""
     try:
-        yield from pyoxigraph.parse(path=str(path), format=rdf_format_of(path))
+        yield from pyoxigraph.parse(path=str(path), format=rdf_format_of(path, name))
     except (OSError, SyntaxError, ValueError) as error:
         raise InputError(f"{path}: cannot read the graph: {error}") from error
 
@@ -53,8 +43,8 @@ def to_rdflib(term: object) -> Node:
     raise InputError(f"unsupported RDF term {term!r}")
 
 
-def load_graph(path: Path) -> Graph:
+def load_graph(path: Path, name: str | None = None) -> Graph:
     graph = Graph()
-    for quad in iter_quads(path):
+    for quad in iter_quads(path, name):
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
     return graph

@@ -1,4 +1,4 @@
-"""Output sinks, one per RDF format, all written atomically (temp file in the same folder, then rename).
+"""Output sinks for every RDF format kg writes (`kg.rdf.formats`), all written atomically (temp file in the same folder, then rename).
 
 Turtle and N-Triples stream: each batch of triples is appended as it is built, so the whole graph is
 never held in memory. JSON-LD is one document, so that sink holds its graph until the end.
@@ -13,30 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from rdflib import Graph
-
 from kg import outputs
 from kg.errors import OutputError
-from kg.rdf.iris import PREFIXES
-from kg.rdf.terms import Triple, ntriples, turtle_block
+from kg.rdf import formats
+from kg.rdf.terms import Triple
 
 if TYPE_CHECKING:
     from kg.store import StoreWriter
-
-RDF_FORMATS = ("turtle", "nt", "jsonld")
-EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "jsonld": ".jsonld"}
-
-
-def output_format(path: Path, requested: str | None) -> str:
-    """The format to write: as asked, else from the extension (turtle for an unknown one). An extension
-    naming another format is refused: `kg load` and other tools read a file by its extension."""
-    by_extension = {extension: name for name, extension in EXTENSIONS.items()}
-    implied = by_extension.get(path.suffix.lower())
-    if requested is None:
-        return implied or "turtle"
-    if implied is not None and implied != requested:
-        raise OutputError(f"{path}: the extension says {implied}, but --format {requested} was asked for")
-    return requested
 
 
 def _open_text(descriptor: int) -> IO[str]:
@@ -119,34 +102,25 @@ def write_atomically(path: str | Path, text: str) -> None:
     output.commit()
 
 
-def bind_prefixes(graph: Graph) -> Graph:
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True)
-    return graph
-
-
 class RdfSink:
     """Appends batches of triples to an output file in one RDF format."""
 
     def __init__(self, path: str | Path, rdf_format: str, store_dir: Path | None = None) -> None:
         """With `store_dir`, every piece written also goes to a new generation of that store."""
-        if rdf_format not in RDF_FORMATS:
-            raise OutputError(f"unknown output format {rdf_format!r} (choose from {', '.join(RDF_FORMATS)})")
-        self.format = rdf_format
+        self.format = formats.named(rdf_format)
         self.triples = 0
         self.store_triples: int | None = None
         self._file = AtomicFile(path)
-        self._held = bind_prefixes(Graph()) if rdf_format == "jsonld" else None
-        header = ""
-        if rdf_format == "turtle":
-            header = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
+        self._held: list[Triple] | None = None if self.format.streams else []
+        header = self.format.header()
+        if header:
             self._file.write(header + "\n")
         self._store: StoreWriter | None = None
         if store_dir is not None:
             from kg.store import StoreWriter
 
             try:
-                self._store = StoreWriter(store_dir, rdf_format, header)
+                self._store = StoreWriter(store_dir, self.format, header)
             except BaseException:
                 self._file.abort()
                 raise
@@ -156,12 +130,9 @@ class RdfSink:
         unique = set(triples)
         self.triples += len(unique)
         if self._held is not None:
-            for triple in unique:
-                self._held.add(triple)
-        elif self.format == "nt":
-            self._append(ntriples(unique), len(unique))
-        elif unique:
-            self._append(turtle_block(unique) + "\n", len(unique))
+            self._held.extend(unique)
+        elif self.format.block is not None:
+            self._append(self.format.block(unique), len(unique))
 
     def write_body(self, body: str | list[Triple], triples: int) -> None:
         """Append a piece already serialized for this format (or triples, for a held graph)."""
@@ -180,8 +151,7 @@ class RdfSink:
         """The file first, then the store: a store never holds a graph whose file was not written."""
         try:
             if self._held is not None:
-                context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-                self._file.write(self._held.serialize(format="json-ld", context=context, indent=1))
+                self._file.write(self.format.document(self._held))
             self._file.commit()
         except BaseException:
             self.abort()

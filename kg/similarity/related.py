@@ -8,21 +8,23 @@ score, the method and the rank, so SPARQL can compare computed neighbours with t
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg.rdf import iris
+from kg.rdf import formats, iris
 from kg.rdf.iris import KG
 from kg.rdf.mapping import decimal_literal
 from kg.rdf.rdfio import load_graph, rdf_format_of
-from kg.rdf.sinks import atomic_path, bind_prefixes
-from kg.rdf.terms import Triple, ntriples, turtle_block
+from kg.rdf.sinks import atomic_path
+from kg.rdf.terms import Triple
 from kg.similarity.features import read_features
 from kg.similarity.scoring import SparseIndex
-from kg.validation.shacl import ValidationResult, validate_graph
+from kg.validation.shacl import ValidationResult, validate_triples
 
 
 def computed_related_triples(index: SparseIndex, k: int, method: str) -> list[Triple]:
@@ -45,26 +47,25 @@ def computed_related_triples(index: SparseIndex, k: int, method: str) -> list[Tr
     return triples
 
 
-def add_computed_related(output: Path, k: int, method: str) -> tuple[int, int, list[ValidationResult]]:
-    """Append the edges to the graph file (atomically); returns edges, triples added and shape results."""
+def add_computed_related(
+    output: Path, rdf_format: str, k: int, method: str, engine: str = "core"
+) -> tuple[int, int, list[ValidationResult]]:
+    """Append the edges to the graph file (atomically), validated with the build's SHACL engine; returns
+    edges, triples added and the shape results."""
     store = pyoxigraph.Store()
-    store.bulk_load(path=str(output), format=rdf_format_of(output))
+    store.bulk_load(path=str(output), format=rdf_format_of(output, rdf_format))
     triples = computed_related_triples(SparseIndex.from_features(read_features(store)), k, method)
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    results = validate_graph(graph)
-    suffix = output.suffix.lower()
+    results = validate_triples(triples, engine)
+    written = formats.named(rdf_format)
     with atomic_path(output) as temp:
-        if suffix in (".ttl", ".nt"):
+        if written.block is not None:
             shutil.copyfile(output, temp)
             with temp.open("a", encoding="utf-8") as stream:
-                stream.write("\n" + (turtle_block(triples) if suffix == ".ttl" else ntriples(set(triples))))
+                stream.write("\n" + written.block(sorted(set(triples))))
         else:
-            whole = bind_prefixes(load_graph(output))
-            whole += graph
-            temp.write_text(
-                whole.serialize(format="json-ld", context={p: str(n) for p, n in iris.PREFIXES.items()}, indent=1)
-            )
+            graph = load_graph(output, rdf_format)
+            for triple in triples:
+                graph.add(triple)
+            temp.write_text(written.document(cast(Iterable[Triple], graph)))
     edges = sum(1 for t in triples if t[1] == KG.similarTo)
-    return edges, len(graph), results
+    return edges, len(set(triples)), results

@@ -18,17 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from kg.errors import KgError
+from kg.errors import UnknownTrial
 from kg.similarity.features import TrialFeatures, readable
 from kg.similarity.hybrid import block_dot, scaled_by_kind, shipped_weights
 from kg.similarity.index import FeatureIndex
 
 DAMPING = 0.85
 MAX_REASONS = 25  # shared features listed for one recommendation, heaviest first
-
-
-class UnknownTrial(KgError):
-    """The NCT id asked about is not a trial built from a record in this graph."""
 
 
 @dataclass(frozen=True)

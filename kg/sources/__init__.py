@@ -14,11 +14,11 @@ from dataclasses import replace
 from functools import partial
 from types import ModuleType
 
-from kg.errors import ParseError
+from kg.errors import MemberTooLarge, ParseError
 from kg.model.doses import add_doses
 from kg.model.records import TrialRecord
 from kg.sources import ctgov_v1, ctgov_v2, legacy_xml, registry_page, values
-from kg.sources.documents import MAX_TEXT_BYTES, Document, MemberTooLarge, Reject, iter_documents
+from kg.sources.documents import MAX_TEXT_BYTES, Document, Reject, iter_documents
 from kg.sources.jsonfile import iter_json_items, looks_like_json
 
 JSON_ITEM_FORMATS: dict[str, ModuleType] = {ctgov_v2.FORMAT: ctgov_v2, ctgov_v1.FORMAT: ctgov_v1}

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, NamedTuple
 
+from kg.errors import DamagedMember, MemberTooLarge, UnsupportedMember
 from kg.model.records import Provenance
 
 HEAD_BYTES = 4096
@@ -220,18 +221,6 @@ def _archive(path: str) -> zipfile.ZipFile:
             _OPEN_ARCHIVES.pop(next(iter(_OPEN_ARCHIVES))).close()
         archive = _OPEN_ARCHIVES[key] = zipfile.ZipFile(path)
     return archive
-
-
-class MemberTooLarge(OSError):
-    """A zip member inflated past MAX_MEMBER_BYTES."""
-
-
-class DamagedMember(OSError):
-    """A zip member whose bytes do not inflate, or do not match their checksum."""
-
-
-class UnsupportedMember(OSError):
-    """A zip member packed in a way zipfile cannot read (Deflate64, encrypted)."""
 
 
 class _LimitedReader:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__
-from kg.errors import KgError
+from kg.errors import FetchError
 from kg.model import codes
 from kg.rdf.sinks import write_atomically
 from kg.sources.values import is_nct_id
@@ -50,12 +50,6 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # one page of 1,000 studies is typically 2
 DEFAULT_TIMEOUT = 120.0  # seconds for a whole request: connecting, headers and body
 REFUSAL_BYTES = 64 * 1024  # of an error reply's body, read to name what the registry objects to
 CHUNK_BYTES = 64 * 1024
-
-
-class FetchError(KgError):
-    """The registry refused the request (a 4xx naming what is wrong), kept failing after retries, or sent
-    a reply kg will not follow (a redirect, a body over the cap, a page that is not an object, pages that
-    loop)."""
 
 
 class _Retry(Exception):

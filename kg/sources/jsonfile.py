@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
 
-from kg.sources.documents import MAX_TEXT_BYTES, Document, MemberTooLarge, Reject
+from kg.errors import MemberTooLarge
+from kg.sources.documents import MAX_TEXT_BYTES, Document, Reject
 from kg.sources.values import is_clean_text
 
 

@@ -28,14 +28,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from kg.errors import ValidationError
+from kg.errors import UnsupportedShapes, ValidationError
 from kg.rdf.iris import RDF, RDFS, SH, XSD, canonical
 
 ValueNodes = set[Node]
-
-
-class UnsupportedShapes(ValidationError):
-    """The shapes use a SHACL feature this engine does not implement; use pyshacl for them."""
 
 
 _TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf  # namespace attribute lookups are slow in hot loops
