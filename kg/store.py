@@ -31,7 +31,7 @@ import pyoxigraph
 
 from kg import __version__, outputs
 from kg.errors import StoreError
-from kg.rdf import formats
+from kg.rdf import formats, iris
 
 DEFAULT_STORE = Path("kg-store")
 
@@ -375,11 +375,10 @@ def open_store(store_dir: Path) -> pyoxigraph.Store:
     raise AssertionError("unreachable")
 
 
-_STORED_UPDATES = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
+_STORED_UPDATES = iris.sparql("""
 SELECT ?nct (MAX(STR(?updated)) AS ?latest) WHERE {
   ?trial prov:wasDerivedFrom ?record ; kg:nctId ?nct . OPTIONAL { ?trial kg:lastUpdated ?updated }
-} GROUP BY ?nct"""
+} GROUP BY ?nct""")
 
 
 def stored_updates(store_dir: Path) -> dict[str, str]:
@@ -408,8 +407,7 @@ def _update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bo
         _prepare(generation)
         store = pyoxigraph.Store(str(generation))
         for nct_id in sorted(trials):
-            trial = f"https://clinicaltrials.gov/study/{nct_id}"
-            owned = f"https://w3id.org/kg-trials/resource/trial/{nct_id}/"
+            trial, owned = iris.trial_iri(nct_id), iris.trial_owned_prefix(nct_id)
             store.update(
                 f'DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{trial}> || STRSTARTS(STR(?s), "{owned}")) }}'
             )

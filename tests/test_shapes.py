@@ -9,9 +9,9 @@ import pyshacl
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.rdf.iris import SH
+from kg.rdf.iris import KGSH, SH
 from kg.rdf.resources import shapes_path
-from kg.validation.shacl import KGSH, load_shapes, validate_graph
+from kg.validation.shacl import load_shapes, validate_graph
 from tests.conftest import FIXTURES
 
 SHAPES = FIXTURES / "shapes"

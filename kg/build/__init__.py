@@ -37,7 +37,8 @@ from kg.rdf.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Document, Reject, iter_records
 from kg.sources.snapshot import InputSnapshot
 from kg.rdf.terms import Triple
-from kg.validation.shacl import ENGINES as SHACL_ENGINES, ValidationOutcome, digest, report_graph, validate_triples
+from kg.validation.shacl import ENGINES as SHACL_ENGINES
+from kg.validation.shacl import ValidationOutcome, digest, validate_triples, write_report
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +187,7 @@ def build(
             return summary
         if config.related:
             _add_related(config, summary)
-        write_atomically(report_path, report_graph(summary.outcome).serialize(format="turtle"))
+        write_report(report_path, summary.outcome)
         summary.report_path = report_path
         _fill_store(config, summary)
         return summary
@@ -314,7 +315,7 @@ def _crashed_in_pass_two(document: Document | Reject) -> pipeline.UnitOutcome:
         if isinstance(item, pipeline.RecordKeys):
             path, member, position = item.key
             reject = Reject(path, "worker-crashed", message, position, member, item.nct_id)
-            outcome.trials.append(pipeline.LostRecord(reject, item.nct_id or ""))
+            outcome.trials.append(pipeline.TrialResult("lost", item.nct_id or "", reject=reject))
     return outcome
 
 
@@ -329,7 +330,8 @@ def _second_pass(
     """Workers build single-record trials; the parent merges multi-record ones and writes all in order.
     A record lost here (its file changed, its worker died) is rejected, and its trial is built from
     the records that remain."""
-    pipeline.configure(_settings(config), index)
+    settings = _settings(config)
+    pipeline.configure(settings, index)
     emitted_shared: set[str] = set()
     waiting = PendingMerges()
 
@@ -352,26 +354,23 @@ def _second_pass(
     for outcome in pipeline.run_in_order(pipeline.build_unit, work, config.jobs, _crashed_in_pass_two):
         summary.mesh_runs_unsplit |= outcome.unsplit_runs
         summary.field_warnings.extend(outcome.warnings)
-        for item in outcome.trials:
-            if isinstance(item, str):
+        for result in outcome.trials:
+            if result.kind == "unchanged":
                 summary.unchanged += 1
-                continue
-            if isinstance(item, pipeline.LostRecord):
-                lose(item.reject, item.nct_id)
-                continue
-            if isinstance(item, TrialRecord):
-                merged = waiting.add(item, index.groups.get(item.nct_id or "", 1))
+            elif result.kind == "lost" and result.reject is not None:
+                lose(result.reject, result.nct_id)
+            elif result.kind == "to-merge" and result.record is not None:
+                merged = waiting.add(result.record, index.groups.get(result.nct_id, 1))
                 if merged is not None:
-                    _finish_merged(merged, index, sink, emitted_shared, summary)
-                continue
-            if isinstance(item, Reject):
-                _reject(summary, item, summary.on_reject)
-                continue
-            _write_trial(item, sink, emitted_shared, summary)
-            if progress and summary.trials % 250 == 0:
-                progress(summary.trials, len(index))
+                    _finish_merged(merged, index, settings, sink, emitted_shared, summary)
+            elif result.kind == "failed" and result.reject is not None:
+                _reject(summary, result.reject, summary.on_reject)
+            elif result.kind == "built" and result.built is not None:
+                _write_trial(result.built, sink, emitted_shared, summary)
+                if progress and summary.trials % 250 == 0:
+                    progress(summary.trials, len(index))
     for merged in waiting.remaining():  # trials that lost a record in this pass
-        _finish_merged(merged, index, sink, emitted_shared, summary)
+        _finish_merged(merged, index, settings, sink, emitted_shared, summary)
     summary.duplicates = index.duplicates
     summary.mesh_runs_unsplit |= index.unsplit_runs
     if progress:
@@ -379,12 +378,17 @@ def _second_pass(
 
 
 def _finish_merged(
-    merged: TrialRecord, index: TrialIndex, sink: RdfSink, emitted_shared: set[str], summary: BuildSummary
+    merged: TrialRecord,
+    index: TrialIndex,
+    settings: pipeline.BuildSettings,
+    sink: RdfSink,
+    emitted_shared: set[str],
+    summary: BuildSummary,
 ) -> None:
-    if pipeline.is_unchanged(merged.nct_id or "", index):
+    if pipeline.is_unchanged(merged.nct_id or "", index, settings):
         summary.unchanged += 1
         return
-    built = pipeline.guarded_build(merged, index)
+    built = pipeline.guarded_build(merged, index, settings)
     if isinstance(built, Reject):
         _reject(summary, built, summary.on_reject)
     else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from kg import textpatterns
 from kg.model.records import MeshTerm, TrialRecord
+from kg.rdf import iris
 
 RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
 FORMAT_RANK = {"ctgov-v2-json": 4, "ctgov-v1-json": 3, "ctgov-legacy-xml": 2}  # pages rank 1
@@ -49,7 +50,7 @@ def precedence(record: TrialRecord) -> tuple[str, str, int]:
 def unresolved_id(record: TrialRecord) -> str:
     """A stable stand-in id for a record no NCT id could be found for, derived from its content."""
     content = "|".join([normalize_title(record.title), *sorted(c.casefold() for c in record.conditions)])
-    return "unresolved-" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:12]
+    return iris.unresolved_id(hashlib.sha1(content.encode("utf-8")).hexdigest()[:12])
 
 
 def merge_records(records: list[TrialRecord]) -> TrialRecord:

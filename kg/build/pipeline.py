@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from rdflib import URIRef
 
@@ -36,7 +36,8 @@ from kg.build.merge import RecordKeys, TrialIndex
 from kg.model.records import FieldWarning, TrialRecord
 from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.rdf.terms import Triple
-from kg.validation.shacl import ValidationResult, validate_triples
+from kg.validation.shacl import validate_triples
+from kg.validation.results import ValidationResult
 
 Unit = list[Document | Reject]
 T = TypeVar("T")
@@ -102,33 +103,56 @@ class ReportedWarning:
 
 
 @dataclass(frozen=True)
-class LostRecord:
-    """Pass two: a record pass one counted that was not built (rejected here); its trial expects one
-    record fewer."""
+class TrialResult:
+    """One trial's outcome in pass two, told apart by `kind`:
 
-    reject: Reject
+    - `built`: mapped, validated and serialized (`built`);
+    - `to-merge`: one of several records of a trial, merged in the parent (`record`);
+    - `unchanged`: no newer than the store's copy (`--update`), skipped;
+    - `failed`: building it raised; `reject` says why (internal-error);
+    - `lost`: a record pass one counted but pass two could not build (`reject`); its trial expects one
+      record fewer.
+    """
+
+    kind: Literal["built", "to-merge", "unchanged", "failed", "lost"]
     nct_id: str
+    built: BuiltTrial | None = None
+    record: TrialRecord | None = None
+    reject: Reject | None = None
+
+    @classmethod
+    def of_build(cls, nct_id: str, outcome: BuiltTrial | Reject) -> TrialResult:
+        if isinstance(outcome, Reject):
+            return cls("failed", nct_id, reject=outcome)
+        return cls("built", nct_id, built=outcome)
 
 
 @dataclass
 class UnitOutcome:
     """What one unit gave in pass two, in input order."""
 
-    # str: NCT id unchanged; Reject: a trial that failed to build (internal-error)
-    trials: list[BuiltTrial | TrialRecord | str | Reject | LostRecord] = field(default_factory=list)
+    trials: list[TrialResult] = field(default_factory=list)
     unsplit_runs: set[str] = field(default_factory=set)
     warnings: list[ReportedWarning] = field(default_factory=list)  # found only in pass two (doses)
 
 
-# Set in the parent before workers fork (and used as is when the build runs in one process).
-_index: TrialIndex | None = None
-_settings = BuildSettings()
-_sent_shared: set[str] = set()
+@dataclass
+class _WorkerState:
+    """What forked workers inherit: set in the parent before a pass's workers fork, and read only by
+    the work functions they run (`units`, `keys_of_unit`, `build_unit`). The parent's own building
+    (merged trials) is given its settings explicitly."""
+
+    settings: BuildSettings = field(default_factory=BuildSettings)
+    index: TrialIndex | None = None
+    sent_shared: set[str] = field(default_factory=set)  # shared nodes this worker has sent already
+
+
+_worker = _WorkerState()
 
 
 def configure(settings: BuildSettings, index: TrialIndex | None = None) -> None:
-    global _index, _settings, _sent_shared
-    _index, _settings, _sent_shared = index, settings, set()
+    global _worker
+    _worker = _WorkerState(settings, index)
 
 
 def units(
@@ -137,7 +161,7 @@ def units(
     through: Callable[[Iterator[Document | Reject]], Iterator[Document | Reject]] | None = None,
 ) -> Iterator[Unit]:
     """The inputs' documents in units of `size`; `through` sees (and may drop) each on the way."""
-    documents = iter_documents(inputs, _settings.exclude)
+    documents = iter_documents(inputs, _worker.settings.exclude)
     if through is not None:
         documents = through(documents)
     while chunk := list(islice(documents, size)):
@@ -154,7 +178,8 @@ def keys_of_unit(unit: Unit) -> list[PassOneItem]:
         if isinstance(document, Reject):
             out.append(document)
             continue
-        for item in records_in_document(document, _settings.input_format, _settings.include_contacts, doses=False):
+        settings = _worker.settings
+        for item in records_in_document(document, settings.input_format, settings.include_contacts, doses=False):
             if isinstance(item, Reject):
                 out.append(item)
                 continue
@@ -165,37 +190,41 @@ def keys_of_unit(unit: Unit) -> list[PassOneItem]:
 
 def build_unit(unit: Unit) -> UnitOutcome:
     """Pass two: every single-record trial built; records of multi-record trials handed back."""
-    index = _index
+    index, settings = _worker.index, _worker.settings
     assert index is not None, "configure() the pipeline with the trial index first"
     outcome = UnitOutcome()
     for document in unit:
         if isinstance(document, Reject):
             continue  # counted in pass one
-        for record in records_in_document(document, _settings.input_format, _settings.include_contacts):
+        for record in records_in_document(document, settings.input_format, settings.include_contacts):
             if isinstance(record, Reject):
                 continue  # counted in pass one
             outcome.warnings.extend(ReportedWarning.all_of(record, lambda w: w.field == "doses"))
             linked, expected = index.link(record)
+            nct_id = linked.nct_id or ""
             if expected > 1:
-                outcome.trials.append(linked)
-            elif is_unchanged(linked.nct_id or "", index):
-                outcome.trials.append(linked.nct_id or "")
+                outcome.trials.append(TrialResult("to-merge", nct_id, record=linked))
+            elif is_unchanged(nct_id, index, settings):
+                outcome.trials.append(TrialResult("unchanged", nct_id))
             else:
-                outcome.trials.append(guarded_build(linked, index, _sent_shared))
+                built = guarded_build(linked, index, settings, _worker.sent_shared)
+                outcome.trials.append(TrialResult.of_build(nct_id, built))
     outcome.unsplit_runs = set(index.unsplit_runs)
     index.unsplit_runs.clear()
     return outcome
 
 
-def is_unchanged(nct_id: str, index: TrialIndex) -> bool:
-    stored = (_settings.stored_updates or {}).get(nct_id)
+def is_unchanged(nct_id: str, index: TrialIndex, settings: BuildSettings) -> bool:
+    stored = (settings.stored_updates or {}).get(nct_id)
     return stored is not None and index.latest_update.get(nct_id, "") <= stored
 
 
-def guarded_build(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | None = None) -> BuiltTrial | Reject:
+def guarded_build(
+    trial: TrialRecord, index: TrialIndex, settings: BuildSettings, sent_shared: set[str] | None = None
+) -> BuiltTrial | Reject:
     """`build_trial`, with any unexpected error turned into the trial's `internal-error` reject."""
     try:
-        return build_trial(trial, index, sent_shared)
+        return build_trial(trial, index, settings, sent_shared)
     except Exception as error:  # noqa: BLE001 - the boundary: one trial's fault, never the build's
         source = trial.provenance
         document = Document(source.path, source.member)
@@ -205,7 +234,9 @@ def guarded_build(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] |
         )
 
 
-def build_trial(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | None = None) -> BuiltTrial:
+def build_trial(
+    trial: TrialRecord, index: TrialIndex, settings: BuildSettings, sent_shared: set[str] | None = None
+) -> BuiltTrial:
     """Map, validate with every node the trial references, serialize; shared nodes already in
     `sent_shared` (a worker's record of what it sent) are left out, the receiver has them."""
     mapped = map_trial(trial)
@@ -220,13 +251,13 @@ def build_trial(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | N
         if sent_shared is not None:
             sent_shared.add(key)
         unique: list[Triple] = list(dict.fromkeys(triples))
-        shared.append((key, serialize(unique), len(unique)))
+        shared.append((key, serialize(unique, settings.rdf_format), len(unique)))
     return BuiltTrial(
         nct_id=trial.nct_id or "",
-        body=serialize(own),
+        body=serialize(own, settings.rdf_format),
         triples=len(own),
         shared=shared,
-        results=validate_triples(checked, _settings.shacl_engine),
+        results=validate_triples(checked, settings.shacl_engine),
         mesh_terms_without_id={
             m.term
             for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
@@ -235,16 +266,16 @@ def build_trial(trial: TrialRecord, index: TrialIndex, sent_shared: set[str] | N
     )
 
 
-def serialize(triples: list[Triple]) -> str | list[Triple]:
+def serialize(triples: list[Triple], rdf_format: str) -> str | list[Triple]:
     """A trial's piece of the output, written by the worker for a streamed format; the triples
     themselves for a format written whole at the end."""
-    block = formats.named(_settings.rdf_format).block
+    block = formats.named(rdf_format).block
     return block(triples) if block is not None else triples
 
 
 def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
-    text = str(node)
-    return text.startswith(str(iris.CTGOV)) and text[len(str(iris.CTGOV)) :] in index
+    nct_id = iris.nct_id_of(node)
+    return nct_id is not None and nct_id in index
 
 
 def _submit(pool: ProcessPoolExecutor, work: Callable[[Unit], T], item: Unit) -> Future[T]:

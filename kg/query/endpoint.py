@@ -27,7 +27,7 @@ from kg.query.engines import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigrap
 from kg.query.prepare import MAX_QUERY_CHARS, canned_queries, prepare
 from kg.query.results import MEDIA_TYPES
 from kg.query.sandbox import Outcome, network_wall, run_isolated
-from kg.rdf import formats
+from kg.rdf import formats, iris
 from kg.similarity.recommend import METHODS, StoreRecommender, as_json
 from kg.sources.values import is_nct_id
 from kg.store import open_store
@@ -111,7 +111,7 @@ class QueryRunner:
         return _STATUS_CODES.get(outcome.status, 500), "text/plain", str(outcome.value)
 
 
-class BadRequest(Exception):
+class _BadRequest(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -155,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
         self._replied = False
         try:
             handle()
-        except BadRequest as error:
+        except _BadRequest as error:
             self._reply(error.status, f"{error}\n")
         except RecursionError:
             self._reply(400, "the request is nested too deeply to be read\n")
@@ -184,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = self._body().decode("utf-8")
         except UnicodeDecodeError:
-            raise BadRequest(400, "the request body is not valid UTF-8") from None
+            raise _BadRequest(400, "the request body is not valid UTF-8") from None
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type == "application/sparql-update":
             self._send(403, "text/plain; charset=utf-8", "SPARQL updates are refused: this endpoint is read-only\n")
@@ -198,27 +198,27 @@ class Handler(BaseHTTPRequestHandler):
 
     def _ascii_path(self) -> str:
         if not self.path.isascii():
-            raise BadRequest(400, "the request's URL is not ASCII: percent-encode the query")
+            raise _BadRequest(400, "the request's URL is not ASCII: percent-encode the query")
         return self.path
 
     def _body(self) -> bytes:
         """The request body, within MAX_BODY_BYTES whatever the headers claim."""
         if self.headers.get("Transfer-Encoding"):
-            raise BadRequest(411, "send the request body with a Content-Length (chunked bodies are not accepted)")
+            raise _BadRequest(411, "send the request body with a Content-Length (chunked bodies are not accepted)")
         values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
         if not values:
             return b""
         if len(values) > 1:
-            raise BadRequest(400, "the request has conflicting Content-Length headers")
+            raise _BadRequest(400, "the request has conflicting Content-Length headers")
         value = values.pop()
         if not (value.isascii() and value.isdigit()):
-            raise BadRequest(400, f"Content-Length must be a whole number of bytes, not {value[:40]!r}")
+            raise _BadRequest(400, f"Content-Length must be a whole number of bytes, not {value[:40]!r}")
         if len(value) > 12 or int(value) > MAX_BODY_BYTES:
-            raise BadRequest(413, f"request body over {MAX_BODY_BYTES} bytes refused")
+            raise _BadRequest(413, f"request body over {MAX_BODY_BYTES} bytes refused")
         length = int(value)
         data = self.rfile.read(length)
         if len(data) < length:
-            raise BadRequest(400, "the request body ended before its Content-Length")
+            raise _BadRequest(400, "the request body ended before its Content-Length")
         return data
 
     def _answer(self, fields: dict[str, list[str]]) -> None:
@@ -254,11 +254,11 @@ class Handler(BaseHTTPRequestHandler):
         top = (fields.get("top") or ["10"])[0].strip()
         method = (fields.get("method") or ["hybrid"])[0].strip()
         if not is_nct_id(trial):
-            raise BadRequest(400, "give a trial by its NCT id: /recommend?trial=NCT01234567&top=10")
+            raise _BadRequest(400, "give a trial by its NCT id: /recommend?trial=NCT01234567&top=10")
         if not (top.isascii() and top.isdigit() and 1 <= int(top[:6]) <= MAX_TOP and len(top) <= 6):
-            raise BadRequest(400, f"top must be a whole number from 1 to {MAX_TOP}")
+            raise _BadRequest(400, f"top must be a whole number from 1 to {MAX_TOP}")
         if method not in METHODS:
-            raise BadRequest(400, f"unknown method; choose from {', '.join(METHODS)}")
+            raise _BadRequest(400, f"unknown method; choose from {', '.join(METHODS)}")
         status, body = self.runner.recommend(trial, int(top), method)
         self._send(status, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False, indent=1) + "\n")
 
@@ -287,9 +287,9 @@ def _fields(text: str) -> dict[str, list[str]]:
     try:
         return urllib.parse.parse_qs(text, errors="strict", max_num_fields=MAX_FIELDS)
     except UnicodeDecodeError:
-        raise BadRequest(400, "the request's form data is not valid UTF-8") from None
+        raise _BadRequest(400, "the request's form data is not valid UTF-8") from None
     except ValueError as error:
-        raise BadRequest(400, f"the request's form data cannot be read: {error}") from None
+        raise _BadRequest(400, f"the request's form data cannot be read: {error}") from None
 
 
 def page(example: str = "") -> str:
@@ -299,7 +299,7 @@ def page(example: str = "") -> str:
     default = (
         chosen.text
         if chosen
-        else "SELECT ?trial ?title WHERE { ?trial a <https://w3id.org/kg-trials/ontology#Trial> ; <http://www.w3.org/2000/01/rdf-schema#label> ?title } LIMIT 20"
+        else iris.sparql("SELECT ?trial ?title WHERE { ?trial a kg:Trial ; rdfs:label ?title } LIMIT 20")
     )
     items = "".join(
         f'<li><a href="/?example={html.escape(urllib.parse.quote(q.name))}">{html.escape(q.title)}</a>'

@@ -15,9 +15,10 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.rdf import formats
+from kg.rdf.iris import XSD
 from kg.rdf.terms import compact_iri
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = str(XSD.string)
 
 # ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype or None, language or None)
 Cell = tuple[str, ...] | tuple[str, str, str | None, str | None]
@@ -52,7 +53,7 @@ class SelectResult:
         return sorted((tuple(comparable_cell(row.get(v)) for v in self.variables) for row in self.rows), key=repr)
 
 
-_NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double", "float", "long", "int")}
+_NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "long", "int")}
 
 
 def comparable_cell(cell: Cell | None) -> Cell | None:

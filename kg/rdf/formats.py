@@ -42,7 +42,7 @@ def jsonld_document(triples: Iterable[Triple]) -> str:
     graph = bind_prefixes(Graph())
     for triple in triples:
         graph.add(triple)
-    return graph.serialize(format="json-ld", context=jsonld_context(), indent=1)
+    return graph.serialize(format=BY_NAME["jsonld"].rdflib, context=jsonld_context(), indent=1)
 
 
 def _turtle_block(triples: Iterable[Triple]) -> str:
@@ -56,6 +56,7 @@ class RdfFormat:
     extensions: tuple[str, ...]  # the first is the one kg writes
     media_type: str
     oxigraph: pyoxigraph.RdfFormat
+    rdflib: str  # rdflib's parser and serializer name
     # Text for a block of triples, appended as the graph is built; None: written whole at the end.
     block: Callable[[Iterable[Triple]], str] | None = None
     header: Callable[[], str] = str  # what a written file starts with
@@ -83,13 +84,18 @@ FORMATS = (
         (".ttl",),
         "text/turtle",
         pyoxigraph.RdfFormat.TURTLE,
+        "turtle",
         block=_turtle_block,
         header=turtle_prefixes,
     ),
-    RdfFormat("nt", (".nt",), "application/n-triples", pyoxigraph.RdfFormat.N_TRIPLES, block=ntriples, by_line=True),
-    RdfFormat("jsonld", (".jsonld",), "application/ld+json", pyoxigraph.RdfFormat.JSON_LD),
-    RdfFormat("nq", (".nq",), "application/n-quads", pyoxigraph.RdfFormat.N_QUADS, written=False, by_line=True),
-    RdfFormat("rdfxml", (".rdf", ".owl"), "application/rdf+xml", pyoxigraph.RdfFormat.RDF_XML, written=False),
+    RdfFormat(
+        "nt", (".nt",), "application/n-triples", pyoxigraph.RdfFormat.N_TRIPLES, "nt", block=ntriples, by_line=True
+    ),
+    RdfFormat("jsonld", (".jsonld",), "application/ld+json", pyoxigraph.RdfFormat.JSON_LD, "json-ld"),
+    RdfFormat(
+        "nq", (".nq",), "application/n-quads", pyoxigraph.RdfFormat.N_QUADS, "nquads", written=False, by_line=True
+    ),
+    RdfFormat("rdfxml", (".rdf", ".owl"), "application/rdf+xml", pyoxigraph.RdfFormat.RDF_XML, "xml", written=False),
 )
 BY_NAME = {f.name: f for f in FORMATS}
 WRITTEN = tuple(f.name for f in FORMATS if f.written)  # turtle, nt, jsonld

@@ -46,6 +46,7 @@ class Vocabulary(Namespace):
 
 KG = Vocabulary("https://w3id.org/kg-trials/ontology#")
 KGR = Namespace("https://w3id.org/kg-trials/resource/")
+KGSH = Namespace("https://w3id.org/kg-trials/shapes#")  # kg's SHACL shapes, named for the report
 SCHEMA = Vocabulary("https://schema.org/")
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
 MESHV = Vocabulary("http://id.nlm.nih.gov/mesh/vocab#")
@@ -99,6 +100,40 @@ def trial_iri(nct_id: str) -> URIRef:
     if nct_id.startswith(UNRESOLVED_PREFIX):
         return KGR[f"trial/{nct_id}"]
     return CTGOV[nct_id]
+
+
+def nct_id_of(iri: object) -> str | None:
+    """The NCT id (or stand-in id) a trial IRI names, read back: `trial_iri`'s inverse; None for any
+    other IRI."""
+    text = str(iri)
+    for base in (str(CTGOV), f"{KGR}trial/"):
+        if text.startswith(base) and "/" not in text[len(base) :] and len(text) > len(base):
+            return text[len(base) :]
+    return None
+
+
+def unresolved_id(digest: str) -> str:
+    """The stand-in id of a record without an NCT id, from a digest of its content."""
+    return UNRESOLVED_PREFIX + digest
+
+
+def trial_owned_prefix(nct_id: str) -> str:
+    """Every node a trial owns (arms, doses, sites, …) has an IRI starting with this."""
+    return f"{KGR}trial/{nct_id}/"
+
+
+def shortened(iri: object) -> str:
+    """An IRI without kg's or the registry's base, for messages: `NCT01234567`, `trial/NCT…/arm/0`."""
+    text = str(iri)
+    for base in (str(CTGOV), str(KGR)):
+        if text.startswith(base):
+            return text[len(base) :]
+    return text
+
+
+def sparql(body: str) -> str:
+    """A query kg writes itself: the PREFIX lines of every namespace kg uses, then `body`."""
+    return sparql_prefixes() + body
 
 
 def mesh_iri(mesh_id: str) -> URIRef:

@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.errors import OntologyError
+from kg.rdf import formats
 from kg.rdf.resources import ontology_path
 
 
@@ -62,12 +63,12 @@ def check_ontology(path: Path | None = None) -> OntologyCheck:
     java = find_java()
     owlready2.JAVA_EXE = java
     try:
-        graph = Graph().parse(source, format="turtle")
+        graph = Graph().parse(source, format=formats.of_file(source).rdflib)
     except (OSError, SyntaxError, ValueError) as error:
         raise OntologyError(f"{source}: cannot parse the ontology: {error}") from error
     with tempfile.TemporaryDirectory() as folder:
         ntriples = Path(folder) / "kg.nt"
-        graph.serialize(ntriples, format="nt", encoding="utf-8")
+        graph.serialize(ntriples, format=formats.BY_NAME["nt"].rdflib, encoding="utf-8")
         world = owlready2.World()
         onto = world.get_ontology(ntriples.as_uri()).load()
         result = OntologyCheck(

@@ -12,8 +12,9 @@ from rdflib.term import Node
 
 from kg.errors import InputError
 from kg.rdf import formats
+from kg.rdf.iris import XSD
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = str(XSD.string)
 
 
 def rdf_format_of(path: Path, name: str | None = None) -> pyoxigraph.RdfFormat:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pyoxigraph
 
+from kg.rdf.iris import RDF
 from kg.rdf.rdfio import iter_quads
 from kg.rdf.terms import compact_iri as compact
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDF_TYPE = str(RDF.type)
 
 
 @dataclass

@@ -18,15 +18,16 @@ import pyoxigraph
 from scipy import sparse
 
 from kg import textpatterns
+from kg.rdf import iris
 from kg.similarity import METHODS
 from kg.similarity import truth as truth_set
 from kg.similarity.index import FeatureIndex
 from kg.similarity.scoring import SparseIndex
 from kg.similarity.text import Bm25, cosine_rows, read_texts, tfidf_matrix
 
-_TRUTH = """PREFIX kg: <https://w3id.org/kg-trials/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?a ?b WHERE { ?s kg:relatedTrial ?o ; kg:nctId ?a ; prov:wasDerivedFrom ?r . ?o kg:nctId ?b }"""
+_TRUTH = iris.sparql(
+    "SELECT DISTINCT ?a ?b WHERE { ?s kg:relatedTrial ?o ; kg:nctId ?a ; prov:wasDerivedFrom ?r . ?o kg:nctId ?b }"
+)
 _STOPWORDS = frozenset("a an and as at by for from in into of on or the to with vs versus study trial patients".split())
 KS = (5, 10)
 

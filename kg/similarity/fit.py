@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph
 
+from kg.rdf.rdfio import rdf_format_of
 from kg.similarity.evaluate import sponsors
 from kg.similarity.features import read_features
 from kg.similarity.scoring import SparseIndex
@@ -58,7 +59,7 @@ def fit(index: SparseIndex, truth: TruthSet, steps: int = 12) -> tuple[dict[str,
 
 def main(graph: str, truth_path: str, output: str | None = None) -> None:
     store = pyoxigraph.Store()
-    store.bulk_load(path=graph, format=pyoxigraph.RdfFormat.TURTLE)
+    store.bulk_load(path=graph, format=rdf_format_of(Path(graph)))
     index = SparseIndex.from_features(read_features(store))
     truth = read_truth(Path(truth_path), set(index.trials), sponsors(index), "tune")
     weights, best = fit(index, truth)

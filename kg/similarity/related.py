@@ -24,7 +24,8 @@ from kg.rdf.sinks import atomic_path
 from kg.rdf.terms import Triple
 from kg.similarity.features import read_features
 from kg.similarity.scoring import SparseIndex
-from kg.validation.shacl import ValidationResult, validate_triples
+from kg.validation.results import ValidationResult
+from kg.validation.shacl import validate_triples
 
 
 def computed_related_triples(index: SparseIndex, k: int, method: str) -> list[Triple]:

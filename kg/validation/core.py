@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from kg.errors import UnsupportedShapes, ValidationError
 from kg.rdf.iris import RDF, RDFS, SH, XSD, canonical
+from kg.validation.results import ValidationResult
 
 ValueNodes = set[Node]
 
@@ -175,10 +176,8 @@ class CoreShapes:
     def __init__(self, targeted: list[tuple[tuple[_Target, ...], tuple[_CompiledShape, ...]]]) -> None:
         self._targeted = targeted
 
-    def validate(self, triples: Iterable[tuple[Node, Node, Node]]) -> list:
-        """Every result pyshacl would report for these triples, as `kg.validation.shacl.ValidationResult`s."""
-        from kg.validation.shacl import ValidationResult
-
+    def validate(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[ValidationResult]:
+        """Every result pyshacl would report for these triples."""
         data = _Data(triples)
         results: set[ValidationResult] = set()
         for targets, shapes in self._targeted:

@@ -7,74 +7,31 @@ they report the same results.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.errors import ValidationError
-from kg.rdf.iris import PREFIXES, SH
+from kg.rdf import formats, iris
+from kg.rdf.iris import KGSH, PREFIXES, SH
 from kg.rdf.resources import shapes_path
 from kg.rdf.terms import Triple
 from kg.validation.core import CoreShapes, compile_shapes
-
-KGSH = Namespace("https://w3id.org/kg-trials/shapes#")
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    focus: Node
-    severity: URIRef
-    shape: Node
-    constraint: URIRef
-    message: str
-    path: Node | None = None
-    value: Node | None = None
-
-    @property
-    def is_violation(self) -> bool:
-        return self.severity == SH.Violation
-
-
-@dataclass
-class ValidationOutcome:
-    """Results gathered over one or many validated batches, deduplicated."""
-
-    results: set[ValidationResult] = field(default_factory=set)
-    nodes_checked: int = 0
-
-    @property
-    def violations(self) -> int:
-        return sum(1 for r in self.results if r.is_violation)
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for r in self.results if r.severity == SH.Warning)
-
-    @property
-    def conforms(self) -> bool:
-        return self.violations == 0
-
-    def add(self, results: Iterable[ValidationResult]) -> None:
-        self.results.update(results)
-
-    def counts_by_shape(self) -> Counter[tuple[str, str, str]]:
-        """(severity, shape name, message) -> number of results."""
-        return Counter((_local(r.severity), _local(r.shape), r.message) for r in self.results)
+from kg.validation.results import ValidationOutcome, ValidationResult, local_name
 
 
 @lru_cache(maxsize=1)
 def load_shapes() -> Graph:
     """The shapes graph, with property shapes given IRIs so report results name the rule they broke."""
     try:
-        shapes = Graph().parse(shapes_path(), format="turtle")
+        shapes = Graph().parse(shapes_path(), format=formats.of_file(shapes_path()).rdflib)
     except (OSError, SyntaxError, ValueError) as error:
         raise ValidationError(f"cannot load the SHACL shapes ({shapes_path()}): {error}") from error
     return name_property_shapes(shapes)
@@ -86,7 +43,7 @@ def name_property_shapes(shapes: Graph) -> Graph:
     pairs = [(n, p) for n, p in shapes.subject_objects(SH.property) if isinstance(n, URIRef) and isinstance(p, BNode)]
     for node_shape, property_shape in sorted(pairs, key=lambda pair: _shape_signature(shapes, *pair)):
         path = shapes.value(property_shape, SH.path)
-        base = f"{_local(node_shape)}-{_local(path) if path is not None else 'path'}"
+        base = f"{local_name(node_shape)}-{local_name(path) if path is not None else 'path'}"
         if shapes.value(property_shape, SH.severity) == SH.Warning:
             base += "-warning"
         name, suffix = KGSH[base], 2
@@ -196,7 +153,7 @@ def digest(outcome: ValidationOutcome, examples: int = 3) -> list[str]:
     lines = [f"SHACL: {verdict} ({outcome.violations} violations, {outcome.warnings} warnings)"]
     grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for result in sorted(outcome.results, key=_sort_key):
-        key = (_local(result.severity), _local(result.shape), result.message)
+        key = (local_name(result.severity), local_name(result.shape), result.message)
         grouped[key].append(_short(result.focus))
     for (severity, shape, message), nodes in sorted(
         grouped.items(), key=lambda kv: (kv[0][0] != "Violation", -len(kv[1]))
@@ -210,26 +167,23 @@ def _sort_key(result: ValidationResult) -> tuple[str, str, str, str]:
     return (str(result.severity), str(result.shape), str(result.focus), str(result.value))
 
 
-def _local(node: Node | None) -> str:
-    text = str(node) if node is not None else ""
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
 def _short(node: Node) -> str:
-    text = str(node)
-    for prefix in ("https://clinicaltrials.gov/study/", "https://w3id.org/kg-trials/resource/"):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
+    return iris.shortened(node)
 
 
 def validate_file(path: Path, report_path: Path | None = None, engine: str = "pyshacl") -> ValidationOutcome:
     """Validate an RDF file as a whole; optionally write the report atomically."""
     from kg.rdf.rdfio import load_graph
-    from kg.rdf.sinks import write_atomically
 
     outcome = ValidationOutcome()
     outcome.add(validate_graph(load_graph(path), engine))
     if report_path is not None:
-        write_atomically(report_path, report_graph(outcome).serialize(format="turtle"))
+        write_report(report_path, outcome)
     return outcome
+
+
+def write_report(path: Path, outcome: ValidationOutcome) -> None:
+    """The SHACL report as Turtle, written atomically (kg build writes it beside the graph)."""
+    from kg.rdf.sinks import write_atomically
+
+    write_atomically(path, report_graph(outcome).serialize(format=formats.DEFAULT.rdflib))
