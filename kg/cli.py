@@ -17,8 +17,10 @@ from kg import __version__
 from kg.errors import Interrupted, KgError
 from kg.outputs import describe, install_signal_handlers, remove_owned, stop_workers
 from kg.rdf.formats import WRITTEN as RDF_FORMATS
-from kg.similarity import METHODS
+from kg.similarity import EXPORT_FORMATS, HALVES, METHODS
 from kg.sources import INPUT_FORMATS, Reject
+from kg.store import DEFAULT_STORE
+from kg.validation import ENGINES as SHACL_ENGINES
 
 MAX_REJECTS_SHOWN = 20
 
@@ -86,7 +88,7 @@ def graph_source(store_dir: Path | None, graph_file: Path | None) -> tuple[Path 
     """A graph file wins; otherwise the store given, or kg-store in the working directory."""
     if graph_file is not None:
         return None, graph_file
-    return store_dir or Path("kg-store"), None
+    return store_dir or DEFAULT_STORE, None
 
 
 class _RejectPrinter:
@@ -167,8 +169,8 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 )
 @click.option(
     "--shacl-engine",
-    type=click.Choice(["core", "pyshacl"]),
-    default="core",
+    type=click.Choice(SHACL_ENGINES),
+    default=SHACL_ENGINES[0],
     show_default=True,
     help="core: kg's compiled SHACL Core engine (fast; same results); pyshacl: the reference engine.",
 )
@@ -245,10 +247,10 @@ def build(
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the SHACL report here.")
 @click.option(
     "--engine",
-    type=click.Choice(["pyshacl", "core"]),
-    default="pyshacl",
+    type=click.Choice(SHACL_ENGINES),
+    default=SHACL_ENGINES[0],
     show_default=True,
-    help="pyshacl: the reference engine; core: kg's compiled SHACL Core engine (faster, same results).",
+    help="core: kg's compiled SHACL Core engine (fast; same results); pyshacl: the reference engine.",
 )
 def validate(graph: Path, report: Path | None, engine: str) -> None:
     """Validate an existing graph against kg's SHACL shapes.
@@ -296,7 +298,7 @@ def stats(graph: Path, output_format: str) -> None:
     "--store",
     "store_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default="kg-store",
+    default=str(DEFAULT_STORE),
     show_default=True,
     help="The store to (re)create.",
 )
@@ -392,7 +394,11 @@ def query(
 
 @main.command()
 @click.option(
-    "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default="kg-store", show_default=True
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=str(DEFAULT_STORE),
+    show_default=True,
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
@@ -488,7 +494,7 @@ def recommend(
 )
 @click.option(
     "--half",
-    type=click.Choice(["all", "tune", "held-out"]),
+    type=click.Choice(HALVES),
     default="all",
     show_default=True,
     help="With --truth: the pairs whose query's NCT id hashes to this half (weights are fitted on `tune`).",
@@ -524,7 +530,7 @@ def evaluate(
 
 
 @main.command("export")
-@click.option("--format", "export_format", type=click.Choice(["graphml", "gexf", "kgx"]), required=True)
+@click.option("--format", "export_format", type=click.Choice(EXPORT_FORMATS), required=True)
 @click.option(
     "-o",
     "--output",

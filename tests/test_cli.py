@@ -126,3 +126,56 @@ def test_ontology_check_without_java_exits_2(monkeypatch) -> None:
     monkeypatch.setattr("kg.rdf.ontology.shutil.which", lambda name: None)
     result = run("ontology", "check")
     assert result.exit_code == 2 and "Java is needed" in result.stderr
+
+
+# Where `kg parse` names a field differently from the record model (shorter, or as the registry does).
+PARSE_NAMES = {
+    "provenance": "source", "intervention_type": "type", "arm_type": "type", "reference_type": "type",
+    "identifier": "id", "id_type": "type", "org_class": "class", "mesh_id": "id", "source_format": "format",
+}  # fmt: skip
+
+
+def test_kg_parse_shows_every_field_the_record_model_holds() -> None:
+    import dataclasses
+
+    from kg.model import records
+
+    lines = run("parse", str(EXAMPLES), "--format", "json").stdout.splitlines()
+    parsed = [json.loads(line) for line in lines]
+    shown: dict[str, set[str]] = {}
+
+    def collect(kind: str, value: object) -> None:
+        if isinstance(value, dict):
+            shown.setdefault(kind, set()).update(value)
+            for key, inner in value.items():
+                collect(key, inner)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(kind, inner)
+
+    for record in parsed:
+        collect("record", record)
+    nested = {"record": records.TrialRecord, "eligibility": records.Eligibility, "locations": records.Location,
+              "outcomes": records.Outcome, "interventions": records.Intervention, "arms": records.Arm,
+              "doses": records.Dose, "secondary_ids": records.SecondaryId, "responsible_party": records.ResponsibleParty,
+              "source": records.Provenance, "sponsor": records.Organization}  # fmt: skip
+    missing = []
+    for kind, model in nested.items():
+        for model_field in dataclasses.fields(model):
+            name = PARSE_NAMES.get(model_field.name, model_field.name)
+            dated = {f"{name}", f"{name}_type"} if name.endswith("_date") else {name}
+            if not dated & shown.get(kind, set()):
+                missing.append(f"{kind}.{model_field.name}")
+    assert not missing, missing
+
+
+def test_kg_validate_uses_the_builds_engine_by_default_and_pyshacl_on_request(tmp_path: Path, monkeypatch) -> None:
+    import pyshacl
+
+    graph = tmp_path / "g.ttl"
+    assert run("build", str(example_paths()[0]), "-o", str(graph)).exit_code == 0
+    calls: list[int] = []
+    real = pyshacl.validate
+    monkeypatch.setattr(pyshacl, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert run("validate", str(graph)).exit_code == 0 and calls == []
+    assert run("validate", str(graph), "--engine", "pyshacl").exit_code == 0 and calls == [1]

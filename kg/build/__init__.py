@@ -37,7 +37,7 @@ from kg.rdf.sinks import AtomicFile, RdfSink, write_atomically
 from kg.sources import Document, Reject, iter_records
 from kg.sources.snapshot import InputSnapshot
 from kg.rdf.terms import Triple
-from kg.validation.shacl import ENGINES as SHACL_ENGINES
+from kg.validation import ENGINES as SHACL_ENGINES
 from kg.validation.shacl import ValidationOutcome, digest, validate_triples, write_report
 
 

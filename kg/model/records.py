@@ -289,18 +289,31 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
             "healthy_volunteers": eligibility.healthy_volunteers,
             "inclusion": list(eligibility.inclusion),
             "exclusion": list(eligibility.exclusion),
+            "criteria_text": eligibility.criteria_text,
         },
         "locations": [
-            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+            {
+                "facility": loc.facility,
+                "city": loc.city,
+                "state": loc.state,
+                "country": loc.country,
+                "zip_code": loc.zip_code,
+                "status": loc.status,
+            }
             for loc in record.locations
         ],
-        "outcomes": [{"kind": o.kind, "measure": o.measure, "time_frame": o.time_frame} for o in record.outcomes],
+        "outcomes": [
+            {"kind": o.kind, "measure": o.measure, "time_frame": o.time_frame, "description": o.description}
+            for o in record.outcomes
+        ],
         "references": [{"pmid": r.pmid, "type": r.reference_type, "citation": r.citation} for r in record.references],
         "secondary_ids": [{"id": s.identifier, "type": s.id_type, "domain": s.domain} for s in record.secondary_ids],
         "org_study_id": record.org_study_id,
         "related_trials": [{"nct_id": r.nct_id, "title": r.title} for r in record.related_trials],
         "contacts": [asdict(c) for c in record.contacts],
         "brief_summary": record.brief_summary,
+        "detailed_description": record.detailed_description,
+        "merged_from": [asdict(source) for source in record.merged_from],
         "field_warnings": [asdict(w) for w in record.field_warnings],
         "source": {
             "format": record.provenance.source_format,

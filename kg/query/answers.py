@@ -7,8 +7,6 @@ from kg.query.engines import QueryAnswer
 from kg.query.results import SELECT_FORMATS, ask_json, ask_xml
 from kg.rdf import formats
 
-ASK_FORMATS = ("table", "json", "xml", "csv", "tsv")
-
 
 def render(answer: QueryAnswer, output_format: str) -> str:
     if answer.form == "SELECT" and answer.select is not None:

@@ -83,6 +83,10 @@ def _read_canned(path: Path) -> CannedQuery:
     params = []
     for spec in header["param"]:
         name, kind, need, *rest = spec.split(None, 3)
+        if kind not in PARAM_TYPES:
+            raise QueryError(
+                f"{path.name}: parameter {name} has the unknown type {kind!r} (known: {', '.join(PARAM_TYPES)})"
+            )
         params.append(Param(name, kind, need == "required", rest[0] if rest else ""))
     return CannedQuery(path.stem, " ".join(header["title"]), " ".join(header["answers"]), tuple(params), text)
 

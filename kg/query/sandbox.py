@@ -36,7 +36,6 @@ _STDERR_KEPT = 64 * 1024
 
 # What the child reports: ok, too-large, refused, error, engine (an exception from the engine that is
 # not kg's); and what the parent sees: timeout, crashed (the child died without a word).
-STATUSES = ("ok", "too-large", "refused", "error", "engine", "timeout", "crashed")
 
 
 @dataclass(frozen=True)

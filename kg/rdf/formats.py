@@ -67,10 +67,6 @@ class RdfFormat:
     def streams(self) -> bool:
         return self.block is not None
 
-    @property
-    def extension(self) -> str:
-        return self.extensions[0]
-
     def document(self, triples: Iterable[Triple]) -> str:
         """A whole file of these triples."""
         if self.block is None:

@@ -142,9 +142,6 @@ def evaluate(store: pyoxigraph.Store, index: SparseIndex) -> Evaluation:
     return Evaluation(len(truth), sum(len(r) for r in truth.values()), unreachable, len(index.trials), scores)
 
 
-BASELINES = ("tfidf", "bm25")
-
-
 def method_scorers(store: pyoxigraph.Store, index: SparseIndex) -> dict[str, truth_set.ScoreRows]:
     """Every method and baseline as query rows -> dense scores, on the same trials in the same order."""
     texts = read_texts(store)

@@ -14,7 +14,6 @@ from kg.rdf.sinks import atomic_path
 from kg.similarity.features import TrialFeatures
 from kg.similarity.graph import trial_feature_graph
 
-EXPORT_FORMATS = ("graphml", "gexf", "kgx")
 BIOLINK_CATEGORIES = {
     "trial": "biolink:ClinicalTrial",
     "mesh": "biolink:Disease",

@@ -23,7 +23,6 @@ import numpy as np
 from kg.errors import KgError
 
 METRICS = ("recall@10", "recall@50", "mrr", "ndcg@10")
-HALVES = ("all", "tune", "held-out")
 BOOTSTRAP_SAMPLES = 1000
 ScoreRows = Callable[[np.ndarray], np.ndarray]  # query rows -> dense (rows × trials) scores
 

@@ -45,7 +45,6 @@ from kg.sources.values import is_nct_id
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 STATE_FILE = ".kg-fetch-state.json"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # one page of 1,000 studies is typically 20-40 MB
 DEFAULT_TIMEOUT = 120.0  # seconds for a whole request: connecting, headers and body
 REFUSAL_BYTES = 64 * 1024  # of an error reply's body, read to name what the registry objects to

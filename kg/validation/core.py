@@ -32,9 +32,6 @@ from kg.errors import UnsupportedShapes, ValidationError
 from kg.rdf.iris import RDF, RDFS, SH, XSD, canonical
 from kg.validation.results import ValidationResult
 
-ValueNodes = set[Node]
-
-
 _TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf  # namespace attribute lookups are slow in hot loops
 
 

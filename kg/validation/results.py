@@ -3,7 +3,6 @@ Both engines (`kg.validation.core`, pyshacl via `kg.validation.shacl`) return th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -54,7 +53,3 @@ class ValidationOutcome:
 
     def add(self, results: Iterable[ValidationResult]) -> None:
         self.results.update(results)
-
-    def counts_by_shape(self) -> Counter[tuple[str, str, str]]:
-        """(severity, shape name, message) -> number of results."""
-        return Counter((local_name(r.severity), local_name(r.shape), r.message) for r in self.results)

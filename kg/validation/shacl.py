@@ -23,6 +23,7 @@ from kg.rdf import formats, iris
 from kg.rdf.iris import KGSH, PREFIXES, SH
 from kg.rdf.resources import shapes_path
 from kg.rdf.terms import Triple
+from kg.validation import ENGINES
 from kg.validation.core import CoreShapes, compile_shapes
 from kg.validation.results import ValidationOutcome, ValidationResult, local_name
 
@@ -65,9 +66,6 @@ def _shape_signature(shapes: Graph, node_shape: URIRef, property_shape: BNode) -
     """Blank-node ids differ per parse; a shape's own non-blank triples do not."""
     own = sorted(f"{p.n3()} {o.n3()}" for p, o in shapes.predicate_objects(property_shape) if not isinstance(o, BNode))
     return (str(node_shape), *own)
-
-
-ENGINES = ("core", "pyshacl")
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +169,7 @@ def _short(node: Node) -> str:
     return iris.shortened(node)
 
 
-def validate_file(path: Path, report_path: Path | None = None, engine: str = "pyshacl") -> ValidationOutcome:
+def validate_file(path: Path, report_path: Path | None = None, engine: str = "core") -> ValidationOutcome:
     """Validate an RDF file as a whole; optionally write the report atomically."""
     from kg.rdf.rdfio import load_graph
 

@@ -25,10 +25,6 @@ def lines_of(text: str) -> list[str]:
     return [line.rstrip() for line in text.split("\n")]
 
 
-def nonblank(lines: list[str]) -> list[str]:
-    return [clean(line) for line in lines if line.strip()]
-
-
 def date_of(text: str | None, kind: str | None = None) -> RegistryDate | None:
     iso = display.iso_date(clean(text)) if text else None
     return RegistryDate(iso, kind) if iso else None
