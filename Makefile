@@ -58,7 +58,7 @@ eval: ## Score every method and the TF-IDF/BM25 baselines on the relatedness tru
 	for half in held-out tune; do echo; echo "## $$half half"; \
 	$(BIN)/kg evaluate --graph out/relatedness.ttl --truth $(SHARED)/relatedness/truth-dev.tsv --half $$half; done
 
-lint: install ## ruff and mypy
+lint: install ## ruff (lint and format) and mypy --strict (strict is set in pyproject.toml); CI runs it
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/ruff format --check kg tests bench
 	$(BIN)/mypy kg

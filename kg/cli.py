@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -23,6 +24,7 @@ from kg.store import DEFAULT_STORE
 from kg.validation import ENGINES as SHACL_ENGINES
 
 MAX_REJECTS_SHOWN = 20
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 class KgGroup(click.Group):
@@ -56,7 +58,7 @@ def main() -> None:
     """kg: build a validated RDF knowledge graph of clinical trials from ClinicalTrials.gov records."""
 
 
-def input_options(function):  # type: ignore[no-untyped-def]
+def input_options(function: Command) -> Command:
     function = click.option(
         "--include-contacts",
         is_flag=True,
@@ -72,7 +74,7 @@ def input_options(function):  # type: ignore[no-untyped-def]
     return click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=str))(function)
 
 
-def graph_source_options(function):  # type: ignore[no-untyped-def]
+def graph_source_options(function: Command) -> Command:
     """--store DIR or --graph FILE: where a command reads the graph from."""
     function = click.option(
         "--graph", "graph_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -362,7 +364,7 @@ def query(
         kg query --name trials-by-condition --param term="Liver Diseases" --graph out/graph.ttl
     """
     from kg.query.engines import answer_isolated
-    from kg.query.prepare import canned_queries, canned_query, prepare
+    from kg.query.prepare import Param, canned_queries, canned_query, prepare
 
     if list_queries:
         for canned in canned_queries().values():
@@ -375,7 +377,7 @@ def query(
     sources = [s for s in (query_text, query_file, name) if s]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of: a query, -f FILE, --name NAME (or --list)")
-    declared: tuple = ()
+    declared: tuple[Param, ...] = ()
     if name:
         canned = canned_query(name)
         text, declared = canned.text, canned.params

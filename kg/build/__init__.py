@@ -38,7 +38,8 @@ from kg.sources import Document, Reject, iter_records
 from kg.sources.snapshot import InputSnapshot
 from kg.rdf.terms import Triple
 from kg.validation import ENGINES as SHACL_ENGINES
-from kg.validation.shacl import ValidationOutcome, digest, validate_triples, write_report
+from kg.validation.results import ValidationOutcome
+from kg.validation.shacl import digest, validate_triples, write_report
 
 
 @dataclass(frozen=True, kw_only=True)

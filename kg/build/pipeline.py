@@ -351,6 +351,8 @@ def default_jobs() -> int:
 
 __all__ = [
     "BuildSettings",
+    "RecordKeys",
+    "TrialResult",
     "BuiltTrial",
     "UnitOutcome",
     "build_trial",

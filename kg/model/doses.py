@@ -36,7 +36,7 @@ def unescape_markdown(text: str) -> str:
     """Pages copied as markdown escape `*`, `^`, `<`, `>`: `2.0\\*10\\^6/kg` -> `2.0*10^6/kg`."""
     if "\\" not in text:
         return text
-    return textpatterns.MARKDOWN_ESCAPE.sub(r"\1", text)
+    return str(textpatterns.MARKDOWN_ESCAPE.sub(r"\1", text))
 
 
 def find_doses(text: str | None) -> tuple[Dose, ...]:
@@ -54,7 +54,7 @@ def find_doses(text: str | None) -> tuple[Dose, ...]:
         cells_found = cells_found or bool(cell_doses)
         if not cells_found:
             found.extend(_drug_doses(clause))
-    unique: dict[tuple, Dose] = {}
+    unique: dict[tuple[object, ...], Dose] = {}
     for dose in found:
         unique.setdefault((dose.low, dose.high, dose.unit, dose.per), dose)
     return tuple(unique.values())

@@ -47,5 +47,5 @@ def to_rdflib(term: object) -> Node:
 def load_graph(path: Path, name: str | None = None) -> Graph:
     graph = Graph()
     for quad in iter_quads(path, name):
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph

@@ -23,10 +23,10 @@ _NAMESPACES = sorted(((str(ns), prefix) for prefix, ns in PREFIXES.items()), key
 
 def _fast_plain_literal(text: str) -> Literal:
     literal = str.__new__(Literal, text)
-    literal._language = None  # type: ignore[attr-defined]
-    literal._datatype = None  # type: ignore[attr-defined]
-    literal._value = text  # type: ignore[attr-defined]
-    literal._ill_typed = None  # type: ignore[attr-defined]
+    literal._language = None
+    literal._datatype = None
+    literal._value = text
+    literal._ill_typed = None
     return literal
 
 

@@ -93,7 +93,8 @@ class FeatureIndex:
         return self.kinds[int(self.column_kind[column])]
 
     def columns_of(self, row: int) -> np.ndarray:
-        return self.vectors.indices[self.vectors.indptr[row] : self.vectors.indptr[row + 1]]
+        indices: np.ndarray = self.vectors.indices[self.vectors.indptr[row] : self.vectors.indptr[row + 1]]
+        return indices
 
     @classmethod
     def of_features(cls, features: TrialFeatures) -> FeatureIndex:
@@ -174,7 +175,8 @@ class FeatureIndex:
                 return None
 
             def array(name: str) -> np.ndarray:
-                return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                loaded: np.ndarray = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                return loaded
 
             trials = list(meta["trials"])
             vectors = sparse.csr_matrix(

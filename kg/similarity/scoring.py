@@ -187,7 +187,7 @@ class SparseIndex:
             rank = DAMPING * (transition @ rank + rank[dangling].sum() * restart) + (1 - DAMPING) * restart
             if np.abs(rank - previous).sum() < tolerance:
                 break
-        scores = rank[: len(self.trials)].copy()
+        scores: np.ndarray = rank[: len(self.trials)].copy()
         scores[index] = 0.0
         return scores
 

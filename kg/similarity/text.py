@@ -85,7 +85,7 @@ def read_texts(store: pyoxigraph.Store) -> TrialTexts:
 
 
 def without_nct_ids(text: str) -> str:
-    return textpatterns.NCT_ID_ANY_CASE.sub(" ", text)
+    return str(textpatterns.NCT_ID_ANY_CASE.sub(" ", text))
 
 
 def baseline_tokens(text: str) -> list[str]:

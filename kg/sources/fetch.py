@@ -357,7 +357,7 @@ class Client:
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.config.max_backoff_seconds, self.config.backoff_seconds * 2**attempt)
-        return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not cryptography
+        return float(base / 2 + random.uniform(0, base / 2))  # noqa: S311 - jitter, not cryptography
 
 
 def _read_some(response: http.client.HTTPResponse, sock: socket.socket, watchdog: _Watchdog, limit: int) -> bytes:
@@ -433,7 +433,7 @@ def study_id(study: object) -> tuple[str | None, str]:
     return nct_id, ""
 
 
-def _write_study(out_dir: Path, nct_id: str, study: dict) -> None:
+def _write_study(out_dir: Path, nct_id: str, study: dict[str, Any]) -> None:
     write_atomically(out_dir / f"{nct_id}.json", json.dumps(study, ensure_ascii=False, indent=2))
 
 

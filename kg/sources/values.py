@@ -296,7 +296,7 @@ def _normalized(value: T, path: str) -> T:
             new = _normalized(old, spec.name)
             if new is not old:
                 changes[spec.name] = new
-        return replace(value, **changes) if changes else value  # type: ignore[type-var]
+        return replace(value, **changes) if changes else value
     return value
 
 

@@ -436,7 +436,7 @@ def _range_check(bound: Node, minimum: bool) -> ValueCheck:
         if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_string:
             return False
         try:
-            order = compare_literal(value, bound)
+            order: int = compare_literal(value, bound)  # type: ignore[no-untyped-call]
         except (TypeError, NotImplementedError):
             return False
         return order >= 0 if minimum else order <= 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from kg import textpatterns
 from kg.model import codes
 from kg.model.records import (
+    Arm,
     Contact,
     Eligibility,
     Intervention,
@@ -156,7 +157,7 @@ def _verified(rows: list[str]) -> str | None:
     for row in rows:
         match = textpatterns.VERIFIED.match(row)
         if match:
-            return match.group(1)
+            return str(match.group(1))
     return None
 
 
@@ -203,7 +204,7 @@ def _condition_table(
     return tuple(conditions), tuple(interventions), phases
 
 
-def _arms(rows: list[str]) -> tuple:
+def _arms(rows: list[str]) -> tuple[Arm, ...]:
     """`Arm | Intervention/treatment` blocks: `Type: label`, its description, then `Kind: name` lines."""
     try:
         start = next(
@@ -296,7 +297,7 @@ def _mesh_runs(rows: list[str], tabular: bool) -> tuple[str, ...]:
     return ()
 
 
-def _mesh_terms(rows: list[str], tabular: bool) -> tuple:
+def _mesh_terms(rows: list[str], tabular: bool) -> tuple[MeshTerm, ...]:
     """Plain copies list one MeSH term a line (condition terms and ancestors in one list)."""
     for index, row in enumerate(rows):
         if row.startswith("Additional relevant MeSH terms"):

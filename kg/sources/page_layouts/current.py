@@ -7,9 +7,12 @@ and the completion (as the registry's records for the same trials show).
 
 from __future__ import annotations
 
+from typing import Any
+
 from kg import textpatterns
 from kg.model import codes
 from kg.model.records import (
+    Arm,
     Contact,
     Eligibility,
     Intervention,
@@ -101,8 +104,8 @@ def _paragraph(lines: list[str] | None) -> str | None:
     return "\n".join(clean(line) for line in lines) if lines else None
 
 
-def _basic(lines: list[str]) -> dict:
-    values: dict = {}
+def _basic(lines: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     dates = []
     for line in lines:
         code = display.code_of(line)
@@ -162,7 +165,7 @@ def _interventions(lines: list[str]) -> tuple[Intervention, ...]:
     return tuple(found)
 
 
-def _arms(lines: list[str], intervention_names: set[str]) -> tuple:
+def _arms(lines: list[str], intervention_names: set[str]) -> tuple[Arm, ...]:
     drafts: list[ArmDraft] = []
     after_description = True
     for line in lines:

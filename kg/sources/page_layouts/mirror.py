@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from kg import textpatterns
 from kg.model import codes
-from kg.model.records import Eligibility, Location, Provenance, TrialRecord
+from kg.model.records import Arm, Eligibility, Location, Provenance, TrialRecord
 from kg.sources import display
 from kg.sources.page_layouts.common import ArmDraft, clean, finish_arms, lines_of
 
@@ -85,7 +85,7 @@ def _eligibility(text: str | None) -> Eligibility | None:
     )
 
 
-def _arms(lines: list[str]) -> tuple:
+def _arms(lines: list[str]) -> tuple[Arm, ...]:
     count = sum(1 for line in lines if textpatterns.ARM_NUMBER.fullmatch(line))
     if count == 0 or len(lines) < count * 3:
         return ()
