@@ -124,6 +124,8 @@ def test_classic_layout_page_001(seeds) -> None:
             "city": "Shanghai",
             "state": "Shanghai",
             "country": "China",
+            "zip_code": None,
+            "status": None,
         }
     ]
     assert [(o["kind"], o["measure"], o["time_frame"]) for o in r["outcomes"]] == [
@@ -193,7 +195,14 @@ def test_current_layout_page_004_schedule_and_responsible_party(seeds) -> None:
     assert arm["doses"][0]["low"] == 1e6 and arm["schedule"]["times"] == 3 and arm["schedule"]["interval_weeks"] == 3.0
     assert r["responsible_party"]["investigator_name"] == "Fu-Sheng Wang"
     assert r["locations"] == [
-        {"facility": "Beijing 302 Hospital", "city": "Beijing", "state": None, "country": "China"}
+        {
+            "facility": "Beijing 302 Hospital",
+            "city": "Beijing",
+            "state": None,
+            "country": "China",
+            "zip_code": None,
+            "status": None,
+        }
     ]
     assert len(r["related_trials"]) == 5
 
