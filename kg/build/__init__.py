@@ -26,6 +26,10 @@ from kg.similarity import METHODS
 from kg.store import load_store, stored_updates, update_store
 
 from kg.build import pipeline
+from kg.build.config import BuildConfig, sidecar_paths
+from kg.build.naive import build_in_memory
+from kg.build.provenance import provenance_graph
+from kg.build.summary import BuildSummary, write_rejects
 
 from kg.rdf import iris
 from kg.rdf.iris import KG
@@ -40,126 +44,6 @@ from kg.rdf.terms import Triple
 from kg.validation import ENGINES as SHACL_ENGINES
 from kg.validation.results import ValidationOutcome
 from kg.validation.shacl import digest, validate_triples, write_report
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildConfig:
-    """Everything one `kg build` is asked to do. Keyword-built; options that contradict each other are
-    refused here, before anything is read or written."""
-
-    inputs: list[str]
-    output: Path
-    rdf_format: str | None = None  # turtle, nt or jsonld; None: from the output's extension
-    input_format: str = "auto"
-    strict: bool = False  # exit 1 when any record is rejected
-    batch_size: int = 64  # input documents handed to a worker at a time
-    include_contacts: bool = False
-    jobs: int = 1  # worker processes (always forked, also for 1)
-    shacl_engine: str = "core"  # or "pyshacl", the reference engine
-    store_dir: Path | None = None  # also load the graph into this store
-    update: bool = False  # with store_dir: rebuild only trials newer than the store's copy
-    related: int | None = None  # add each trial's top K computed neighbours
-    related_method: str = METHODS[0]
-    # Set by `build` itself: the last-update date the store holds per trial (update), and the resolved
-    # paths a walk of the input folders skips (its own outputs).
-    stored_updates: dict[str, str] | None = None
-    exclude: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        if self.update and self.store_dir is None:
-            raise ConfigError("--update needs --store DIR: it rebuilds only trials newer than the store's copy")
-        if self.update and self.related:
-            raise ConfigError("--update computes no --related edges (they depend on every trial): build without --update")
-        if self.related is not None and self.related < 1:
-            raise ConfigError(f"--related must be 1 or more, not {self.related}")
-        if self.related_method not in METHODS:
-            raise ConfigError(f"unknown --related-method {self.related_method!r}; choose from {', '.join(METHODS)}")
-        if self.shacl_engine not in SHACL_ENGINES:
-            raise ConfigError(f"unknown SHACL engine {self.shacl_engine!r}; choose from {', '.join(SHACL_ENGINES)}")
-        if self.jobs < 1 or self.batch_size < 1:
-            raise ConfigError("--jobs and --batch-size must be 1 or more")
-        formats.for_output(self.output, self.rdf_format)  # an extension naming another format is refused now
-
-    @property
-    def written_format(self) -> str:
-        return formats.for_output(self.output, self.rdf_format).name
-
-    @property
-    def fills_store_while_building(self) -> bool:
-        """The store is filled as the graph is written, unless edges are added afterwards, only changed
-        trials are built, or the output is JSON-LD (written whole at the end)."""
-        return (
-            self.store_dir is not None and not self.update and not self.related and self.written_format != "jsonld"
-        )
-
-
-@dataclass
-class BuildSummary:
-    records_read: int = 0
-    trials: int = 0
-    triples: int = 0
-    duplicates: int = 0
-    unchanged: int = 0
-    rebuilt: set[str] = field(default_factory=set)
-    resolved_by_title: int = 0
-    unresolved: int = 0
-    mesh_terms_without_id: set[str] = field(default_factory=set)
-    mesh_runs_unsplit: set[str] = field(default_factory=set)
-    rejects: list[Reject] = field(default_factory=list)
-    field_warnings: list[pipeline.ReportedWarning] = field(default_factory=list)
-    ids_by_file: dict[str, list[str]] = field(default_factory=dict)  # pass one: the NCT ids read from each file
-    on_reject: Callable[[Reject], None] | None = None
-    files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
-    outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
-    output: Path | None = None
-    store_triples: int | None = None  # what the store holds after the build (with BuildConfig.store_dir)
-    report_path: Path | None = None
-    rejects_path: Path | None = None
-    strict: bool = False
-    notes: list[str] = field(default_factory=list)  # what was done besides the graph: related edges, the store
-
-    @property
-    def rejects_by_reason(self) -> Counter[str]:
-        return Counter(reject.reason for reject in self.rejects)
-
-    @property
-    def warnings_by_reason(self) -> Counter[str]:
-        return Counter(f"{w.warning.reason} ({w.warning.field})" for w in self.field_warnings)
-
-    @property
-    def exit_code(self) -> int:
-        """0 built and conforms; 1 SHACL violations, or (strict) a record rejected; 2 nothing could be built."""
-        if self.trials == 0 and self.unchanged == 0:
-            return 2
-        return 0 if self.outcome.conforms and not (self.strict and self.rejects) else 1
-
-    def lines(self) -> list[str]:
-        lines = [
-            f"records read: {self.records_read} from {len(self.files)} file(s)",
-            f"trials: {self.trials} (duplicate records merged: {self.duplicates})"
-            + (f"; unchanged since the store's copy, skipped: {self.unchanged}" if self.unchanged else ""),
-            f"records without an NCT id: {self.resolved_by_title} matched to a trial by title, "
-            f"{self.unresolved} unresolved",
-            f"MeSH terms named without an id and matching no id in the build: {len(self.mesh_terms_without_id)}",
-            f"run-together MeSH rows (tabular pages) that no known terms split, left out: {len(self.mesh_runs_unsplit)}",
-            f"triples: {self.triples}",
-            f"rejected: {len(self.rejects)}"
-            + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.rejects_by_reason.items())),
-            f"field warnings (value left out or replaced, trial kept): {len(self.field_warnings)}"
-            + "".join(f"\n  {count:>6} x {reason}" for reason, count in sorted(self.warnings_by_reason.items())),
-        ]
-        lines.extend(self.notes)
-        lines.extend(digest(self.outcome))
-        for label, path in (("graph", self.output), ("report", self.report_path), ("rejects", self.rejects_path)):
-            if path is not None:
-                lines.append(f"{label}: {path}")
-        return lines
-
-
-def sidecar_paths(output: Path) -> tuple[Path, Path]:
-    """`out/graph.ttl` -> (`out/graph.report.ttl`, `out/graph.rejects.jsonl`)."""
-    stem = output.with_suffix("") if output.suffix else output
-    return stem.with_name(stem.name + ".report.ttl"), stem.with_name(stem.name + ".rejects.jsonl")
 
 
 def build(
@@ -243,17 +127,17 @@ def _build(
     ):
         summary.unchanged = 0 if len(index) == 0 else len(index)
         summary.output = None
-        _write_rejects(rejects_path, summary)
+        write_rejects(rejects_path, summary)
         return summary
     assert config.rdf_format is not None  # resolved by `build`
     sink = RdfSink(config.output, config.rdf_format, config.store_dir if config.fills_store_while_building else None)
     try:
         _second_pass(config, index, sink, summary, progress, snapshot)
-        provenance = _provenance_graph(config, summary)
+        provenance = provenance_graph(config, summary)
         provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
         summary.outcome.add(validate_triples(provenance_triples, config.shacl_engine))
         sink.write(provenance_triples)
-        _write_rejects(rejects_path, summary)
+        write_rejects(rejects_path, summary)
     except BaseException:
         sink.abort()
         raise
@@ -417,76 +301,6 @@ def _settings(config: BuildConfig) -> pipeline.BuildSettings:
         config.stored_updates,
         exclude=config.exclude,
     )
-
-
-def build_in_memory(inputs: list[str], input_format: str = "auto", include_contacts: bool = False) -> Graph:
-    """The naive reference: every trial mapped into one rdflib graph, no workers, no streaming (no
-    provenance or validation). The streaming build must give the same graph; the benchmark times both."""
-    records = [r for r in iter_records(inputs, input_format, include_contacts) if isinstance(r, TrialRecord)]
-    index = TrialIndex()
-    for record in records:
-        index.offer(record)
-    index.resolve()
-    graph, described = Graph(), set()
-    for trial in index.trials(records):
-        mapped = map_trial(trial)
-        for triple in mapped.own:
-            graph.add(triple)
-        for node, triples in mapped.shared.items():
-            if node in described or (str(node).startswith(str(iris.CTGOV)) and str(node)[len(iris.CTGOV) :] in index):
-                continue
-            described.add(node)
-            for triple in triples:
-                graph.add(triple)
-    return graph
-
-
-def _provenance_graph(config: BuildConfig, summary: BuildSummary) -> Graph:
-    """PROV-O: this build, the kg version, when it ran, each input file with checksum and record count."""
-    graph = Graph()
-    started = datetime.now(timezone.utc).replace(microsecond=0)
-    checksums = {path: checksum for path in sorted(summary.files) if (checksum := _sha256(path)) is not None}
-    build_id = hashlib.sha256((started.isoformat() + "".join(sorted(checksums.values()))).encode()).hexdigest()[:16]
-    build_node = iris.build_iri(build_id)
-    graph.add((build_node, RDF.type, KG.Build))
-    graph.add((build_node, RDFS.label, Literal(f"kg build {started.isoformat()}")))
-    graph.add((build_node, KG.kgVersion, Literal(__version__)))
-    graph.add((build_node, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
-    for path, checksum in checksums.items():
-        node = iris.input_file_iri(checksum)
-        graph.add((build_node, PROV.used, node))
-        graph.add((node, RDF.type, KG.InputFile))
-        graph.add((node, RDFS.label, Literal(path)))
-        graph.add((node, KG.sha256, Literal(checksum)))
-        graph.add((node, KG.recordCount, Literal(summary.files[path], datatype=XSD.integer)))
-    return graph
-
-
-def _sha256(path: str) -> str | None:
-    """None for what cannot be read as a file (it was rejected, or is gone)."""
-    if not Path(path).is_file():
-        return None
-    digest_ = hashlib.sha256()
-    try:
-        with open(path, "rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                digest_.update(chunk)
-    except OSError:
-        return None
-    return digest_.hexdigest()
-
-
-def _write_rejects(path: Path, summary: BuildSummary) -> None:
-    """One JSON line per reject (`kind: reject`) and per field warning (`kind: field-warning`)."""
-    output = AtomicFile(path)
-    try:
-        lines: list[Reject | pipeline.ReportedWarning] = [*summary.rejects, *summary.field_warnings]
-        for line in lines:
-            output.write(json.dumps(line.as_dict(), ensure_ascii=False) + "\n")
-    except BaseException:
-        output.abort()
-        raise
-    output.commit()
 
 
 __all__ = ["BuildConfig", "BuildSummary", "build", "build_in_memory", "sidecar_paths"]

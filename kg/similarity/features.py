@@ -15,8 +15,9 @@ features count more than common ones):
 | phase | phase code | 0.3 |
 | design | allocation, intervention model, masking, primary purpose | 0.2 |
 | country | site countries | 0.2 |
-| word | words of the title, official title, summaries, conditions, keywords, interventions, arms, outcomes | 0.3 |
+| word | words of the title, official title, acronym, summaries, conditions, keywords, interventions (names, other names, descriptions), arms, outcomes, eligibility criteria | 0.3 |
 | word-pair | two adjacent words of one of those texts | 0.3 |
+| title-word | words of the title, official title and acronym alone | 0.3 |
 
 Registry-listed related trials are never features: they are what recommendations are judged against; nor
 are references, PubMed ids, secondary or org study ids, NCT ids named in text, dates or sources.
@@ -32,7 +33,7 @@ import pyoxigraph
 
 from kg import textpatterns
 from kg.rdf import iris
-from kg.similarity.text import TrialTexts, read_texts, words
+from kg.similarity.text import TITLE_FIELDS, TrialTexts, read_texts, words
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -47,11 +48,12 @@ KIND_WEIGHTS = {
     "country": 0.2,
     "word": 0.3,
     "word-pair": 0.3,
+    "title-word": 0.3,
 }
 KIND_LABELS = {
     "mesh": "MeSH", "mesh-ancestor": "MeSH branch", "condition": "condition", "intervention": "intervention",
     "intervention-mesh": "intervention MeSH", "dose": "dose band", "sponsor": "sponsor", "phase": "phase",
-    "design": "design", "country": "country", "word": "word", "word-pair": "words",
+    "design": "design", "country": "country", "word": "word", "word-pair": "words", "title-word": "title word",
 }  # fmt: skip
 
 _PREFIXES = iris.sparql_prefixes()
@@ -136,13 +138,16 @@ def read_features(store: pyoxigraph.Store, with_words: bool = True) -> TrialFeat
 
 def add_words(features: TrialFeatures, texts: TrialTexts) -> None:
     """Each word of a trial's text becomes a feature `word:<word>`, and each pair of adjacent words within
-    one text `word-pair:<word> <word>`, counted for term frequency."""
+    one text `word-pair:<word> <word>`, counted for term frequency; a word of the title, official title or
+    acronym is also `title-word:<word>`."""
     for nct in features.trials:
         counts: Counter[str] = Counter()
-        for values in texts.fields.get(nct, {}).values():
+        for name, values in texts.fields.get(nct, {}).items():
             for value in values:
                 found = words(value)
                 counts.update(["word:" + word for word in found])
+                if name in TITLE_FIELDS:
+                    counts.update(["title-word:" + word for word in found])
                 counts.update([f"word-pair:{first} {second}" for first, second in zip(found, found[1:], strict=False)])
         features.trials[nct].update(counts)
         for feature in counts:

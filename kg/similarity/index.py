@@ -34,7 +34,7 @@ from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, read_features
 
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 
 class Texts:

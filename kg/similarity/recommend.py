@@ -47,6 +47,18 @@ def as_json(results: list[Recommendation]) -> list[dict[str, object]]:
     ]
 
 
+def rendered(results: list[Recommendation], output_format: str, explain: bool = False) -> str:
+    """`kg recommend`'s answer: JSON (`as_json`), or a numbered table with the reasons under each row."""
+    if output_format in ("json", "jsonl"):
+        return json.dumps(as_json(results), ensure_ascii=False, indent=1) + "\n"
+    lines = []
+    for rank, result in enumerate(results, 1):
+        lines.append(f"{rank:>3}. {result.nct_id}  {result.score:.4f}  {result.title}")
+        if explain:
+            lines.append(f"       {result.reasons()}")
+    return "".join(line + "\n" for line in lines)
+
+
 class StoreRecommender:
     """A store's index for a long-running server: loaded once, and again only when the store has been
     swapped to a new generation (a later build or load), so answers always match the store's triples."""

@@ -40,10 +40,12 @@ class Recommendation:
         parts: list[str] = []
         shared_words: list[str] = []
         for feature, label, _ in self.shared:
-            if feature.startswith(("word:", "word-pair:")):
+            if feature.startswith(("word:", "word-pair:", "title-word:")):
                 if not shared_words:
                     parts.append("")
-                shared_words.append(feature.partition(":")[2])
+                word = feature.partition(":")[2]
+                if word not in shared_words:  # a title word is a word too: listed once
+                    shared_words.append(word)
             else:
                 parts.append(label)
         if shared_words:

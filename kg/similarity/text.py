@@ -2,7 +2,9 @@
 
 Text comes from the title, official title, brief summary, conditions, keywords, intervention names and
 descriptions, and (measured on the tune half: recall@10 + MRR 1.05 -> 1.12 on words alone) the detailed
-description, arm descriptions and outcome titles. Truth signals never become words: NCT ids named in text are removed, and so is any token
+description, arm descriptions and outcome titles; and (hybrid recall@10 + MRR 1.146 -> 1.179 on the tune half,
+with title words as a kind of their own) the acronym, intervention other names, arm labels, outcome
+descriptions and the eligibility criteria. Truth signals never become words: NCT ids named in text are removed, and so is any token
 holding four or more digits (grant, protocol and PubMed numbers); references, secondary and org study ids
 and the registry's related lists are never read at all.
 
@@ -41,7 +43,16 @@ TEXT_FIELDS = {
     "detailed-description": "?t kg:detailedDescription ?text",
     "arm-description": "?t kg:hasArm/schema:description ?text",
     "outcome": "?t kg:hasOutcome/rdfs:label ?text",
+    "acronym": "?t kg:acronym ?text",
+    "other-name": "?t kg:hasIntervention/kg:otherName ?text",
+    "arm-label": "?t kg:hasArm/rdfs:label ?text",
+    "outcome-description": "?t kg:hasOutcome/schema:description ?text",
+    "inclusion": "?t kg:hasEligibility/kg:inclusionCriterion ?text",
+    "exclusion": "?t kg:hasEligibility/kg:exclusionCriterion ?text",
 }
+# The fields that name the trial: their words are also a kind of their own, `title-word`, which the fitted
+# weights can count apart from the words of the longer texts.
+TITLE_FIELDS = ("title", "official-title", "acronym")
 BASELINE_FIELDS = ("title", "official-title", "summary", "condition", "keyword", "intervention")
 BASELINE_STOPWORDS = frozenset(
     "the and for with from that this are was were will been have has not but its into than then their which "
