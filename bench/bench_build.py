@@ -139,8 +139,9 @@ def query_seconds(store: Path) -> float:
     code = """
 import sys, time
 from pathlib import Path
+from kg.query.catalog import canned_queries
 from kg.query.engines import run_oxigraph
-from kg.query.prepare import canned_queries, prepare
+from kg.query.prepare import prepare
 from kg.store import open_store
 query = prepare(canned_queries()["phase-status-counts"].text)
 times = []

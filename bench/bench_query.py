@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import ClonedTriples, seed_graph  # noqa: E402
 
 from kg.build import BuildConfig, build  # noqa: E402
+from kg.query.catalog import canned_queries  # noqa: E402
 from kg.query.engines import run_oxigraph, run_rdflib  # noqa: E402
-from kg.query.prepare import canned_queries, prepare  # noqa: E402
+from kg.query.prepare import prepare  # noqa: E402
 from kg.rdf.rdfio import load_graph  # noqa: E402
 
 PARAMS = {"trials-by-condition": {"term": "Neoplasms"}, "related-trials": {"trial": "NCT04267848"},

@@ -4,6 +4,7 @@ A later change that spells an IRI, names a format or defines an exception elsewh
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,14 @@ def test_a_trial_iri_reads_back_to_its_id(nct_id: str) -> None:
     assert iris.nct_id_of(iris.arm_iri(nct_id, 0)) is None
     assert iris.arm_iri(nct_id, 0).startswith(iris.trial_owned_prefix(nct_id))
     assert iris.shortened(iris.trial_iri(nct_id)) in (nct_id, f"trial/{nct_id}")
+
+
+def test_docs_architecture_names_every_part_of_the_tree_and_only_what_exists() -> None:
+    text = (KG_DIR.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    parts = {p.name + ("/" if p.is_dir() else "") for p in KG_DIR.iterdir() if not p.name.startswith(("_", "."))}
+    parts.discard("py.typed")
+    missing = sorted(p for p in parts if p not in text)
+    assert not missing, f"docs/architecture.md does not mention {missing}"
+    named = set(re.findall(r"`kg/([\w/]+\.py|[\w]+/)", text))
+    gone = sorted(n for n in named if not (KG_DIR / n).exists())
+    assert not gone, f"docs/architecture.md names what is not in the tree: {gone}"

@@ -15,9 +15,10 @@ from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
 from kg.cli import main
 from kg.errors import QueryRefused
+from kg.query.catalog import canned_queries
 from kg.query.endpoint import ServerConfig, make_server
 from kg.query.engines import run_query
-from kg.query.prepare import canned_queries, prepare
+from kg.query.prepare import prepare
 from kg.query.results import cell_of, comparable_cell
 from kg.rdf.rdfio import rdf_format_of
 from tests.conftest import EXAMPLES, FIXTURES

@@ -149,10 +149,11 @@ def test_the_functions_that_scan_source_text_are_linear_too(scan):
 # Modules that may use Python's `re`: none of their regexes sees source text.
 MAY_USE_RE = {
     "textpatterns.py": "the registry (it compiles with RE2)",
-    "query/prepare.py": "SPARQL query text kg ships or the user writes",
+    "query/catalog.py": "headers of the canned queries kg ships, and parameter values the user gives",
+    "query/scan.py": "SPARQL query text kg ships or the user writes",
     "rdf/terms.py": "kg's own RDF output",
-    "validation/core.py": "patterns from kg's own shapes",
-    "outputs.py": "names of files and store generations kg itself writes",
+    "validation/constraints.py": "patterns from kg's own shapes",
+    "outputs/names.py": "names of files and store generations kg itself writes",
     "store.py": "names of store links kg itself writes",
     # One character class (`[\[\]{},"]`) searched from a position in a growing buffer: it cannot backtrack,
     # and RE2's Python wrapper would re-encode the whole buffer on every search.

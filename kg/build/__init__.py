@@ -9,41 +9,23 @@ output is the same whatever the number of workers.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import replace
 
-from rdflib import Graph, Literal
-from rdflib.namespace import PROV, RDF, RDFS, XSD
-
-from kg import __version__, outputs
-from kg.errors import ConfigError
-from kg.similarity import METHODS
-from kg.store import load_store, stored_updates, update_store
-
+from kg import outputs
 from kg.build import pipeline
 from kg.build.config import BuildConfig, sidecar_paths
+from kg.build.merge import PendingMerges, TrialIndex
 from kg.build.naive import build_in_memory
 from kg.build.provenance import provenance_graph
 from kg.build.summary import BuildSummary, write_rejects
-
-from kg.rdf import iris
-from kg.rdf.iris import KG
-from kg.rdf.mapping import map_trial
-from kg.build.merge import PendingMerges, TrialIndex
 from kg.model.records import TrialRecord
-from kg.rdf import formats
-from kg.rdf.sinks import AtomicFile, RdfSink, write_atomically
-from kg.sources import Document, Reject, iter_records
-from kg.sources.snapshot import InputSnapshot
+from kg.rdf.sinks import RdfSink
 from kg.rdf.terms import Triple
-from kg.validation import ENGINES as SHACL_ENGINES
-from kg.validation.results import ValidationOutcome
-from kg.validation.shacl import digest, validate_triples, write_report
+from kg.sources import Document, Reject
+from kg.sources.snapshot import InputSnapshot
+from kg.store import load_store, stored_updates, update_store
+from kg.validation.shacl import validate_triples, write_report
 
 
 def build(

@@ -38,7 +38,9 @@ class BuildConfig:
         if self.update and self.store_dir is None:
             raise ConfigError("--update needs --store DIR: it rebuilds only trials newer than the store's copy")
         if self.update and self.related:
-            raise ConfigError("--update computes no --related edges (they depend on every trial): build without --update")
+            raise ConfigError(
+                "--update computes no --related edges (they depend on every trial): build without --update"
+            )
         if self.related is not None and self.related < 1:
             raise ConfigError(f"--related must be 1 or more, not {self.related}")
         if self.related_method not in METHODS:
@@ -57,9 +59,7 @@ class BuildConfig:
     def fills_store_while_building(self) -> bool:
         """The store is filled as the graph is written, unless edges are added afterwards, only changed
         trials are built, or the output is JSON-LD (written whole at the end)."""
-        return (
-            self.store_dir is not None and not self.update and not self.related and self.written_format != "jsonld"
-        )
+        return self.store_dir is not None and not self.update and not self.related and self.written_format != "jsonld"
 
 
 def sidecar_paths(output: Path) -> tuple[Path, Path]:

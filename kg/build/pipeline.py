@@ -29,15 +29,14 @@ from typing import Literal, TypeVar
 from rdflib import URIRef
 
 from kg import outputs
-
-from kg.rdf import formats, iris
-from kg.rdf.mapping import map_trial
 from kg.build.merge import RecordKeys, TrialIndex
 from kg.model.records import FieldWarning, TrialRecord
-from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
+from kg.rdf import formats, iris
+from kg.rdf.mapping import map_trial
 from kg.rdf.terms import Triple
-from kg.validation.shacl import validate_triples
+from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.validation.results import ValidationResult
+from kg.validation.shacl import validate_triples
 
 Unit = list[Document | Reject]
 T = TypeVar("T")

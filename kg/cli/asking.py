@@ -57,8 +57,9 @@ def query(
 
         kg query --name trials-by-condition --param term="Liver Diseases" --graph out/graph.ttl
     """
+    from kg.query.catalog import Param, canned_queries, canned_query
     from kg.query.engines import answer_isolated
-    from kg.query.prepare import Param, canned_queries, canned_query, prepare
+    from kg.query.prepare import prepare
 
     if list_queries:
         for canned in canned_queries().values():

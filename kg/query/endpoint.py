@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from kg.errors import UnknownTrial
+from kg.query.catalog import canned_queries
 from kg.query.engines import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
-from kg.query.prepare import MAX_QUERY_CHARS, canned_queries, prepare
+from kg.query.prepare import MAX_QUERY_CHARS, prepare
 from kg.query.results import MEDIA_TYPES
 from kg.query.sandbox import Outcome, network_wall, run_isolated
 from kg.rdf import formats, iris
