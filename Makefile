@@ -38,10 +38,13 @@ test: install ## Run the test suite
 fuzz: install ## A long fuzzing campaign over every parser (3,000 mutated inputs per parser)
 	KG_FUZZ=long $(BIN)/pytest tests/test_fuzz.py -q
 
-bench: install ## Benchmarks: build at 10k/50k/200k trials (trials/s, peak memory, store, naive rdflib), SPARQL, recommendations
+bench: install ## Benchmarks: build at 10k/50k/200k trials (trials/s, peak memory, store, naive rdflib), SPARQL, recommendations, updates, peers (naive rdflib, morph-kgc) at 2k
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_query.py --sizes 2000,10000,50000
 	$(BIN)/python bench/bench_recommend.py --sizes 1000,50000
+	$(BIN)/python bench/bench_update.py --sizes 10000,50000
+	bash bench/rml/setup.sh
+	$(BIN)/python bench/bench_peers.py --trials 2000
 	$(BIN)/python bench/bench_serve.py --clients 8 --seconds 60
 
 SHARED := ../shared/data/ctgov

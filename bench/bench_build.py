@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import make_corpus  # noqa: E402
+from measure import tree_memory_kib  # noqa: E402
 
 KG = str(Path(sys.executable).with_name("kg"))
 
@@ -72,37 +73,6 @@ print(json.dumps({"trials": len(records), "triples": sum(map(len, checked)), "st
 """
 
 
-def _tree_memory_kib(root: int) -> int:
-    """Memory of `root` and every descendant: the sum of their proportional set sizes (PSS), so pages
-    forked workers share with the parent count once, not once per process as summed RSS would."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                children.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-        except (OSError, IndexError):
-            continue
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += _pss_kib(pid)
-        stack.extend(children.get(pid, []))
-    return total
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_measured(command: list[str]) -> tuple[float, int, str]:
     """(wall seconds, peak memory (PSS) of the process tree in KiB, stdout and stderr)."""
     started = time.perf_counter()
@@ -113,7 +83,7 @@ def run_measured(command: list[str]) -> tuple[float, int, str]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_memory_kib(process.pid))
+            peak = max(peak, tree_memory_kib(process.pid)[0])
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -52,3 +52,11 @@ def seed_graph(folder: Path) -> tuple[list[bytes], dict[bytes, int]]:
         for match in NCT.finditer(line):
             ids.setdefault(match.group(0), len(ids))
     return lines, ids
+
+
+def write_clones(lines: list[bytes], ids: dict[bytes, int], trials: int, graph: Path) -> None:
+    """An N-Triples file of about `trials` trials: as many disjoint copies of the seed as that takes."""
+    with graph.open("wb") as out:
+        stream = ClonedTriples(lines, ids, max(1, round(trials / len(ids))))
+        while chunk := stream.read(1 << 24):
+            out.write(chunk)

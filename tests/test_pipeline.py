@@ -129,8 +129,9 @@ def test_the_store_filled_during_the_build_holds_exactly_the_written_graph(
 ) -> None:
     import pyoxigraph
 
-    from kg import store as store_module
     from kg.rdf.rdfio import rdf_format_of
+    from kg.store import loading as store_module
+    from kg.store import open_store
 
     monkeypatch.setattr(store_module, "LINES_PER_LOAD", 50)  # many parts, loaded while building
     output, store_dir = tmp_path / name, tmp_path / "store"
@@ -147,11 +148,12 @@ def test_the_store_filled_during_the_build_holds_exactly_the_written_graph(
     assert summary.store_triples == summary.triples
     written = pyoxigraph.Store()
     written.bulk_load(path=str(output), format=rdf_format_of(output))
-    assert set(store_module.open_store(store_dir)) == set(written)
+    assert set(open_store(store_dir)) == set(written)
 
 
 def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypatch) -> None:
-    from kg import store as store_module
+    from kg.store import loading as store_module
+    from kg.store import open_store
 
     store_dir = tmp_path / "store"
     before = build(
@@ -174,5 +176,5 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     with pytest.raises(RuntimeError, match="simulated crash"):
         build(BuildConfig(inputs=MIXED, output=tmp_path / "second.nt", rdf_format="nt", store_dir=store_dir))
     assert sorted(p.name for p in tmp_path.glob(".store.gen-*")) == generations
-    assert len(store_module.open_store(store_dir)) == before
+    assert len(open_store(store_dir)) == before
     assert not (tmp_path / "second.nt").exists()

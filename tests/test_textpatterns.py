@@ -154,7 +154,7 @@ MAY_USE_RE = {
     "rdf/terms.py": "kg's own RDF output",
     "validation/constraints.py": "patterns from kg's own shapes",
     "outputs/names.py": "names of files and store generations kg itself writes",
-    "store.py": "names of store links kg itself writes",
+    "store/generations.py": "names of store links kg itself writes",
     # One character class (`[\[\]{},"]`) searched from a position in a growing buffer: it cannot backtrack,
     # and RE2's Python wrapper would re-encode the whole buffer on every search.
     "sources/jsonfile.py": "the JSON array scanner's single character class",

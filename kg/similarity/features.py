@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pyoxigraph
 
 from kg import textpatterns
 from kg.rdf import iris
-from kg.similarity.text import TITLE_FIELDS, TrialTexts, read_texts, words
+from kg.similarity.text import TITLE_FIELDS, TrialTexts, read_texts, trial_restrictions, words
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -106,34 +107,43 @@ def dose_band(high: str, unit: str) -> tuple[str, str]:
     return f"{unit}:1e{power}", f"1e{power} {unit}"
 
 
-def read_features(store: pyoxigraph.Store, with_words: bool = True) -> TrialFeatures:
+def read_features(
+    store: pyoxigraph.Store, with_words: bool = True, only: Collection[str] | None = None
+) -> TrialFeatures:
+    """Every trial's features; with `only`, just those trials' (an update reads the rebuilt ones alone).
+    Weights are over the trials read."""
     features = TrialFeatures()
-    titles = store.query(
-        _PREFIXES + "SELECT ?nct ?title WHERE { ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct ; rdfs:label ?title }"
-    )
-    for row in titles:  # type: ignore[union-attr]
-        nct = row["nct"].value
-        features.trials.setdefault(nct, set())
-        features.titles[nct] = row["title"].value
-    for kind, pattern in _QUERIES.items():
-        query = (
+    for restriction in trial_restrictions(only):
+        titles = store.query(
             _PREFIXES
-            + f"SELECT DISTINCT ?nct ?key ?label WHERE {{ ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
+            + f"SELECT ?nct ?title WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct ; rdfs:label ?title }}"
         )
-        for row in store.query(query):  # type: ignore[union-attr]
-            nct, key, label = row["nct"].value, row["key"].value, row["label"].value
-            if kind == "dose":
-                key, label = dose_band(key, label)
-            elif kind in ("condition", "intervention", "sponsor", "country"):
-                key = normalize(key)
-            feature = f"{kind}:{key}"
-            features.trials.setdefault(nct, set()).add(feature)
-            features.labels.setdefault(feature, label)
-            features.kinds[feature] = kind
+        for row in titles:  # type: ignore[union-attr]
+            nct = row["nct"].value
+            features.trials.setdefault(nct, set())
+            features.titles[nct] = row["title"].value
+        for kind, pattern in _QUERIES.items():
+            query = (
+                _PREFIXES
+                + f"SELECT DISTINCT ?nct ?key ?label WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
+            )
+            for row in store.query(query):  # type: ignore[union-attr]
+                _add_feature(features, kind, row["nct"].value, row["key"].value, row["label"].value)
     if with_words:
-        add_words(features, read_texts(store))
+        add_words(features, read_texts(store, only))
     weigh(features)
     return features
+
+
+def _add_feature(features: TrialFeatures, kind: str, nct: str, key: str, label: str) -> None:
+    if kind == "dose":
+        key, label = dose_band(key, label)
+    elif kind in ("condition", "intervention", "sponsor", "country"):
+        key = normalize(key)
+    feature = f"{kind}:{key}"
+    features.trials.setdefault(nct, set()).add(feature)
+    features.labels.setdefault(feature, label)
+    features.kinds[feature] = kind
 
 
 def add_words(features: TrialFeatures, texts: TrialTexts) -> None:

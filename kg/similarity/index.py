@@ -10,6 +10,8 @@ Arrays, rows in NCT id order and columns in feature-name order:
 
 - `vectors`: trials × features, float32; per feature kind each row has length one (BM25 idf of the
   feature, times `1 + log(count)` for words). The `hybrid` cosine of a kind is the dot product of rows.
+- `counts`: the raw count behind each stored value (a word's count in the trial's text, 1 for any other
+  feature), so an update re-weighs every row without reading unchanged trials again.
 - `weights`: each feature's shared-features weight (its kind's base weight × `log(1 + N / df)`).
 - `column_kind`: each feature's kind, an index into `kinds`.
 - feature names, trial ids and titles as UTF-8 text with offsets; `labels` (JSON) where a feature's
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, read_features
 
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 class Texts:
@@ -58,7 +60,12 @@ class Texts:
         return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
 
     def __iter__(self) -> Iterator[str]:
-        return (self[i] for i in range(len(self)))
+        return iter(self.strings())
+
+    def strings(self) -> list[str]:
+        """All of them at once (one copy of the blob, not one array access per string)."""
+        raw, bounds = bytes(self.blob), self.offsets.tolist()
+        return [raw[start:end].decode("utf-8") for start, end in zip(bounds, bounds[1:], strict=False)]
 
     def position(self, text: str) -> int | None:
         """Where `text` is, for sorted strings (binary search), or None."""
@@ -82,6 +89,7 @@ class FeatureIndex:
     labels: dict[int, str]
     weights: np.ndarray
     vectors: sparse.csr_matrix
+    counts: np.ndarray  # each stored feature's raw count in its trial (1 for a set feature): for updates
 
     def name(self, column: int) -> str:
         return self.names[column]
@@ -99,41 +107,67 @@ class FeatureIndex:
     @classmethod
     def of_features(cls, features: TrialFeatures) -> FeatureIndex:
         trials = features.trial_ids()
-        columns = sorted({f for fs in features.trials.values() for f in fs})
-        column = {f: j for j, f in enumerate(columns)}
-        kinds = sorted({features.kinds[f] for f in columns})
+        names = sorted({f for fs in features.trials.values() for f in fs})
+        counts = _counts_of(features, trials, {f: j for j, f in enumerate(names)}, len(names))
+        labels = _differing_labels(features, names)
+        return cls._weighed(trials, [features.titles.get(nct, "") for nct in trials], names, labels, counts)
+
+    def updated(self, features: TrialFeatures, replaced: Collection[str]) -> FeatureIndex:
+        """This index with the rows of `replaced` trials dropped and the trials of `features` (read from
+        the updated store for just those trials) put in: what `kg build --update` saves. Weights and
+        lengths are computed again over all rows from the raw counts, so the result equals an index
+        built from scratch; only unchanged trials' features are never read again."""
+        gone = set(replaced) | set(features.trials)
+        kept = [i for i, nct in enumerate(self.trials) if nct not in gone]
+        added = features.trial_ids()
+        old_names = self.names.strings()
+        names = sorted(set(old_names).union(*features.trials.values()))
+        column = {f: j for j, f in enumerate(names)}
+        renumbered = np.fromiter((column[f] for f in old_names), dtype=np.int32, count=len(old_names))
+        old = sparse.csr_matrix(
+            (np.asarray(self.counts, dtype=np.float64), renumbered[self.vectors.indices], self.vectors.indptr),
+            shape=(len(self.trials), len(names)),
+        )
+        new = _counts_of(features, added, column, len(names))
+        trials = [self.trials[i] for i in kept] + added
+        order = sorted(range(len(trials)), key=trials.__getitem__)
+        rows = np.array([*kept, *range(len(self.trials), len(self.trials) + len(added))], dtype=np.int64)
+        counts = sparse.vstack([old, new], format="csr")[rows[order]]  # one row selection: kept and new, sorted
+        used = np.bincount(counts.indices, minlength=len(names)) > 0  # drop features nobody has now
+        renumbered = (np.cumsum(used) - 1).astype(np.int32)[counts.indices]  # order kept: rows stay sorted
+        counts = sparse.csr_matrix((counts.data, renumbered, counts.indptr), shape=(len(trials), int(used.sum())))
+        names = [name for name, kept_name in zip(names, used.tolist(), strict=True) if kept_name]
+        labels = {names[j]: label for j, label in _differing_labels(features, names).items()}
+        labels.update({self.names[j]: label for j, label in self.labels.items()})  # as before, where it was
+        old_titles = self.titles.strings()
+        titles = [old_titles[i] for i in kept] + [features.titles.get(nct, "") for nct in added]
+        kept_labels = {j: labels[name] for j, name in enumerate(names) if name in labels}
+        return type(self)._weighed([trials[i] for i in order], [titles[i] for i in order], names, kept_labels, counts)
+
+    @classmethod
+    def _weighed(
+        cls, trials: list[str], titles: list[str], names: list[str], labels: dict[int, str], counts: sparse.csr_matrix
+    ) -> FeatureIndex:
+        """Weights and unit vectors from raw counts (trials × features, rows in `trials` order)."""
+        kinds = sorted({name.partition(":")[0] for name in names})
         kind_number = {k: i for i, k in enumerate(kinds)}
-        column_kind = np.array([kind_number[features.kinds[f]] for f in columns], dtype=np.int16)
-        indptr = np.zeros(len(trials) + 1, dtype=np.int64)
-        parts: list[np.ndarray] = []
-        tallies: list[np.ndarray] = []
-        for i, nct in enumerate(trials):
-            own, tally = features.trials[nct], features.counts.get(nct, {})
-            found = np.fromiter((column[f] for f in own), dtype=np.int32, count=len(own))
-            order = np.argsort(found)
-            parts.append(found[order])
-            tallies.append(np.fromiter((tally.get(f, 1) for f in own), dtype=np.float64, count=len(own))[order])
-            indptr[i + 1] = indptr[i] + len(own)
-        index_array = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        counts = np.concatenate(tallies) if tallies else np.zeros(0)
-        n, m = len(trials), len(columns)
+        column_kind = np.array([kind_number[name.partition(":")[0]] for name in names], dtype=np.int16)
+        index_array, indptr, raw = counts.indices.astype(np.int32), counts.indptr.astype(np.int64), counts.data
+        n, m = len(trials), len(names)
         df = np.bincount(index_array, minlength=m).astype(np.float64)
         base = np.array([KIND_WEIGHTS.get(k, 0.0) for k in kinds])[column_kind] if m else np.zeros(0)
         weights = base * np.log(1 + max(n, 1) / np.maximum(df, 1))
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        data = (1.0 + np.log(counts)) * idf[index_array] if m else np.zeros(0)
+        data = (1.0 + np.log(raw)) * idf[index_array] if m else np.zeros(0)
         rows = np.repeat(np.arange(n), np.diff(indptr))
         key = rows * max(len(kinds), 1) + column_kind[index_array] if m else np.zeros(0, dtype=np.int64)
         lengths = np.sqrt(np.bincount(key, weights=data * data, minlength=n * max(len(kinds), 1)))
         data = np.divide(data, lengths[key], out=np.zeros_like(data), where=lengths[key] > 0)
         vectors = sparse.csr_matrix((data.astype(np.float32), index_array, indptr), shape=(n, m))
-        labels = {
-            j: features.labels[f]
-            for j, f in enumerate(columns)
-            if f in features.labels and features.labels[f] != f.partition(":")[2]
-        }
-        titles = Texts.of([features.titles.get(nct, "") for nct in trials])
-        return cls(trials, titles, Texts.of(columns), kinds, column_kind, labels, weights, vectors)
+        return cls(
+            trials, Texts.of(titles), Texts.of(names), kinds, column_kind, labels, weights, vectors,
+            np.asarray(raw, dtype=np.float32),
+        )  # fmt: skip
 
     def save(self, folder: Path) -> None:
         """Write into `folder` (a new store generation's, not yet visible to readers): a temporary
@@ -145,6 +179,7 @@ class FeatureIndex:
             "indptr": self.vectors.indptr.astype(np.int64),
             "indices": self.vectors.indices.astype(np.int32),
             "data": self.vectors.data.astype(np.float32),
+            "counts": self.counts.astype(np.float32),
             "weights": self.weights,
             "column_kind": self.column_kind,
             "name_blob": self.names.blob,
@@ -191,18 +226,53 @@ class FeatureIndex:
                 {int(j): label for j, label in meta["labels"].items()},
                 array("weights"),
                 vectors,
+                array("counts"),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def _counts_of(features: TrialFeatures, trials: list[str], column: dict[str, int], width: int) -> sparse.csr_matrix:
+    """Raw counts, trials × features: a word's count in the trial's text, 1 for any other feature."""
+    indptr = np.zeros(len(trials) + 1, dtype=np.int64)
+    parts: list[np.ndarray] = []
+    tallies: list[np.ndarray] = []
+    for i, nct in enumerate(trials):
+        own, tally = features.trials[nct], features.counts.get(nct, {})
+        found = np.fromiter((column[f] for f in own), dtype=np.int32, count=len(own))
+        order = np.argsort(found)
+        parts.append(found[order])
+        tallies.append(np.fromiter((tally.get(f, 1) for f in own), dtype=np.float64, count=len(own))[order])
+        indptr[i + 1] = indptr[i] + len(own)
+    indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    data = np.concatenate(tallies) if tallies else np.zeros(0)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(trials), width))
+
+
+def _differing_labels(features: TrialFeatures, names: list[str]) -> dict[int, str]:
+    """Column -> readable label, where it differs from the feature's key (a MeSH id's name, a spelling)."""
+    return {
+        j: features.labels[f]
+        for j, f in enumerate(names)
+        if f in features.labels and features.labels[f] != f.partition(":")[2]
+    }
 
 
 def index_of_store(store: pyoxigraph.Store) -> FeatureIndex:
     return FeatureIndex.of_features(read_features(store))
 
 
-def write_store_index(store: pyoxigraph.Store, generation: Path) -> None:
-    """Build the index of a store generation being made and save it inside it."""
-    index_of_store(store).save(generation / INDEX_DIR)
+def write_store_index(
+    store: pyoxigraph.Store, generation: Path, previous: Path | None = None, replaced: Collection[str] = ()
+) -> None:
+    """Build the index of a store generation being made and save it inside it. For an update, the
+    previous generation's index is updated with the replaced trials' features alone."""
+    earlier = FeatureIndex.load(previous / INDEX_DIR) if previous is not None else None
+    if earlier is None:
+        index = index_of_store(store)
+    else:
+        index = earlier.updated(read_features(store, only=replaced), replaced)
+    index.save(generation / INDEX_DIR)
 
 
 def saved_index(store_dir: Path) -> tuple[FeatureIndex | None, Path]:

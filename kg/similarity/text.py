@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy import sparse
 
 from kg import textpatterns
 from kg.rdf import iris
+from kg.rdf.terms import plain_literal
 
 _PREFIXES = iris.sparql_prefixes()
 # field -> graph pattern binding ?text, for trials built from a record
@@ -81,18 +83,35 @@ class TrialTexts:
         return "\n".join(v for name, values in sorted(parts.items()) if names is None or name in names for v in values)
 
 
-def read_texts(store: pyoxigraph.Store) -> TrialTexts:
+def read_texts(store: pyoxigraph.Store, only: Collection[str] | None = None) -> TrialTexts:
+    """Each trial's text; with `only`, just those trials'."""
     texts = TrialTexts()
-    for name, pattern in TEXT_FIELDS.items():
-        query = _PREFIXES + (
-            f"SELECT DISTINCT ?nct ?text WHERE {{ ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
-        )
-        for row in store.query(query):  # type: ignore[union-attr]
-            texts.fields.setdefault(row["nct"].value, {}).setdefault(name, []).append(row["text"].value)
+    for restriction in trial_restrictions(only):
+        for name, pattern in TEXT_FIELDS.items():
+            query = _PREFIXES + (
+                f"SELECT DISTINCT ?nct ?text WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
+            )
+            for row in store.query(query):  # type: ignore[union-attr]
+                texts.fields.setdefault(row["nct"].value, {}).setdefault(name, []).append(row["text"].value)
     for parts in texts.fields.values():
         for values in parts.values():
             values.sort()
     return texts
+
+
+TRIALS_PER_QUERY = 500
+
+
+def trial_restrictions(only: Collection[str] | None) -> list[str]:
+    """SPARQL to put before a pattern over `?nct`: nothing (every trial), or `VALUES` blocks of at most
+    TRIALS_PER_QUERY NCT ids (none at all for an empty selection)."""
+    if only is None:
+        return [""]
+    chosen = sorted(only)
+    return [
+        "VALUES ?nct { " + " ".join(plain_literal(nct).n3() for nct in chosen[i : i + TRIALS_PER_QUERY]) + " }"
+        for i in range(0, len(chosen), TRIALS_PER_QUERY)
+    ]
 
 
 def without_nct_ids(text: str) -> str:
