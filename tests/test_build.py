@@ -8,33 +8,26 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg.cli import main
 from kg.rdf.iris import KG, SCHEMA
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
+from tests.conftest import run_kg as run
 
 BUNDLE = FIXTURES / "v2-bundle" / "dgg32_ctg-studies.json"
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
-def examples_build(tmp_path_factory) -> tuple[Path, object]:
-    output = tmp_path_factory.mktemp("build") / "graph.ttl"
-    result = run("build", str(EXAMPLES), "-o", str(output))
-    return output, result
+def examples_graph(examples_build) -> Graph:
+    """The examples' graph as rdflib reads it, parsed once: the tests only look at it."""
+    return Graph().parse(examples_build[0])
 
 
-def test_building_the_examples_conforms_with_one_study_node_per_trial(examples_build) -> None:
-    output, result = examples_build
+def test_building_the_examples_conforms_with_one_study_node_per_trial(examples_build, examples_graph) -> None:
+    _, result = examples_build
     assert result.exit_code == 0, result.output
-    graph = Graph().parse(output)
-    studies = set(graph.subjects(RDF.type, SCHEMA.MedicalStudy))
+    studies = set(examples_graph.subjects(RDF.type, SCHEMA.MedicalStudy))
     assert len(studies) == len(example_paths())
     assert "SHACL: conforms (0 violations" in result.stderr
     assert f"trials: {len(example_paths())}" in result.stderr
@@ -47,16 +40,16 @@ def test_the_report_and_rejects_are_written_beside_the_graph(examples_build) -> 
     assert output.with_name("graph.rejects.jsonl").read_text() == ""
 
 
-def test_a_second_parser_reads_the_same_number_of_triples(examples_build) -> None:
+def test_a_second_parser_reads_the_same_number_of_triples(examples_build, examples_graph) -> None:
     output, result = examples_build
     store = pyoxigraph.Store()
     store.load(path=str(output), format=pyoxigraph.RdfFormat.TURTLE)
-    assert len(store) == len(Graph().parse(output))
+    assert len(store) == len(examples_graph)
     assert f"triples: {len(store)}" in result.stderr
 
 
-def test_interventional_and_observational_trials_get_their_schema_org_types(examples_build) -> None:
-    graph = Graph().parse(examples_build[0])
+def test_interventional_and_observational_trials_get_their_schema_org_types(examples_graph) -> None:
+    graph = examples_graph
     alchemist = URIRef("https://clinicaltrials.gov/study/NCT04267848")
     registry = URIRef("https://clinicaltrials.gov/study/NCT02663973")
     assert (alchemist, RDF.type, SCHEMA.MedicalTrial) in graph
@@ -64,8 +57,8 @@ def test_interventional_and_observational_trials_get_their_schema_org_types(exam
     assert (alchemist, KG.nctId, Literal("NCT04267848")) in graph
 
 
-def test_every_node_has_a_label(examples_build) -> None:
-    graph = Graph().parse(examples_build[0])
+def test_every_node_has_a_label(examples_graph) -> None:
+    graph = examples_graph
     subjects = set(graph.subjects())
     unlabelled = [s for s in subjects if graph.value(s, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) is None]
     assert unlabelled == []
@@ -159,14 +152,13 @@ def test_a_bug_in_every_trial_rejects_each_and_leaves_the_previous_output_untouc
     [("nt", pyoxigraph.RdfFormat.N_TRIPLES), ("jsonld", pyoxigraph.RdfFormat.JSON_LD)],
 )
 def test_other_output_formats_hold_the_same_graph(
-    tmp_path: Path, rdf_format: str, oxigraph_format, examples_build
+    tmp_path: Path, rdf_format: str, oxigraph_format, examples_graph
 ) -> None:
     output = tmp_path / f"g.{rdf_format}"
     assert run("build", str(EXAMPLES), "-o", str(output), "--format", rdf_format).exit_code == 0
     store = pyoxigraph.Store()
     store.load(path=str(output), format=oxigraph_format)
-    turtle = Graph().parse(examples_build[0])
-    assert len(store) == len(turtle)
+    assert len(store) == len(examples_graph)
 
 
 def test_small_batches_give_the_same_graph_as_one_batch(tmp_path: Path) -> None:

@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from click.testing import CliRunner
 
 from kg.cli import main
-from tests.conftest import EXAMPLES, FIXTURES, example_paths
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+from tests.conftest import EXAMPLES, FIXTURES, ROOT, example_paths
+from tests.conftest import run_kg as run
 
 
 def all_commands() -> list[tuple[str, ...]]:
@@ -64,14 +59,14 @@ def test_build_without_output_is_a_usage_error() -> None:
 
 def test_build_writes_the_format_its_output_extension_names(tmp_path: Path) -> None:
     graph = tmp_path / "graph.nt"
-    result = CliRunner().invoke(main, ["build", str(example_paths()[0]), "-o", str(graph)])
+    result = run("build", str(example_paths()[0]), "-o", str(graph))
     assert result.exit_code == 0
     assert graph.read_text().startswith("<https://clinicaltrials.gov/study/")  # N-Triples, no @prefix lines
 
 
 def test_build_refuses_a_format_that_contradicts_the_extension(tmp_path: Path) -> None:
     graph = tmp_path / "graph.ttl"
-    result = CliRunner().invoke(main, ["build", str(example_paths()[0]), "-o", str(graph), "--format", "nt"])
+    result = run("build", str(example_paths()[0]), "-o", str(graph), "--format", "nt")
     assert result.exit_code == 2 and "graph.ttl" in result.stderr and "--format nt" in result.stderr
     assert not graph.exists()
 
@@ -98,9 +93,8 @@ def test_validate_of_an_unparseable_graph_exits_2_naming_the_file(tmp_path: Path
     assert result.exit_code == 2 and "broken.ttl" in result.stderr
 
 
-def test_stats_counts_nodes_per_class_and_edges_per_property(tmp_path: Path) -> None:
-    graph = tmp_path / "g.ttl"
-    run("build", str(EXAMPLES), "-o", str(graph))
+def test_stats_counts_nodes_per_class_and_edges_per_property(examples_build) -> None:
+    graph = examples_build[0]
     result = run("stats", str(graph), "--format", "json")
     stats = json.loads(result.stdout)
     assert stats["classes"]["schema:MedicalStudy"] == len(example_paths())
@@ -179,3 +173,80 @@ def test_kg_validate_uses_the_builds_engine_by_default_and_pyshacl_on_request(tm
     monkeypatch.setattr(pyshacl, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert run("validate", str(graph)).exit_code == 0 and calls == []
     assert run("validate", str(graph), "--engine", "pyshacl").exit_code == 0 and calls == [1]
+
+
+# ---------------------------------------------------------------------------------------------- an error path per command
+
+
+class BadInput(NamedTuple):
+    """A bad input for one command, through the CLI: the exit code and what stderr must say. In the
+    arguments, the message and env: {tmp} is the test's folder (with broken.ttl, graph.xyz and a `java`
+    that does not run in {tmp}/bin), {store} a real store, {busy} a port another socket listens on,
+    {closed} a port nothing listens on."""
+
+    why: str
+    args: tuple[str, ...]
+    code: int
+    says: str
+    env: dict[str, str] | None = None
+
+
+FULL_TRIAL = str(FIXTURES / "shapes" / "valid" / "full-trial.ttl")  # one trial: nothing to recommend or evaluate
+
+ERROR_PATHS = [
+    BadInput("a missing file", ("parse", "{tmp}/nowhere.json"), 2, "{tmp}/nowhere.json: unreadable-file"),
+    BadInput("a missing input", ("build", "{tmp}/nowhere", "-o", "{tmp}/g.ttl"), 2, "{tmp}/nowhere: unreadable-file"),
+    BadInput("an unknown extension", ("validate", "{tmp}/graph.xyz"), 2, "cannot tell the RDF format"),
+    BadInput("an unparseable graph", ("stats", "{tmp}/broken.ttl"), 2, "{tmp}/broken.ttl: cannot read the graph"),
+    BadInput("an unparseable graph", ("load", "{tmp}/broken.ttl", "--store", "{tmp}/st"), 2,
+             "cannot load {tmp}/broken.ttl into {tmp}/st"),
+    BadInput("an unknown canned query", ("query", "--name", "nope", "--store", "{store}"), 2,
+             "no canned query named 'nope'"),
+    BadInput("a missing store", ("serve", "--store", "{tmp}/nowhere", "--port", "0"), 2,
+             "{tmp}/nowhere is not a kg store"),
+    BadInput("a port in use", ("serve", "--store", "{store}", "--port", "{busy}"), 2, "cannot serve at 127.0.0.1:{busy}: Address already in use"),
+    BadInput("--all as a table", ("recommend", "--all", "--graph", FULL_TRIAL), 2, "--all writes --format tsv or jsonl"),
+    BadInput("a graph with no related trials", ("evaluate", "--graph", FULL_TRIAL), 2, "nothing to evaluate"),
+    BadInput("a missing store", ("evaluate", "--store", "{tmp}/nowhere"), 2, "{tmp}/nowhere is not a kg store"),
+    BadInput("a missing store", ("export", "--format", "graphml", "-o", "{tmp}/t.graphml", "--store", "{tmp}/nowhere"),
+             2, "{tmp}/nowhere is not a kg store"),
+    BadInput("a registry that refuses", ("fetch", "NCT00000410", "--out", "{tmp}/f", "--retries", "0",
+                                         "--base-url", "http://127.0.0.1:{closed}"), 2, "Connection refused"),
+    BadInput("a malformed NCT id", ("fetch", "NOTANID", "--out", "{tmp}/f", "--base-url", "http://127.0.0.1:{closed}"),
+             2, "'NOTANID' is not an NCT id"),
+    BadInput("a java that does not run", ("ontology", "check"), 2, "Java at {tmp}/bin/java does not run",
+             {"PATH": "{tmp}/bin"}),
+]  # fmt: skip
+
+
+def _command_of(args: tuple[str, ...]) -> tuple[str, ...]:
+    return next(command for command in all_commands() if args[: len(command)] == command)
+
+
+def test_every_command_and_subcommand_has_an_error_path_below() -> None:
+    assert {_command_of(bad.args) for bad in ERROR_PATHS} == set(all_commands())
+
+
+@pytest.mark.parametrize("bad", ERROR_PATHS, ids=lambda bad: f"{' '.join(_command_of(bad.args))}: {bad.why}")
+def test_a_bad_input_to_each_command_exits_with_its_code_and_names_the_problem(
+    bad: BadInput, tmp_path: Path, real_build, monkeypatch
+) -> None:
+    """Through the CLI as a user meets it: the documented exit code (README, "Exit codes"), a message on
+    stderr that names the problem, nothing on stdout, and no traceback."""
+    import socket
+
+    (tmp_path / "broken.ttl").write_text("<a> <b> .")
+    (tmp_path / "graph.xyz").write_text("")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "java").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "bin" / "java").chmod(0o755)
+    with socket.create_server(("127.0.0.1", 0)) as busy, socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection to it is refused
+        places = {"tmp": str(tmp_path), "store": str(real_build[1]), "busy": str(busy.getsockname()[1]),
+                  "closed": str(closed.getsockname()[1])}  # fmt: skip
+        for name, value in (bad.env or {}).items():
+            monkeypatch.setenv(name, value.format(**places))
+        result = run(*(arg.format(**places) for arg in bad.args))
+    assert result.exit_code == bad.code, result.output
+    assert bad.says.format(**places) in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.output and "Warning" not in result.stderr

@@ -11,10 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph
 import pytest
-from click.testing import CliRunner
 from rdflib import Graph
 
-from kg.cli import main
 from kg.model.records import Reference, RelatedTrial, SecondaryId, TrialRecord
 from kg.rdf.mapping import map_trial
 from kg.similarity import truth as truth_set
@@ -22,20 +20,16 @@ from kg.similarity.features import read_features
 from kg.similarity.scoring import Recommendation
 from kg.similarity.text import baseline_tokens, tfidf_matrix, words
 from kg.sources import iter_records
-from tests.conftest import EXAMPLES, FIXTURES
+from tests.conftest import FIXTURES
+from tests.conftest import run_kg as run
 
 TRUTH = "a\tb\tevidence\nNCT03945487\tNCT03529136\tpmid<=5;secret_positive\nNCT03668171\tNCT04267848\tcrossref\n"
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    graph = tmp_path_factory.mktemp("truth") / "graph.ttl"
-    assert run("build", str(FIXTURES / "seeds"), str(FIXTURES / "v1"), str(EXAMPLES), "-o", str(graph)).exit_code == 0
-    return graph
+def corpus(real_build) -> Path:
+    """Real records: the five seed pages, the eight focus MSC trials (v1) and the bundled examples."""
+    return real_build[0]
 
 
 @pytest.fixture()

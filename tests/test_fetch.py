@@ -69,7 +69,8 @@ class FakeRegistry:
                 self.wfile.write(body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled often, so `close` returns at once (serve_forever checks for shutdown every poll_interval).
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2"
 
     def misbehave(self, handler: BaseHTTPRequestHandler, path: str, params: dict[str, str]) -> bool:

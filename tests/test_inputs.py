@@ -7,20 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg.cli import main
 from kg.rdf.iris import KG, SCHEMA
 from kg.sources import Reject, iter_records
 from tests.conftest import FIXTURES, SHARED, needs_shared
+from tests.conftest import run_kg as run
 
 SEEDS = FIXTURES / "seeds"
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from kg.query.endpoint import ServerConfig, make_server
 from kg.similarity.index import INDEX_DIR, FeatureIndex, saved_index
 from kg.similarity.recommend import load_index
 from kg.store import load_store
-from tests.conftest import EXAMPLES, FIXTURES
+from tests.conftest import FIXTURES
 from tests.conftest import run_kg as run
 
 QUERY = "NCT03945487"
@@ -81,9 +81,8 @@ def test_an_index_of_another_format_is_not_used(built, tmp_path: Path) -> None:
     assert FeatureIndex.load(copy) is None
 
 
-def test_kg_load_and_an_update_each_give_their_generation_its_own_index(tmp_path: Path) -> None:
-    graph, store = tmp_path / "graph.ttl", tmp_path / "store"
-    assert run("build", str(EXAMPLES), "-o", str(graph)).exit_code == 0
+def test_kg_load_and_an_update_each_give_their_generation_its_own_index(tmp_path: Path, examples_build) -> None:
+    graph, store = examples_build[0], tmp_path / "store"
     assert run("load", str(graph), "--store", str(store)).exit_code == 0
     before, _ = saved_index(store)
     assert before is not None and QUERY not in before.trials

@@ -10,29 +10,22 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph
 import pytest
-from click.testing import CliRunner
 from rdflib import Graph, URIRef
 
-from kg.cli import main
 from kg.rdf.iris import KG
 from kg.similarity import graph as reference
 from kg.similarity.features import TrialFeatures, read_features
 from kg.similarity.scoring import SparseIndex
-from tests.conftest import EXAMPLES, FIXTURES
+from tests.conftest import FIXTURES
+from tests.conftest import run_kg as run
 
 QUERIES = ("NCT03945487", "NCT03668171", "NCT04267848", "NCT01220492")
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def corpus(real_build) -> Path:
     """Real records: the five seed pages, the eight focus MSC trials (v1) and the bundled examples."""
-    graph = tmp_path_factory.mktemp("similar") / "graph.ttl"
-    assert run("build", str(FIXTURES / "seeds"), str(FIXTURES / "v1"), str(EXAMPLES), "-o", str(graph)).exit_code == 0
-    return graph
+    return real_build[0]
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +89,16 @@ def test_the_whole_corpus_top_k_agrees_with_one_query_at_a_time(index) -> None:
     everything = index.all_top(5, "shared-features", block=7)
     for nct in QUERIES:
         assert [n for n, _ in everything[nct]] == [r.nct_id for r in index.top(nct, "shared-features", 5)]
+
+
+@pytest.mark.parametrize("method", ["hybrid", "shared-features"])
+def test_the_whole_corpus_top_k_is_the_same_on_one_thread_or_several(index, method: str) -> None:
+    """Blocks run on threads, and are still written in NCT id order with the same scores."""
+    one = list(index.each_top(5, method, block=7, jobs=1))
+    assert [nct for nct, _ in one] == index.trials
+    assert list(index.each_top(5, method, block=7, jobs=3)) == one
+    for nct in QUERIES:
+        assert [n for n, _ in dict(one)[nct]] == [r.nct_id for r in index.top(nct, method, 5)]
 
 
 def test_an_unknown_trial_is_a_clear_error(corpus) -> None:

@@ -9,31 +9,33 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rdflib import Graph
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
-from kg.cli import main
 from kg.errors import QueryRefused
 from kg.query.catalog import canned_queries
 from kg.query.endpoint import ServerConfig, make_server
-from kg.query.engines import run_query
+from kg.query.engines import run_query, run_rdflib
 from kg.query.prepare import prepare
 from kg.query.results import cell_of, comparable_cell
-from kg.rdf.rdfio import rdf_format_of
+from kg.rdf.rdfio import load_graph, rdf_format_of
 from tests.conftest import EXAMPLES, FIXTURES
+from tests.conftest import run_kg as run
 
 PARAMS = {"trials-by-condition": {"term": "Liver Diseases"}, "related-trials": {"trial": "NCT03945487"},
           "trial-record": {"trial": "NCT03945487"}, "recruiting-by-country": {}}  # fmt: skip
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 @pytest.fixture(scope="module")
 def built(real_build) -> tuple[Path, Path]:
     return real_build
+
+
+@pytest.fixture(scope="module")
+def rdflib_graph(built) -> Graph:
+    """The graph file as the rdflib engine reads it (`run_query(..., "rdflib", graph_file=...)` parses it
+    on every call), parsed once for the module."""
+    return load_graph(built[0])
 
 
 def _comparable(answer) -> object:
@@ -51,12 +53,11 @@ def _comparable(answer) -> object:
 
 
 @pytest.mark.parametrize("name", sorted(canned_queries()))
-def test_each_canned_query_gives_the_same_answer_in_rdflib_and_oxigraph(name: str, built) -> None:
-    graph, store = built
+def test_each_canned_query_gives_the_same_answer_in_rdflib_and_oxigraph(name: str, built, rdflib_graph) -> None:
     canned = canned_queries()[name]
     query = prepare(canned.text, PARAMS.get(name, {}), canned.params)
-    from_store = run_query(query, "oxigraph", store_dir=store)
-    from_rdflib = run_query(query, "rdflib", graph_file=graph)
+    from_store = run_query(query, "oxigraph", store_dir=built[1])
+    from_rdflib = run_rdflib(query, rdflib_graph)
     assert _comparable(from_store) == _comparable(from_rdflib)
     assert from_store.select.rows if from_store.select else from_store.triples, f"{name} found nothing"
 
@@ -159,7 +160,7 @@ def test_a_big_file_loads_in_parts_into_the_same_store(built, tmp_path: Path, mo
     """Memory stays bounded because big files load a part at a time; the parts add up to the whole."""
     import pyoxigraph
 
-    from kg import store as store_module
+    from kg.store import loading as store_module
 
     graph = tmp_path / f"graph{suffix}"
     assert run("build", str(EXAMPLES), str(FIXTURES / "seeds"), "-o", str(graph)).exit_code == 0
@@ -183,7 +184,7 @@ class _CountingStore:
 
 
 def test_a_syntax_error_in_a_later_part_names_the_file_and_line(tmp_path: Path, monkeypatch) -> None:
-    from kg import store as store_module
+    from kg.store import loading as store_module
 
     graph = tmp_path / "broken.nt"
     lines = [f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(100)]

@@ -13,35 +13,15 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-from click.testing import CliRunner
 
-from kg.cli import main
-from tests.conftest import EXAMPLES, example_paths
+from tests.conftest import EXAMPLES, example_paths, kg_temporaries, stored_triples
+from tests.conftest import run_kg as run
 
 RECORD = "NCT00220935.json"
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-# kg, with each piece of the graph written slowly: a build that is surely running when signalled.
-SLOW_KG = """
-import sys, time
-from kg.rdf import sinks
-original = sinks.RdfSink._append
-def slow(self, text, triples):
-    original(self, text, triples)
-    time.sleep(0.2)
-sinks.RdfSink._append = slow
-from kg.cli import main
-main()
-"""
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:
@@ -58,19 +38,8 @@ def tree(folder: Path) -> dict[str, bytes | str]:
     return found
 
 
-def kg_temporaries(folder: Path) -> list[str]:
-    """kg's temporary files, locks and store generations (finished or not) in a folder."""
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".part", ".lock")) or ".gen-" in p.name)
-
-
 def generations(folder: Path, store: str = "st") -> list[str]:
     return sorted(p.name for p in folder.glob(f".{store}.gen-*"))
-
-
-def stored_triples(store: Path) -> str:
-    result = run("query", "--store", str(store), COUNT, "--format", "csv")
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
 
 
 def count_lines(stderr: str) -> tuple[str, str]:
@@ -85,51 +54,6 @@ def records(tmp_path: Path) -> Path:
     for path in example_paths():
         shutil.copy(path, folder / path.name)
     return folder
-
-
-@pytest.fixture()
-def slow_build(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """Start `kg build` (slowed down) in its own process group; wait until it is writing. Its stderr
-    goes to a file (`process.stderr_path`) outside tmp_path: nothing can hold a pipe open."""
-    started: list[subprocess.Popen] = []
-    logs = tmp_path_factory.mktemp("kg-stderr")
-
-    def start(*args: str, writing: bool = True) -> subprocess.Popen:
-        """writing=False: return as soon as it holds its locks (it is still reading its inputs)."""
-        stderr_path = logs / f"{len(started)}.txt"
-        with stderr_path.open("w") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-c", SLOW_KG, "build", *args],
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
-            )
-        process.stderr_path = stderr_path  # type: ignore[attr-defined]
-        started.append(process)
-        deadline = time.monotonic() + 60
-        folder = tmp_path
-
-        def ready() -> bool:
-            if not writing:
-                return bool(list(folder.glob(".*.lock")))
-            return bool(list(folder.glob(".*.part"))) and ("--store" not in args or _new_generation(folder))
-
-        while not ready():
-            assert process.poll() is None, stderr_path.read_text()
-            assert time.monotonic() < deadline, "the build never started writing"
-            time.sleep(0.05)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _new_generation(folder: Path) -> bool:
-    current = {os.readlink(p) for p in folder.iterdir() if p.is_symlink()}
-    return any(p.name not in current for p in folder.glob(".*.gen-*"))
 
 
 # ---------------------------------------------------------------------------------------------- inputs are not outputs
@@ -361,7 +285,7 @@ def test_a_full_disk_ends_with_exit_2_naming_the_file_and_no_traceback(tmp_path:
         return real_open(descriptor)
 
     monkeypatch.setattr(sinks, "_open_text", graph_on_a_full_disk)
-    result = CliRunner().invoke(main, ["build", str(EXAMPLES), "-o", str(output)])
+    result = run("build", str(EXAMPLES), "-o", str(output))
     assert result.exit_code == 2
     assert f"kg: error: cannot write {output}: No space left on device" in result.stderr
     assert "Traceback" not in result.output
@@ -372,11 +296,9 @@ def test_a_full_disk_while_making_a_store_generation_ends_with_exit_2(tmp_path: 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("kg.store.tempfile.mkdtemp", no_space)
+    monkeypatch.setattr("kg.store.generations.tempfile.mkdtemp", no_space)
     output = tmp_path / "g.ttl"
-    result = CliRunner().invoke(
-        main, ["build", str(EXAMPLES / RECORD), "-o", str(output), "--store", str(tmp_path / "st")]
-    )
+    result = run("build", str(EXAMPLES / RECORD), "-o", str(output), "--store", str(tmp_path / "st"))
     assert result.exit_code == 2 and f"kg: error: cannot write {tmp_path}: No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -418,7 +340,7 @@ def test_an_output_path_that_is_not_a_file_is_refused_and_left_as_it_was(tmp_pat
     else:
         target = Path("/dev/null")
     before = os.stat(target)
-    result = CliRunner().invoke(main, ["build", str(EXAMPLES / "NCT00710099.json"), "-o", str(target)])
+    result = run("build", str(EXAMPLES / "NCT00710099.json"), "-o", str(target))
     assert result.exit_code == 2 and ("not a file" in result.stderr or "is a directory" in result.stderr)
     after = os.stat(target)
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
@@ -426,6 +348,6 @@ def test_an_output_path_that_is_not_a_file_is_refused_and_left_as_it_was(tmp_pat
 
 def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     (tmp_path / "g.report.ttl").mkdir()
-    result = CliRunner().invoke(main, ["build", str(EXAMPLES / "NCT00710099.json"), "-o", str(tmp_path / "g.nt")])
+    result = run("build", str(EXAMPLES / "NCT00710099.json"), "-o", str(tmp_path / "g.nt"))
     assert result.exit_code == 2 and "not a file" in result.stderr
     assert not (tmp_path / "g.nt").exists() and not (tmp_path / "g.rejects.jsonl").exists()

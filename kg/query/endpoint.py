@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kg.errors import UnknownTrial
+from kg.errors import ConfigError, UnknownTrial
 from kg.query.catalog import canned_queries
 from kg.query.engines import DEFAULT_MAX_BYTES, byte_size, rendered, run_oxigraph
 from kg.query.prepare import MAX_QUERY_CHARS, prepare
@@ -336,7 +336,12 @@ def make_server(config: ServerConfig) -> ThreadingHTTPServer:
     runner = QueryRunner(config)
     runner.recommender.index()  # load the recommendation index once, before the first request
     handler = type("KgHandler", (Handler,), {"runner": runner})
-    server = ThreadingHTTPServer((config.host, config.port), handler)
+    try:
+        server = ThreadingHTTPServer((config.host, config.port), handler)
+    except OSError as error:  # the port is taken, the host is not this machine's, ...
+        raise ConfigError(
+            f"cannot serve at {config.host}:{config.port}: {error.strerror or error}; choose another --port or --host"
+        ) from error
     server.daemon_threads = True
     return server
 

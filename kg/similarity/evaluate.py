@@ -112,14 +112,19 @@ def _ranking(scores: np.ndarray, trials: list[str], query_row: int) -> list[str]
 def _score(method: str, rankings: dict[str, list[str]], truth: dict[str, set[str]]) -> MethodScore:
     result = MethodScore(method)
     for k in KS:
-        result.precision[k] = float(np.mean([len(set(rankings[q][:k]) & truth[q]) / k for q in truth]))
-        result.recall[k] = float(np.mean([len(set(rankings[q][:k]) & truth[q]) / len(truth[q]) for q in truth]))
+        result.precision[k] = _mean([len(set(rankings[q][:k]) & truth[q]) / k for q in truth])
+        result.recall[k] = _mean([len(set(rankings[q][:k]) & truth[q]) / len(truth[q]) for q in truth])
     reciprocal = []
     for query, relevant in truth.items():
         rank = next((i for i, nct in enumerate(rankings[query], 1) if nct in relevant), None)
         reciprocal.append(1.0 / rank if rank else 0.0)
-    result.mrr = float(np.mean(reciprocal))
+    result.mrr = _mean(reciprocal)
     return result
+
+
+def _mean(values: list[float]) -> float:
+    """0 for no queries (the caller says there was nothing to evaluate), never numpy's empty-mean warning."""
+    return float(np.mean(values)) if values else 0.0
 
 
 def evaluate(store: pyoxigraph.Store, index: SparseIndex) -> Evaluation:

@@ -12,6 +12,9 @@ Arrays, rows in NCT id order and columns in feature-name order:
   feature, times `1 + log(count)` for words). The `hybrid` cosine of a kind is the dot product of rows.
 - `counts`: the raw count behind each stored value (a word's count in the trial's text, 1 for any other
   feature), so an update re-weighs every row without reading unchanged trials again.
+- `postings_*`: features × trials, the `hybrid` vectors (scaled by the shipped kind weights) transposed,
+  so one recommendation reads only the posting lists of the query's own features and `--all` multiplies
+  blocks of queries by it, with nothing to compute when the index is mapped.
 - `weights`: each feature's shared-features weight (its kind's base weight × `log(1 + N / df)`).
 - `column_kind`: each feature's kind, an index into `kinds`.
 - feature names, trial ids and titles as UTF-8 text with offsets; `labels` (JSON) where a feature's
@@ -33,10 +36,11 @@ from scipy import sparse
 
 from kg import __version__
 from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, read_features
+from kg.similarity.hybrid import shipped_weights
 
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 class Texts:
@@ -90,6 +94,10 @@ class FeatureIndex:
     weights: np.ndarray
     vectors: sparse.csr_matrix
     counts: np.ndarray  # each stored feature's raw count in its trial (1 for a set feature): for updates
+    # features × trials, the hybrid's scaled vectors transposed (a posting list per feature), made with
+    # `postings_weights`: a query touches only the trials that share one of its features.
+    postings: sparse.csr_matrix | None = None
+    postings_weights: dict[str, float] | None = None
 
     def name(self, column: int) -> str:
         return self.names[column]
@@ -103,6 +111,26 @@ class FeatureIndex:
     def columns_of(self, row: int) -> np.ndarray:
         indices: np.ndarray = self.vectors.indices[self.vectors.indptr[row] : self.vectors.indptr[row + 1]]
         return indices
+
+    def scaled(self, kind_weights: dict[str, float], rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The per-kind unit vectors (of `rows`, or all), each feature scaled by √weight(its kind) (float64,
+        kinds of weight 0 dropped): since kinds never share a column, the dot product of two rows is
+        Σ weight(kind) × cosine(kind), the hybrid score."""
+        vectors = self.vectors if rows is None else self.vectors[rows]
+        scale = np.sqrt(np.array([max(kind_weights.get(kind, 0.0), 0.0) for kind in self.kinds]))
+        indices = np.asarray(vectors.indices)
+        data = np.asarray(vectors.data, dtype=np.float64) * scale[np.asarray(self.column_kind)[indices]]
+        kept = data != 0
+        counted = np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr))[kept]
+        indptr = np.zeros(vectors.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(counted, minlength=vectors.shape[0]), out=indptr[1:])
+        return sparse.csr_matrix((data[kept], indices[kept], indptr), shape=vectors.shape)
+
+    def with_postings(self, kind_weights: dict[str, float]) -> FeatureIndex:
+        """This index with the hybrid's posting lists for these weights (what a store generation saves)."""
+        self.postings = self.scaled(kind_weights).T.tocsr()
+        self.postings_weights = dict(kind_weights)
+        return self
 
     @classmethod
     def of_features(cls, features: TrialFeatures) -> FeatureIndex:
@@ -187,6 +215,12 @@ class FeatureIndex:
             "title_blob": self.titles.blob,
             "title_offsets": self.titles.offsets,
         }
+        if self.postings is not None:
+            arrays.update(
+                postings_indptr=self.postings.indptr.astype(np.int64),
+                postings_indices=self.postings.indices.astype(np.int32),
+                postings_data=self.postings.data.astype(np.float64),
+            )
         for name, array in arrays.items():
             np.save(temp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         meta = {
@@ -196,6 +230,7 @@ class FeatureIndex:
             "columns": len(self.names),
             "kinds": self.kinds,
             "labels": {str(j): label for j, label in sorted(self.labels.items())},
+            "postings_weights": self.postings_weights if self.postings is not None else None,
         }
         (temp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
@@ -214,6 +249,12 @@ class FeatureIndex:
                 return loaded
 
             trials = list(meta["trials"])
+            postings = None
+            if meta.get("postings_weights") is not None:
+                postings = sparse.csr_matrix(
+                    (array("postings_data"), array("postings_indices"), array("postings_indptr")),
+                    shape=(int(meta["columns"]), len(trials)),
+                )
             vectors = sparse.csr_matrix(
                 (array("data"), array("indices"), array("indptr")), shape=(len(trials), int(meta["columns"]))
             )
@@ -227,6 +268,8 @@ class FeatureIndex:
                 array("weights"),
                 vectors,
                 array("counts"),
+                postings,
+                meta.get("postings_weights") if postings is not None else None,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -272,7 +315,7 @@ def write_store_index(
         index = index_of_store(store)
     else:
         index = earlier.updated(read_features(store, only=replaced), replaced)
-    index.save(generation / INDEX_DIR)
+    index.with_postings(shipped_weights()).save(generation / INDEX_DIR)
 
 
 def saved_index(store_dir: Path) -> tuple[FeatureIndex | None, Path]:

@@ -74,7 +74,7 @@ class StoreRecommender:
         with self._lock:
             if self._index is None or generation != self._generation:
                 index = load_index(Path(generation))
-                _ = index.hybrid  # the scaled matrix, made once here rather than by the first query
+                _ = index.postings  # mapped (or made) once here rather than by the first query
                 self._index, self._generation = index, generation
             return self._index
 

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +23,7 @@ from scipy import sparse
 
 from kg.errors import UnknownTrial
 from kg.similarity.features import TrialFeatures, readable
-from kg.similarity.hybrid import block_dot, scaled_by_kind, shipped_weights
+from kg.similarity.hybrid import block_dot, shipped_weights
 from kg.similarity.index import FeatureIndex
 
 DAMPING = 0.85
@@ -72,7 +75,7 @@ class SparseIndex:
         self._matrix: sparse.csr_matrix | None = None
         self._sizes: np.ndarray | None = None
         self._hybrid: sparse.csr_matrix | None = None
-        self._hybrid_transposed: sparse.csr_matrix | None = None
+        self._postings: sparse.csr_matrix | None = None
         self._transposed: sparse.csr_matrix | None = None
         self._transition: sparse.csr_matrix | None = None
 
@@ -101,20 +104,32 @@ class SparseIndex:
     def hybrid(self) -> sparse.csr_matrix:
         """The per-kind unit vectors scaled by √weight(kind): their dot product is the hybrid score."""
         if self._hybrid is None:
-            self._hybrid = scaled_by_kind(self.data, self.kind_weights)
+            self._hybrid = self.data.scaled(self.kind_weights)
         return self._hybrid
+
+    @property
+    def postings(self) -> sparse.csr_matrix:
+        """Features × trials: the hybrid's posting lists, as the store saved them (mapped from disk) when
+        they were made with these weights, else made here once."""
+        if self._postings is None:
+            saved = self.data.postings
+            if saved is not None and self.data.postings_weights == self.kind_weights:
+                self._postings = saved
+            else:
+                self._postings = self.hybrid.T.tocsr()
+        return self._postings
 
     def kind_parts(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Each kind's cosines of the query rows with every trial (dense, len(rows) × trials): for fitting."""
-        return {kind: block_dot(scaled_by_kind(self.data, {kind: 1.0}), rows) for kind in self.data.kinds}
+        return {kind: block_dot(self.data.scaled({kind: 1.0}), rows) for kind in self.data.kinds}
 
     def hybrid_scores(self, nct_id: str) -> np.ndarray:
+        """The query's scaled vector against the posting lists of its own features only: the cost is the
+        trials sharing a feature with it, not the whole matrix."""
         index = self.require(nct_id)
-        matrix = self.hybrid
-        query = np.zeros(matrix.shape[1], dtype=matrix.dtype)
-        start, end = matrix.indptr[index], matrix.indptr[index + 1]
-        query[matrix.indices[start:end]] = matrix.data[start:end]
-        scores = np.asarray(matrix @ query, dtype=np.float64)
+        query = self.data.scaled(self.kind_weights, np.array([index]))
+        touched = self.postings[query.indices]
+        scores = np.asarray(touched.T @ query.data, dtype=np.float64)
         scores[index] = 0.0
         return scores
 
@@ -146,20 +161,22 @@ class SparseIndex:
 
     def shared_feature_block(self, rows: np.ndarray) -> np.ndarray:
         """Weighted Jaccard of the query rows with every trial (dense), a query never scoring itself."""
-        if self._transposed is None:
-            self._transposed = self.matrix.T.tocsr()
         weighted = self.matrix[rows].multiply(self.weights).tocsr()
-        intersection = np.asarray((weighted @ self._transposed).todense())
+        intersection = np.asarray((weighted @ self._transposed_matrix()).todense())
         union = self.sizes[rows, None] + self.sizes[None, :] - intersection
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(union > 0, intersection / union, 0.0)
         scores[np.arange(len(rows)), rows] = 0.0
         return scores
 
+    def _transposed_matrix(self) -> sparse.csr_matrix:
+        if self._transposed is None:
+            self._transposed = self.matrix.T.tocsr()
+        return self._transposed
+
     def hybrid_block(self, rows: np.ndarray) -> np.ndarray:
-        if self._hybrid_transposed is None:
-            self._hybrid_transposed = self.hybrid.T.tocsr()
-        scores = np.asarray((self.hybrid[rows] @ self._hybrid_transposed).todense(), dtype=np.float64)
+        queries = self.data.scaled(self.kind_weights, rows)
+        scores = np.asarray((queries @ self.postings).todense(), dtype=np.float64)
         scores[np.arange(len(rows)), rows] = 0.0
         return scores
 
@@ -196,11 +213,8 @@ class SparseIndex:
     def shared(self, row: int, other: int, method: str) -> dict[int, float]:
         """What each feature both trials have (by column) adds to `other`'s place for `row`."""
         if method == "hybrid":
-            matrix = self.hybrid
-            mine, theirs = (
-                slice(matrix.indptr[row], matrix.indptr[row + 1]),
-                slice(matrix.indptr[other], matrix.indptr[other + 1]),
-            )
+            matrix = self.data.scaled(self.kind_weights, np.array([row, other]))
+            mine, theirs = slice(matrix.indptr[0], matrix.indptr[1]), slice(matrix.indptr[1], matrix.indptr[2])
             both, at_mine, at_theirs = np.intersect1d(
                 matrix.indices[mine], matrix.indices[theirs], assume_unique=True, return_indices=True
             )
@@ -232,21 +246,40 @@ class SparseIndex:
         return dict(self.each_top(k, method, block))
 
     def each_top(
-        self, k: int = 10, method: str = "shared-features", block: int = 256
+        self, k: int = 10, method: str = "shared-features", block: int = 256, jobs: int | None = None
     ) -> Iterator[tuple[str, list[tuple[str, float]]]]:
         """Every trial's top k, in NCT id order, a block of query rows at a time as one sparse product,
         so the whole corpus costs a few matrix products rather than one pass per trial, and memory
-        holds one block's scores, not the corpus's rankings."""
+        holds a block's scores per thread, not the corpus's rankings. scipy's products release the GIL,
+        so `jobs` threads (default: the CPUs, at most 8) work on consecutive blocks at once."""
         if method == "ppr":
             for nct in self.trials:
                 yield nct, self._best(self.ppr_scores(nct), k)
             return
-        score_block = self.hybrid_block if method == "hybrid" else self.shared_feature_block
-        for start in range(0, len(self.trials), block):
+        if method == "hybrid":
+            score_block, _ = self.hybrid_block, self.postings  # made before the threads share it
+        else:
+            score_block, _, _ = self.shared_feature_block, self._transposed_matrix(), self.sizes
+
+        def block_top(start: int) -> list[tuple[str, list[tuple[str, float]]]]:
             rows = np.arange(start, min(start + block, len(self.trials)))
             scores = score_block(rows)
-            for offset, row in enumerate(rows):
-                yield self.trials[row], self._best(scores[offset], k)
+            return [(self.trials[row], self._best(scores[offset], k)) for offset, row in enumerate(rows)]
+
+        starts = range(0, len(self.trials), block)
+        workers = max(1, min(jobs or os.cpu_count() or 1, 8))
+        with ThreadPoolExecutor(workers) as pool:
+            waiting: deque[Future[list[tuple[str, list[tuple[str, float]]]]]] = deque()
+            try:
+                for start in starts:
+                    waiting.append(pool.submit(block_top, start))
+                    if len(waiting) > workers:  # a bounded window: blocks are written in order as they finish
+                        yield from waiting.popleft().result()
+                while waiting:
+                    yield from waiting.popleft().result()
+            finally:
+                for future in waiting:
+                    future.cancel()
 
     def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order).
