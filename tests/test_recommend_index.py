@@ -146,3 +146,25 @@ def test_serve_refuses_a_bad_recommend_request_clearly(server, query: str, statu
     assert code == status
     if status == 404:
         assert "NCT00000000" in body["error"]
+
+
+def test_walking_from_each_trial_reads_what_the_sparql_path_reads(built) -> None:
+    """Features and text are read by walking the store from each trial (indexed lookups); for every text
+    path, that gives exactly the distinct values the SPARQL property path gives."""
+    from kg.similarity.text import TEXT_FIELDS, read_texts
+    from kg.store import open_store
+
+    _, store_dir = built
+    store = open_store(store_dir)
+    walked = read_texts(store).fields
+    for name, path in TEXT_FIELDS.items():
+        query = (
+            "SELECT DISTINCT ?nct ?text WHERE { ?t <http://www.w3.org/ns/prov#wasDerivedFrom> ?r ; "
+            f"<https://w3id.org/kg-trials/ontology#nctId> ?nct ; {'/'.join(f'<{p}>' for p in path)} ?text }}"
+        )
+        by_sparql: dict[str, list[str]] = {}
+        for row in store.query(query):
+            by_sparql.setdefault(row["nct"].value, []).append(row["text"].value)
+        assert {n: sorted(v) for n, v in by_sparql.items()} == {
+            n: fields[name] for n, fields in walked.items() if name in fields
+        }, name

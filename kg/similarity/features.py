@@ -34,7 +34,8 @@ import pyoxigraph
 
 from kg import textpatterns
 from kg.rdf import iris
-from kg.similarity.text import TITLE_FIELDS, TrialTexts, read_texts, trial_restrictions, words
+from kg.similarity.text import TITLE_FIELDS, TrialTexts, add_text, words
+from kg.similarity.walk import trials
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -57,20 +58,27 @@ KIND_LABELS = {
     "design": "design", "country": "country", "word": "word", "word-pair": "words", "title-word": "title word",
 }  # fmt: skip
 
-_PREFIXES = iris.sparql_prefixes()
-# Each query yields ?nct ?key ?label for one feature kind, over trials built from a record.
-_QUERIES = {
-    "mesh": "?t kg:conditionMesh ?m . ?m rdfs:label ?label . OPTIONAL { ?m kg:meshId ?id } BIND(COALESCE(?id, ?label) AS ?key)",
-    "mesh-ancestor": "?t kg:conditionMeshAncestor ?m . ?m rdfs:label ?label . OPTIONAL { ?m kg:meshId ?id } BIND(COALESCE(?id, ?label) AS ?key)",
-    "condition": "?t kg:condition/rdfs:label ?label . BIND(LCASE(?label) AS ?key)",
-    "intervention": "?t kg:hasIntervention/rdfs:label ?label . BIND(LCASE(?label) AS ?key)",
-    "intervention-mesh": "?t kg:interventionMesh ?m . ?m rdfs:label ?label . OPTIONAL { ?m kg:meshId ?id } BIND(COALESCE(?id, ?label) AS ?key)",
-    "dose": "?t kg:hasArm/kg:hasDose ?d . ?d schema:maxValue ?high ; schema:unitText ?unit . BIND(?unit AS ?label) BIND(STR(?high) AS ?key)",
-    "sponsor": "?t kg:leadSponsor/rdfs:label ?label . BIND(LCASE(?label) AS ?key)",
-    "phase": "?t kg:phase ?label . BIND(?label AS ?key)",
-    "design": "{ ?t kg:allocation ?label } UNION { ?t kg:interventionModel ?label } UNION { ?t kg:masking ?label } UNION { ?t kg:primaryPurpose ?label } BIND(?label AS ?key)",
-    "country": "?t kg:hasLocation/schema:addressCountry ?label . BIND(LCASE(?label) AS ?key)",
+_LABEL, _MESH_ID = str(iris.RDFS.label), str(iris.KG.meshId)
+# Kinds read as MeSH concepts: the path to the concept; its key is its MeSH id, else its label.
+_MESH_PATHS = {
+    "mesh": str(iris.KG.conditionMesh),
+    "mesh-ancestor": str(iris.KG.conditionMeshAncestor),
+    "intervention-mesh": str(iris.KG.interventionMesh),
 }
+# Kinds read as a label at the end of a path: the label is the key (normalized for some kinds below).
+_LABEL_PATHS: dict[str, list[tuple[str, ...]]] = {
+    "condition": [(str(iris.KG.condition), _LABEL)],
+    "intervention": [(str(iris.KG.hasIntervention), _LABEL)],
+    "sponsor": [(str(iris.KG.leadSponsor), _LABEL)],
+    "phase": [(str(iris.KG.phase),)],
+    "design": [
+        (str(p),) for p in (iris.KG.allocation, iris.KG.interventionModel, iris.KG.masking, iris.KG.primaryPurpose)
+    ],
+    "country": [(str(iris.KG.hasLocation), str(iris.SCHEMA.addressCountry))],
+}
+_CODES = ("phase", "design")  # registry codes, kept as written; names are lower-cased
+_DOSES = (str(iris.KG.hasArm), str(iris.KG.hasDose))
+_HIGH, _UNIT = str(iris.SCHEMA.maxValue), str(iris.SCHEMA.unitText)
 
 
 @dataclass
@@ -113,24 +121,30 @@ def read_features(
     """Every trial's features; with `only`, just those trials' (an update reads the rebuilt ones alone).
     Weights are over the trials read."""
     features = TrialFeatures()
-    for restriction in trial_restrictions(only):
-        titles = store.query(
-            _PREFIXES
-            + f"SELECT ?nct ?title WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct ; rdfs:label ?title }}"
-        )
-        for row in titles:  # type: ignore[union-attr]
-            nct = row["nct"].value
+    texts = TrialTexts()
+    for nct, walk in trials(store, only):
+        titles = walk.values(_LABEL)
+        if titles:
             features.trials.setdefault(nct, set())
-            features.titles[nct] = row["title"].value
-        for kind, pattern in _QUERIES.items():
-            query = (
-                _PREFIXES
-                + f"SELECT DISTINCT ?nct ?key ?label WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
-            )
-            for row in store.query(query):  # type: ignore[union-attr]
-                _add_feature(features, kind, row["nct"].value, row["key"].value, row["label"].value)
+            features.titles[nct] = titles[-1]
+        for kind, predicate in _MESH_PATHS.items():
+            for concept in walk.nodes(predicate):
+                ids = walk.values(_MESH_ID, start=concept)
+                for label in walk.values(_LABEL, start=concept):
+                    for key in ids or [label]:
+                        _add_feature(features, kind, nct, key, label)
+        for kind, paths in _LABEL_PATHS.items():
+            for path in paths:
+                for label in walk.values(*path):
+                    _add_feature(features, kind, nct, label if kind in _CODES else label.lower(), label)
+        for dose in walk.nodes(*_DOSES):
+            for high in walk.values(_HIGH, start=dose):
+                for unit in walk.values(_UNIT, start=dose):
+                    _add_feature(features, "dose", nct, high, unit)
+        if with_words:
+            add_text(texts, nct, walk)
     if with_words:
-        add_words(features, read_texts(store, only))
+        add_words(features, texts)
     weigh(features)
     return features
 

@@ -30,27 +30,27 @@ from scipy import sparse
 
 from kg import textpatterns
 from kg.rdf import iris
-from kg.rdf.terms import plain_literal
+from kg.similarity.walk import TrialWalk, trials
 
-_PREFIXES = iris.sparql_prefixes()
-# field -> graph pattern binding ?text, for trials built from a record
-TEXT_FIELDS = {
-    "title": "?t rdfs:label ?text",
-    "official-title": "?t kg:officialTitle ?text",
-    "summary": "?t kg:briefSummary ?text",
-    "condition": "?t kg:condition/rdfs:label ?text",
-    "keyword": "?t kg:keyword ?text",
-    "intervention": "?t kg:hasIntervention/rdfs:label ?text",
-    "intervention-description": "?t kg:hasIntervention/schema:description ?text",
-    "detailed-description": "?t kg:detailedDescription ?text",
-    "arm-description": "?t kg:hasArm/schema:description ?text",
-    "outcome": "?t kg:hasOutcome/rdfs:label ?text",
-    "acronym": "?t kg:acronym ?text",
-    "other-name": "?t kg:hasIntervention/kg:otherName ?text",
-    "arm-label": "?t kg:hasArm/rdfs:label ?text",
-    "outcome-description": "?t kg:hasOutcome/schema:description ?text",
-    "inclusion": "?t kg:hasEligibility/kg:inclusionCriterion ?text",
-    "exclusion": "?t kg:hasEligibility/kg:exclusionCriterion ?text",
+_LABEL, _DESCRIPTION = str(iris.RDFS.label), str(iris.SCHEMA.description)
+# field -> the path of predicates from a trial built from a record to its text
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": (_LABEL,),
+    "official-title": (str(iris.KG.officialTitle),),
+    "summary": (str(iris.KG.briefSummary),),
+    "condition": (str(iris.KG.condition), _LABEL),
+    "keyword": (str(iris.KG.keyword),),
+    "intervention": (str(iris.KG.hasIntervention), _LABEL),
+    "intervention-description": (str(iris.KG.hasIntervention), _DESCRIPTION),
+    "detailed-description": (str(iris.KG.detailedDescription),),
+    "arm-description": (str(iris.KG.hasArm), _DESCRIPTION),
+    "outcome": (str(iris.KG.hasOutcome), _LABEL),
+    "acronym": (str(iris.KG.acronym),),
+    "other-name": (str(iris.KG.hasIntervention), str(iris.KG.otherName)),
+    "arm-label": (str(iris.KG.hasArm), _LABEL),
+    "outcome-description": (str(iris.KG.hasOutcome), _DESCRIPTION),
+    "inclusion": (str(iris.KG.hasEligibility), str(iris.KG.inclusionCriterion)),
+    "exclusion": (str(iris.KG.hasEligibility), str(iris.KG.exclusionCriterion)),
 }
 # The fields that name the trial: their words are also a kind of their own, `title-word`, which the fitted
 # weights can count apart from the words of the longer texts.
@@ -86,32 +86,19 @@ class TrialTexts:
 def read_texts(store: pyoxigraph.Store, only: Collection[str] | None = None) -> TrialTexts:
     """Each trial's text; with `only`, just those trials'."""
     texts = TrialTexts()
-    for restriction in trial_restrictions(only):
-        for name, pattern in TEXT_FIELDS.items():
-            query = _PREFIXES + (
-                f"SELECT DISTINCT ?nct ?text WHERE {{ {restriction} ?t prov:wasDerivedFrom ?r ; kg:nctId ?nct . {pattern} }}"
-            )
-            for row in store.query(query):  # type: ignore[union-attr]
-                texts.fields.setdefault(row["nct"].value, {}).setdefault(name, []).append(row["text"].value)
-    for parts in texts.fields.values():
-        for values in parts.values():
-            values.sort()
+    for nct, walk in trials(store, only):
+        add_text(texts, nct, walk)
     return texts
 
 
-TRIALS_PER_QUERY = 500
-
-
-def trial_restrictions(only: Collection[str] | None) -> list[str]:
-    """SPARQL to put before a pattern over `?nct`: nothing (every trial), or `VALUES` blocks of at most
-    TRIALS_PER_QUERY NCT ids (none at all for an empty selection)."""
-    if only is None:
-        return [""]
-    chosen = sorted(only)
-    return [
-        "VALUES ?nct { " + " ".join(plain_literal(nct).n3() for nct in chosen[i : i + TRIALS_PER_QUERY]) + " }"
-        for i in range(0, len(chosen), TRIALS_PER_QUERY)
-    ]
+def add_text(texts: TrialTexts, nct: str, walk: TrialWalk) -> None:
+    """The trial's distinct values of each text field, sorted (a trial met twice adds what is new)."""
+    for name, path in TEXT_FIELDS.items():
+        found = walk.values(*path)
+        if found:
+            values = texts.fields.setdefault(nct, {}).setdefault(name, [])
+            values.extend(v for v in found if v not in values)
+            values.sort()
 
 
 def without_nct_ids(text: str) -> str:
