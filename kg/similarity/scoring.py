@@ -263,8 +263,8 @@ class SparseIndex:
 
         def block_top(start: int) -> list[tuple[str, list[tuple[str, float]]]]:
             rows = np.arange(start, min(start + block, len(self.trials)))
-            scores = score_block(rows)
-            return [(self.trials[row], self._best(scores[offset], k)) for offset, row in enumerate(rows)]
+            best = self._best_of_block(score_block(rows), k)
+            return [(self.trials[row], found) for row, found in zip(rows.tolist(), best, strict=True)]
 
         starts = range(0, len(self.trials), block)
         workers = max(1, min(jobs or os.cpu_count() or 1, 8))
@@ -280,6 +280,26 @@ class SparseIndex:
             finally:
                 for future in waiting:
                     future.cancel()
+
+    def _best_of_block(self, scores: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """`_best` of each row of a block of scores, the cut and the candidates found for all rows in one
+        call each (the same candidates and order as row by row)."""
+        if k < scores.shape[1]:
+            cuts = np.partition(scores, -k, axis=1)[:, -k]
+            chosen = (scores >= cuts[:, None]) & (scores > 0)
+        else:
+            chosen = scores > 0
+        rows, columns = np.nonzero(chosen)  # row by row, columns ascending
+        bounds = np.searchsorted(rows, np.arange(scores.shape[0] + 1)).tolist()
+        out = []
+        for row in range(scores.shape[0]):
+            candidates = columns[bounds[row] : bounds[row + 1]]
+            values = scores[row, candidates]
+            order = np.lexsort((candidates, -np.round(values, 12)))[:k]
+            out.append(
+                [(self.trials[i], v) for i, v in zip(candidates[order].tolist(), values[order].tolist(), strict=True)]
+            )
+        return out
 
     def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order).
