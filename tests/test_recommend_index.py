@@ -168,3 +168,22 @@ def test_walking_from_each_trial_reads_what_the_sparql_path_reads(built) -> None
         assert {n: sorted(v) for n, v in by_sparql.items()} == {
             n: fields[name] for n, fields in walked.items() if name in fields
         }, name
+
+
+def test_the_index_read_in_chunks_of_trials_equals_the_index_of_all_features_at_once(built, monkeypatch) -> None:
+    """A store's index is read a few trials at a time so memory holds one chunk's feature sets; the
+    arrays, names, labels and weights are exactly those of reading every trial's features at once."""
+    import kg.similarity.index as index_module
+    from kg.similarity.features import read_features
+    from kg.store import open_store
+
+    store = open_store(built[1])
+    whole = FeatureIndex.of_features(read_features(store))
+    monkeypatch.setattr(index_module, "TRIALS_PER_CHUNK", 7)
+    chunked = index_module.index_of_store(store)
+    assert chunked.trials == whole.trials and len(whole.trials) > 20
+    assert chunked.names.strings() == whole.names.strings() and chunked.titles.strings() == whole.titles.strings()
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(chunked.vectors, name), getattr(whole.vectors, name)), name
+    assert np.array_equal(chunked.weights, whole.weights) and np.array_equal(chunked.counts, whole.counts)
+    assert chunked.labels == whole.labels and chunked.kinds == whole.kinds

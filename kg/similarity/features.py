@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph
@@ -35,7 +35,7 @@ import pyoxigraph
 from kg import textpatterns
 from kg.rdf import iris
 from kg.similarity.text import TITLE_FIELDS, TrialTexts, add_text, words
-from kg.similarity.walk import trials
+from kg.similarity.walk import TrialWalk, trials
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -120,9 +120,16 @@ def read_features(
 ) -> TrialFeatures:
     """Every trial's features; with `only`, just those trials' (an update reads the rebuilt ones alone).
     Weights are over the trials read."""
+    features = features_of(trials(store, only), with_words)
+    weigh(features)
+    return features
+
+
+def features_of(walks: Iterable[tuple[str, TrialWalk]], with_words: bool = True) -> TrialFeatures:
+    """The features (not yet weighed) of the trials walked: a whole store's, or one chunk of it."""
     features = TrialFeatures()
     texts = TrialTexts()
-    for nct, walk in trials(store, only):
+    for nct, walk in walks:
         titles = walk.values(_LABEL)
         if titles:
             features.trials.setdefault(nct, set())
@@ -145,7 +152,6 @@ def read_features(
             add_text(texts, nct, walk)
     if with_words:
         add_words(features, texts)
-    weigh(features)
     return features
 
 

@@ -35,8 +35,9 @@ import pyoxigraph
 from scipy import sparse
 
 from kg import __version__
-from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, read_features
+from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, features_of, read_features
 from kg.similarity.hybrid import shipped_weights
+from kg.similarity.walk import trial_chunks
 
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
@@ -301,8 +302,59 @@ def _differing_labels(features: TrialFeatures, names: list[str]) -> dict[int, st
     }
 
 
+TRIALS_PER_CHUNK = 2_000
+
+
 def index_of_store(store: pyoxigraph.Store) -> FeatureIndex:
-    return FeatureIndex.of_features(read_features(store))
+    """The index of every trial in a store, read a chunk of trials at a time: Python holds one chunk's
+    feature sets (~270 bytes a stored feature) and keeps the rest as arrays (8 bytes) and one vocabulary,
+    not every trial's sets at once. Equal to `FeatureIndex.of_features(read_features(store))`."""
+    builder = _ChunkedIndex()
+    for chunk in trial_chunks(store, TRIALS_PER_CHUNK):
+        builder.add(features_of(chunk))
+    return builder.index()
+
+
+class _ChunkedIndex:
+    """Raw counts gathered chunk by chunk, columns numbered as met, renumbered in name order at the end."""
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.labels: dict[str, str] = {}  # the first label met, as `read_features` keeps it
+        self.trials: list[str] = []
+        self.titles: list[str] = []
+        self.columns: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
+
+    def add(self, features: TrialFeatures) -> None:
+        for nct in features.trial_ids():
+            own, tally = features.trials[nct], features.counts.get(nct, {})
+            self.trials.append(nct)
+            self.titles.append(features.titles.get(nct, ""))
+            number = self.vocabulary.setdefault
+            self.columns.append(np.fromiter((number(f, len(self.vocabulary)) for f in own), np.int32, len(own)))
+            self.counts.append(np.fromiter((tally.get(f, 1) for f in own), np.float32, len(own)))
+        for feature, label in features.labels.items():
+            self.labels.setdefault(feature, label)
+
+    def index(self) -> FeatureIndex:
+        met = list(self.vocabulary)
+        order = sorted(range(len(met)), key=met.__getitem__)
+        names = [met[j] for j in order]
+        renumber = np.empty(len(met), dtype=np.int32)
+        renumber[np.array(order, dtype=np.int64)] = np.arange(len(met), dtype=np.int32)
+        indptr = np.zeros(len(self.trials) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in self.columns], out=indptr[1:])
+        indices = renumber[np.concatenate(self.columns)] if self.columns else np.zeros(0, dtype=np.int32)
+        data = np.concatenate(self.counts).astype(np.float64) if self.counts else np.zeros(0)
+        counts = sparse.csr_matrix((data, indices, indptr), shape=(len(self.trials), len(names)))
+        counts.sort_indices()
+        labels = {
+            j: self.labels[name]
+            for j, name in enumerate(names)
+            if name in self.labels and self.labels[name] != name.partition(":")[2]
+        }
+        return FeatureIndex._weighed(self.trials, self.titles, names, labels, counts)
 
 
 def write_store_index(

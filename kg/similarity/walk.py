@@ -74,3 +74,15 @@ def trials(store: pyoxigraph.Store, only: Collection[str] | None = None) -> Iter
                 found.append((quad.object.value, subject))
     for nct, subject in sorted(set(found), key=lambda pair: (pair[0], str(pair[1]))):
         yield nct, TrialWalk(store, subject)
+
+
+def trial_chunks(store: pyoxigraph.Store, size: int) -> Iterator[list[tuple[str, TrialWalk]]]:
+    """`trials(store)` in lists of about `size` trials; a trial's walks are never split between two."""
+    chunk: list[tuple[str, TrialWalk]] = []
+    for nct, walk in trials(store):
+        if len(chunk) >= size and chunk[-1][0] != nct:
+            yield chunk
+            chunk = []
+        chunk.append((nct, walk))
+    if chunk:
+        yield chunk
