@@ -57,7 +57,7 @@ out/relatedness.ttl: $(STAMP)
 eval: ## Score every method and the TF-IDF/BM25 baselines on the relatedness truth set (tune and held-out halves)
 	@if [ ! -f $(SHARED)/relatedness/truth-dev.tsv ]; then echo "make eval: skipped, $(SHARED)/relatedness is absent"; exit 0; fi; \
 	if [ -z "$$(find $(EVAL_INPUTS) -newer out/relatedness.ttl -print -quit 2>/dev/null)" ] && [ -f out/relatedness.ttl ]; \
-	then echo "out/relatedness.ttl is up to date"; else $(MAKE) --no-print-directory -B out/relatedness.ttl; fi; \
+	then echo "out/relatedness.ttl is up to date"; else rm -f out/relatedness.ttl; $(MAKE) --no-print-directory out/relatedness.ttl; fi; \
 	for half in held-out tune; do echo; echo "## $$half half"; \
 	$(BIN)/kg evaluate --graph out/relatedness.ttl --truth $(SHARED)/relatedness/truth-dev.tsv --half $$half; done
 

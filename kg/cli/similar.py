@@ -48,6 +48,7 @@ def recommend(
 
     Example:
 
+    \b
         kg recommend NCT03945487 --explain --graph out/graph.ttl
         kg recommend --all --top 50 --format tsv --graph out/graph.ttl > rankings.tsv
     """
