@@ -237,6 +237,23 @@ def test_sigterm_while_the_inputs_are_still_being_read_stops_the_build_cleanly(
     assert kg_temporaries(tmp_path) == [] and not output.exists() and not os.path.lexists(store)
 
 
+def test_a_generation_a_killed_writer_created_but_never_marked_is_removed_only_if_empty(tmp_path: Path) -> None:
+    """Killed between creating its generation folder and writing the marker, a writer leaves an empty
+    folder of kg's name: the next writer removes it. A folder of that name holding anything else stays."""
+    store = tmp_path / "st"
+    empty = tmp_path / ".st.gen-20260101T000000-abcd1234"
+    half_marked = tmp_path / ".st.gen-20260101T000000-efgh5678"
+    not_empty = tmp_path / ".st.gen-20260101T000000-ijkl9012"
+    for folder in (empty, half_marked, not_empty):
+        folder.mkdir()
+    (half_marked / ".kg-store.part").write_text("kg store generation\n")
+    (not_empty / "notes.txt").write_text("mine")
+    result = run("build", str(EXAMPLES / RECORD), "-o", str(tmp_path / "g.ttl"), "--store", str(store))
+    assert result.exit_code == 0, result.stderr
+    assert not empty.exists() and not half_marked.exists()
+    assert (not_empty / "notes.txt").read_text() == "mine"
+
+
 def test_the_next_run_cleans_only_what_a_sigkilled_run_left(tmp_path: Path, slow_build) -> None:
     output, store = tmp_path / "g.ttl", tmp_path / "st"
     build = slow_build(str(EXAMPLES), "-o", str(output), "--store", str(store), "-j", "2")

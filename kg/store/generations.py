@@ -87,10 +87,29 @@ def _remove_dead_writers_leftovers(store_dir: Path) -> None:
     for generation in _generations(store_dir):
         if generation != current and _state(generation) == "building" and not outputs.is_owned(generation):
             shutil.rmtree(generation, ignore_errors=True)
+    pattern = outputs.generation_name(store_dir.name)
+    for path in store_dir.parent.glob(f".{store_dir.name}.gen-*"):
+        if pattern.fullmatch(path.name) and path.is_dir() and not path.is_symlink() and not outputs.is_owned(path):
+            _remove_if_unmarked_and_empty(path)
     link = re.compile(rf"\.{re.escape(store_dir.name)}\.link-\d+")
     for path in store_dir.parent.glob(f".{store_dir.name}.link-*"):
         if link.fullmatch(path.name) and path.is_symlink() and not outputs.is_owned(path):
             path.unlink(missing_ok=True)
+
+
+def _remove_if_unmarked_and_empty(path: Path) -> None:
+    """A writer killed between creating its generation and marking it leaves an empty folder of kg's
+    name (or one holding just the marker's temporary file): nothing in it to lose, so it goes too."""
+    try:
+        left = {entry.name for entry in path.iterdir()}
+    except OSError:
+        return
+    if left <= {f"{outputs.STORE_MARKER}.part"}:
+        (path / f"{outputs.STORE_MARKER}.part").unlink(missing_ok=True)
+        try:
+            path.rmdir()  # fails, and keeps it, if anything appeared meanwhile
+        except OSError:
+            pass
 
 
 def _state(generation: Path) -> str | None:
