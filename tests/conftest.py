@@ -147,6 +147,12 @@ main()
 MOMENTS = ("reading", "writing", "filling", "swapping")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a user at a terminal sends it: a shell starting a background job (`make test &`, some CI
+    runners) makes its children ignore SIGINT, and kg rightly keeps an ignored signal ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class KgProcesses:
     """kg commands started in process groups of their own, their stderr in files outside the test's
     folder (`process.stderr_path`: nothing can hold a pipe open); any still running at the end are killed."""
@@ -159,7 +165,11 @@ class KgProcesses:
         stderr_path = self.logs / f"{len(self.started)}.txt"
         with stderr_path.open("w") as stderr:
             process = subprocess.Popen(
-                [sys.executable, "-c", *argv], stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+                [sys.executable, "-c", *argv],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=_as_from_a_terminal,
             )
         process.stderr_path = stderr_path  # type: ignore[attr-defined]
         self.started.append(process)
