@@ -256,10 +256,14 @@ class SparseIndex:
             for nct in self.trials:
                 yield nct, self._best(self.ppr_scores(nct), k)
             return
+        # What the blocks share is made here, before the threads read it.
         if method == "hybrid":
-            score_block, _ = self.hybrid_block, self.postings  # made before the threads share it
+            score_block = self.hybrid_block
+            self.postings  # noqa: B018
         else:
-            score_block, _, _ = self.shared_feature_block, self._transposed_matrix(), self.sizes
+            score_block = self.shared_feature_block
+            self._transposed_matrix()
+            self.sizes  # noqa: B018
 
         def block_top(start: int) -> list[tuple[str, list[tuple[str, float]]]]:
             rows = np.arange(start, min(start + block, len(self.trials)))
@@ -282,8 +286,9 @@ class SparseIndex:
                     future.cancel()
 
     def _best_of_block(self, scores: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        """`_best` of each row of a block of scores, the cut and the candidates found for all rows in one
-        call each (the same candidates and order as row by row)."""
+        """The k best of each row of a block of scores, highest first, ties by NCT id (rows are in NCT id
+        order). Only the candidates at or above a row's k-th best score are sorted, and the cuts and the
+        candidates of all rows are found in one call each."""
         if k < scores.shape[1]:
             cuts = np.partition(scores, -k, axis=1)[:, -k]
             chosen = (scores >= cuts[:, None]) & (scores > 0)
@@ -302,12 +307,5 @@ class SparseIndex:
         return out
 
     def _best(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order).
-        Only the candidates at or above the k-th best score are sorted, not the whole corpus."""
-        if k < len(scores):
-            cut = np.partition(scores, -k)[-k]
-            candidates = np.flatnonzero((scores >= cut) & (scores > 0))
-        else:
-            candidates = np.flatnonzero(scores > 0)
-        ranked = candidates[np.lexsort((candidates, -np.round(scores[candidates], 12)))][:k]
-        return [(self.trials[i], score) for i, score in zip(ranked.tolist(), scores[ranked].tolist(), strict=True)]
+        """The k best of one score row, highest first, ties by NCT id (rows are in NCT id order)."""
+        return self._best_of_block(scores[None, :], k)[0]
