@@ -116,8 +116,9 @@ def test_shacl_violations_exit_1(tmp_path: Path, monkeypatch) -> None:
 
     def map_with_negative_enrollment(record):
         triples = real_map(record)
-        triples.own = [t for t in triples.own if t[1] != KG.enrollment]
-        triples.own.append((triples.trial, KG.enrollment, Literal(-5)))
+        enrollment = kg.rdf.mapping.KG.enrollment
+        triples.own = [t for t in triples.own if t[1] != enrollment]
+        triples.own.append((triples.trial, enrollment, kg.rdf.mapping.integer_literal(-5)))
         return triples
 
     monkeypatch.setattr("kg.build.pipeline.map_trial", map_with_negative_enrollment)

@@ -142,7 +142,7 @@ def test_tfidf_rows_are_unit_length_cosines() -> None:
 
 def features_of(record: TrialRecord) -> tuple[set[str], dict[str, int]]:
     graph = Graph()
-    for triple in map_trial(record).all():
+    for triple in map_trial(record).rdflib():
         graph.add(triple)
     store = pyoxigraph.Store()
     store.load(graph.serialize(format="nt").encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)

@@ -23,7 +23,7 @@ SOURCE = Provenance("ctgov-v2-json", "in.json", 0, None, "2024-01-02")
 
 def graph_of(record: TrialRecord) -> Graph:
     graph = Graph()
-    for triple in map_trial(record).all():
+    for triple in map_trial(record).rdflib():
         graph.add(triple)
     return graph
 

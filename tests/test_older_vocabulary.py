@@ -109,10 +109,10 @@ def test_the_detail_is_in_the_json_view_and_in_the_graph() -> None:
     assert record_to_dict(masked)["who_masked"] == ["PARTICIPANT", "INVESTIGATOR"]
     assert record_to_dict(masked)["patient_registry"] is None
     assert record_to_dict(registry)["patient_registry"] is True
-    masked_triples = set(map_trial(masked).own)
+    masked_triples = set(map_trial(masked).rdflib())
     assert {o for _s, p, o in masked_triples if p == KG.whoMasked} == {Literal("PARTICIPANT"), Literal("INVESTIGATOR")}
     assert not any(p == KG.patientRegistry for _s, p, _o in masked_triples)
-    registry_values = [o for _s, p, o in map_trial(registry).own if p == KG.patientRegistry]
+    registry_values = [o for _s, p, o in map_trial(registry).rdflib() if p == KG.patientRegistry]
     assert registry_values == [Literal(True, datatype=XSD.boolean)]
 
 

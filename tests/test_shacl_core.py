@@ -51,8 +51,7 @@ def trial_triples(inputs: list[str]) -> list[list]:
     index.resolve()
     out = []
     for trial in index.trials(records):
-        mapped = map_trial(trial)
-        out.append([*mapped.own, *(t for triples in mapped.shared.values() for t in triples)])
+        out.append(map_trial(trial).rdflib())
     return out
 
 

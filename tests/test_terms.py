@@ -12,11 +12,31 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from kg.rdf.iris import KG, KGR, MESH, PREFIXES
-from kg.rdf.terms import compact_iri, ntriples, plain_literal, turtle_block
+from kg.rdf.terms import (
+    compact_iri,
+    iri_of_text,
+    iri_text,
+    literal_parts,
+    ntriples,
+    ntriples_of_text,
+    plain_literal,
+    rdflib_triples,
+    string_text,
+    text_triples,
+    turtle_block,
+    turtle_of_text,
+)
 
 HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
 
-subjects = st.sampled_from([URIRef("https://clinicaltrials.gov/study/NCT01234567"), KGR["org/x-1"], MESH.D008103])
+subjects = st.sampled_from(
+    [
+        URIRef("https://clinicaltrials.gov/study/NCT01234567"),
+        KGR["org/x-1"],
+        MESH.D008103,
+        URIRef("http://example.org/naïve/é#ñ"),
+    ]
+)
 predicates = st.sampled_from([KG.keyword, KG.enrollment, KG.healthyVolunteers, URIRef("http://example.org/p#a.b")])
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 literals = st.one_of(
@@ -86,3 +106,26 @@ def test_the_fast_plain_literal_is_rdflibs_literal(text: str) -> None:
 
 def test_plain_literal_of_a_non_string_is_rdflibs_typed_literal() -> None:
     assert plain_literal(True) == Literal(True) and plain_literal(True).datatype == XSD.boolean
+
+
+@settings(max_examples=300, deadline=None)
+@given(triples)
+def test_text_triples_are_the_same_terms_and_write_the_same_graphs(items) -> None:
+    """The build's hot path holds terms as N-Triples text: reading the text back gives the same rdflib
+    terms, and its N-Triples and Turtle are the graphs the rdflib-term writers give."""
+    as_text = text_triples(items)
+    assert rdflib_triples(as_text) == list(items)
+    expected = Graph()
+    for triple in items:
+        expected.add(triple)
+    assert isomorphic(Graph().parse(data=ntriples_of_text(as_text), format="nt"), expected)
+    turtle = HEADER + turtle_of_text(as_text)
+    assert isomorphic(Graph().parse(data=turtle, format="turtle"), expected)
+    assert turtle_of_text(as_text) == turtle_block(items)
+
+
+def test_what_n_triples_escapes_reads_back_exactly() -> None:
+    iri = 'http://example.org/a b<c>"d{e}|f^g`h\\i\x01'
+    assert iri_of_text(iri_text(iri)) == iri and " " not in iri_text(iri)
+    text = 'say "hi"\\n\\ back\\slash \n\r\t\b\f end\u2028'
+    assert literal_parts(string_text(text)) == (text, None, None)

@@ -8,6 +8,7 @@ from kg.build.merge import TrialIndex
 from kg.model.records import TrialRecord
 from kg.rdf import iris
 from kg.rdf.mapping import map_trial
+from kg.rdf.terms import iri_of_text, rdflib_triples
 from kg.sources import iter_records
 
 
@@ -22,12 +23,12 @@ def build_in_memory(inputs: list[str], input_format: str = "auto", include_conta
     graph, described = Graph(), set()
     for trial in index.trials(records):
         mapped = map_trial(trial)
-        for triple in mapped.own:
+        for triple in rdflib_triples(mapped.own):
             graph.add(triple)
         for node, triples in mapped.shared.items():
-            if node in described or iris.nct_id_of(node) in index:
+            if node in described or iris.nct_id_of(iri_of_text(node)) in index:
                 continue
             described.add(node)
-            for triple in triples:
+            for triple in rdflib_triples(triples):
                 graph.add(triple)
     return graph

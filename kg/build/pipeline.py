@@ -26,17 +26,15 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Literal, TypeVar
 
-from rdflib import URIRef
-
 from kg import outputs
 from kg.build.merge import RecordKeys, TrialIndex
 from kg.model.records import FieldWarning, TrialRecord
 from kg.rdf import formats, iris
 from kg.rdf.mapping import map_trial
-from kg.rdf.terms import Triple
+from kg.rdf.terms import TextTriple, Triple, iri_of_text, rdflib_triples
 from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.validation.results import ValidationResult
-from kg.validation.shacl import validate_triples
+from kg.validation.shacl import validate_text
 
 Unit = list[Document | Reject]
 T = TypeVar("T")
@@ -59,9 +57,9 @@ class BuiltTrial:
     """One trial, mapped, validated and serialized."""
 
     nct_id: str
-    body: str | list[Triple]  # RDF text, or triples for sinks that hold a whole graph (JSON-LD)
+    body: str | list[Triple]  # RDF text, or rdflib triples for sinks that hold a whole graph (JSON-LD)
     triples: int
-    shared: list[tuple[str, str | list[Triple], int]]  # (node IRI, body, triples) not sent before
+    shared: list[tuple[str, str | list[Triple], int]]  # (node's N-Triples text, body, triples) not sent before
     results: list[ValidationResult]
     mesh_terms_without_id: set[str] = field(default_factory=set)
 
@@ -239,24 +237,23 @@ def build_trial(
     """Map, validate with every node the trial references, serialize; shared nodes already in
     `sent_shared` (a worker's record of what it sent) are left out, the receiver has them."""
     mapped = map_trial(trial)
-    own: list[Triple] = list(dict.fromkeys(mapped.own))
+    own: list[TextTriple] = list(dict.fromkeys(mapped.own))
     checked = own + [t for triples in mapped.shared.values() for t in triples]
     shared = []
     for node, triples in mapped.shared.items():
-        key = str(node)
         # A trial with a record of its own is described by that record, not by references to it.
-        if (sent_shared is not None and key in sent_shared) or _is_recorded_trial(node, index):
+        if (sent_shared is not None and node in sent_shared) or _is_recorded_trial(node, index):
             continue
         if sent_shared is not None:
-            sent_shared.add(key)
-        unique: list[Triple] = list(dict.fromkeys(triples))
-        shared.append((key, serialize(unique, settings.rdf_format), len(unique)))
+            sent_shared.add(node)
+        unique: list[TextTriple] = list(dict.fromkeys(triples))
+        shared.append((node, serialize(unique, settings.rdf_format), len(unique)))
     return BuiltTrial(
         nct_id=trial.nct_id or "",
         body=serialize(own, settings.rdf_format),
         triples=len(own),
         shared=shared,
-        results=validate_triples(checked, settings.shacl_engine),
+        results=validate_text(checked, settings.shacl_engine),
         mesh_terms_without_id={
             m.term
             for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
@@ -265,15 +262,15 @@ def build_trial(
     )
 
 
-def serialize(triples: list[Triple], rdf_format: str) -> str | list[Triple]:
-    """A trial's piece of the output, written by the worker for a streamed format; the triples
-    themselves for a format written whole at the end."""
-    block = formats.named(rdf_format).block
-    return block(triples) if block is not None else triples
+def serialize(triples: list[TextTriple], rdf_format: str) -> str | list[Triple]:
+    """A trial's piece of the output, written by the worker for a streamed format; rdflib triples for
+    a format written whole at the end."""
+    block = formats.named(rdf_format).text_block
+    return block(triples) if block is not None else rdflib_triples(triples)
 
 
-def _is_recorded_trial(node: URIRef, index: TrialIndex) -> bool:
-    nct_id = iris.nct_id_of(node)
+def _is_recorded_trial(node: str, index: TrialIndex) -> bool:
+    nct_id = iris.nct_id_of(iri_of_text(node))
     return nct_id is not None and nct_id in index
 
 

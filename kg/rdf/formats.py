@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from kg.errors import InputError, OutputError
 from kg.rdf.iris import PREFIXES
-from kg.rdf.terms import Triple, ntriples, turtle_block
+from kg.rdf.terms import TextTriple, Triple, ntriples, ntriples_of_text, turtle_block, turtle_of_text
 
 
 def turtle_prefixes() -> str:
@@ -50,6 +50,11 @@ def _turtle_block(triples: Iterable[Triple]) -> str:
     return turtle_block(found) + "\n" if found else ""
 
 
+def _turtle_text_block(triples: Iterable[TextTriple]) -> str:
+    found = list(triples)
+    return turtle_of_text(found) + "\n" if found else ""
+
+
 @dataclass(frozen=True)
 class RdfFormat:
     name: str  # kg's name for it (--format)
@@ -59,6 +64,7 @@ class RdfFormat:
     rdflib: str  # rdflib's parser and serializer name
     # Text for a block of triples, appended as the graph is built; None: written whole at the end.
     block: Callable[[Iterable[Triple]], str] | None = None
+    text_block: Callable[[Iterable[TextTriple]], str] | None = None  # the same, of N-Triples text triples
     header: Callable[[], str] = str  # what a written file starts with
     written: bool = True  # kg writes it (build output, query answers)
     by_line: bool = False  # a file in it splits at any line
@@ -82,10 +88,18 @@ FORMATS = (
         pyoxigraph.RdfFormat.TURTLE,
         "turtle",
         block=_turtle_block,
+        text_block=_turtle_text_block,
         header=turtle_prefixes,
     ),
     RdfFormat(
-        "nt", (".nt",), "application/n-triples", pyoxigraph.RdfFormat.N_TRIPLES, "nt", block=ntriples, by_line=True
+        "nt",
+        (".nt",),
+        "application/n-triples",
+        pyoxigraph.RdfFormat.N_TRIPLES,
+        "nt",
+        block=ntriples,
+        text_block=ntriples_of_text,
+        by_line=True,
     ),
     RdfFormat("jsonld", (".jsonld",), "application/ld+json", pyoxigraph.RdfFormat.JSON_LD, "json-ld"),
     RdfFormat(

@@ -1,4 +1,9 @@
-"""The pure mapping `TrialRecord -> triples`, one record at a time.
+"""The pure mapping `TrialRecord -> triples`, one record at a time, written as N-Triples text.
+
+Why text: a build maps ~250 triples a trial, and making, hashing and formatting rdflib terms was most
+of its cost. Each term is written once as its N-Triples text (`kg.rdf.terms`); the SHACL core engine
+and the writers read that text, and `kg.rdf.terms.rdflib_triples` makes rdflib terms for callers who
+want them.
 
 Triples about the trial and the nodes it alone owns (arms, outcomes, ...) are `own`; triples about
 nodes many trials share (sponsors, conditions, MeSH concepts) are `shared`, keyed by node, so a
@@ -12,16 +17,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from kg import textpatterns
 from kg.model.codes import age_in_years
 from kg.model.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
 from kg.rdf import iris
-from kg.rdf.iris import KG, MESHV, PROV, RDF, RDFS, SCHEMA, XSD
-from kg.rdf.terms import plain_literal
+from kg.rdf.terms import (
+    TextTriple,
+    TextVocabulary,
+    iri_text,
+    literal_text,
+    rdflib_triples,
+    string_text,
+    typed_text,
+)
 
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
+Triple = TextTriple
+KG = TextVocabulary(iris.KG)
+MESHV = TextVocabulary(iris.MESHV)
+PROV = TextVocabulary(iris.PROV)
+RDF = TextVocabulary(iris.RDF)
+RDFS = TextVocabulary(iris.RDFS)
+SCHEMA = TextVocabulary(iris.SCHEMA)
 
 # The small unit vocabulary of doses, with UCUM codes where UCUM has one.
 UCUM_CODES = {
@@ -49,15 +67,17 @@ _YEAR_MONTH = textpatterns.ISO_YEAR_MONTH
 
 @dataclass
 class TrialTriples:
-    trial: URIRef
-    own: list[Triple] = field(default_factory=list)
-    shared: dict[URIRef, list[Triple]] = field(default_factory=dict)
+    """A trial's triples as N-Triples text: its own, and those of each shared node by the node's text."""
 
-    def add(self, subject: URIRef, predicate: URIRef, obj: URIRef | Literal | None) -> None:
+    trial: str
+    own: list[Triple] = field(default_factory=list)
+    shared: dict[str, list[Triple]] = field(default_factory=dict)
+
+    def add(self, subject: str, predicate: str, obj: str | None) -> None:
         if obj is not None:
             self.own.append((subject, predicate, obj))
 
-    def share(self, node: URIRef, triples: Iterable[Triple]) -> None:
+    def share(self, node: str, triples: Iterable[Triple]) -> None:
         if node not in self.shared:
             self.shared[node] = list(triples)
 
@@ -66,22 +86,24 @@ class TrialTriples:
         for triples in self.shared.values():
             yield from triples
 
-
-def text(value: str | None, datatype: URIRef | None = None) -> Literal | None:
-    if value is None:
-        return None
-    return plain_literal(value) if datatype is None else Literal(value, datatype=datatype)
+    def rdflib(self) -> list[tuple[URIRef, URIRef, URIRef | BNode | Literal]]:
+        """Every triple as rdflib terms, for callers that want an rdflib graph."""
+        return rdflib_triples(self.all())  # type: ignore[return-value]
 
 
-def date_literal(date: RegistryDate | None) -> Literal | None:
+def text(value: str | None) -> str | None:
+    return None if value is None else string_text(value)
+
+
+def date_literal(date: RegistryDate | None) -> str | None:
     """`2021-07-15` -> xsd:date, `2021-07` -> xsd:gYearMonth, anything else kept as a plain string."""
     if date is None:
         return None
     if _FULL_DATE.match(date.value):
-        return Literal(date.value, datatype=XSD.date)
+        return typed_text(date.value, "date")
     if _YEAR_MONTH.match(date.value):
-        return Literal(date.value, datatype=XSD.gYearMonth)
-    return plain_literal(date.value)
+        return typed_text(date.value, "gYearMonth")
+    return string_text(date.value)
 
 
 def _short_hash(source: Provenance) -> str:
@@ -89,14 +111,21 @@ def _short_hash(source: Provenance) -> str:
     return hashlib.sha1(f"{source.path}|{source.member}|{source.position}".encode()).hexdigest()[:8]
 
 
-def decimal_literal(value: float) -> Literal:
-    """xsd:decimal in its canonical, exponent-free form (`2e6` -> `2000000.0`)."""
-    return Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
+def decimal_lexical(value: float) -> str:
+    """xsd:decimal's canonical, exponent-free form (`2e6` -> `2000000.0`)."""
+    return format(Decimal(repr(float(value))), "f")
+
+
+def decimal_literal(value: float) -> str:
+    return typed_text(decimal_lexical(value), "decimal")
+
+
+def integer_literal(value: int) -> str:
+    return typed_text(str(value), "integer")
 
 
 def map_trial(record: TrialRecord) -> TrialTriples:
-    trial = iris.trial_iri(record.nct_id)
-    out = TrialTriples(trial)
+    out = TrialTriples(iri_text(iris.trial_iri(record.nct_id)))
     _map_identity(record, out)
     _map_status_and_design(record, out)
     _map_sponsors(record, out)
@@ -115,21 +144,21 @@ def _map_identity(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, RDF.type, SCHEMA.MedicalStudy)
     out.add(trial, RDF.type, _STUDY_TYPE_CLASSES.get(record.study_type or ""))
     if not record.nct_id.startswith(iris.UNRESOLVED_PREFIX):
-        out.add(trial, KG.nctId, plain_literal(record.nct_id))
-    out.add(trial, RDFS.label, plain_literal(record.title or record.official_title or record.nct_id))
+        out.add(trial, KG.nctId, literal_text(record.nct_id))
+    out.add(trial, RDFS.label, literal_text(record.title or record.official_title or record.nct_id))
     out.add(trial, SCHEMA.name, text(record.title))
     out.add(trial, KG.officialTitle, text(record.official_title))
     out.add(trial, KG.acronym, text(record.acronym))
     out.add(trial, KG.orgStudyId, text(record.org_study_id))
     out.add(trial, KG.briefSummary, text(record.brief_summary))
     out.add(trial, KG.detailedDescription, text(record.detailed_description))
-    out.add(trial, SCHEMA.url, URIRef(str(trial)))
+    out.add(trial, SCHEMA.url, trial)
     for index, secondary in enumerate(record.secondary_ids):
-        node = iris.secondary_id_iri(record.nct_id, index)
+        node = iri_text(iris.secondary_id_iri(record.nct_id, index))
         out.add(trial, KG.secondaryId, node)
         out.add(node, RDF.type, KG.SecondaryIdentifier)
-        out.add(node, RDFS.label, plain_literal(secondary.identifier))
-        out.add(node, SCHEMA.value, plain_literal(secondary.identifier))
+        out.add(node, RDFS.label, literal_text(secondary.identifier))
+        out.add(node, SCHEMA.value, literal_text(secondary.identifier))
         out.add(node, KG.idType, text(secondary.id_type))
         out.add(node, KG.idDomain, text(secondary.domain))
 
@@ -140,10 +169,10 @@ def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, KG.lastKnownStatus, text(record.last_known_status))
     out.add(trial, KG.whyStopped, text(record.why_stopped))
     for phase in record.phases:
-        out.add(trial, KG.phase, plain_literal(phase))
+        out.add(trial, KG.phase, literal_text(phase))
     out.add(trial, KG.studyType, text(record.study_type))
     if record.enrollment is not None:
-        out.add(trial, KG.enrollment, Literal(record.enrollment, datatype=XSD.integer))
+        out.add(trial, KG.enrollment, integer_literal(record.enrollment))
     out.add(trial, KG.enrollmentType, text(record.enrollment_type))
     for predicate, type_predicate, date in (
         (KG.startDate, KG.startDateType, record.start_date),
@@ -161,21 +190,21 @@ def _map_status_and_design(record: TrialRecord, out: TrialTriples) -> None:
     out.add(trial, KG.observationalModel, text(record.observational_model))
     out.add(trial, KG.masking, text(record.masking))
     for party in record.who_masked:
-        out.add(trial, KG.whoMasked, plain_literal(party))
+        out.add(trial, KG.whoMasked, literal_text(party))
     out.add(trial, KG.primaryPurpose, text(record.primary_purpose))
     if record.patient_registry is not None:
-        out.add(trial, KG.patientRegistry, plain_literal(record.patient_registry))  # xsd:boolean
+        out.add(trial, KG.patientRegistry, literal_text(record.patient_registry))  # xsd:boolean
 
 
-def _organization(out: TrialTriples, org: Organization) -> URIRef:
-    node = iris.organization_iri(org.name)
+def _organization(out: TrialTriples, org: Organization) -> str:
+    node = iri_text(iris.organization_iri(org.name))
     triples: list[Triple] = [
         (node, RDF.type, KG.Organization),
-        (node, RDFS.label, plain_literal(org.name)),
-        (node, SCHEMA.name, plain_literal(org.name)),
+        (node, RDFS.label, literal_text(org.name)),
+        (node, SCHEMA.name, literal_text(org.name)),
     ]
     if org.org_class:
-        triples.append((node, KG.organizationClass, plain_literal(org.org_class)))
+        triples.append((node, KG.organizationClass, literal_text(org.org_class)))
     out.share(node, triples)
     return node
 
@@ -194,20 +223,20 @@ def _map_sponsors(record: TrialRecord, out: TrialTriples) -> None:
             out.add(trial, KG.responsiblePartyAffiliation, affiliation)
 
 
-def _mesh(out: TrialTriples, mesh: MeshTerm) -> URIRef:
+def _mesh(out: TrialTriples, mesh: MeshTerm) -> str:
     if mesh.mesh_id is None:
-        node = iris.mesh_term_iri(mesh.term)
-        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, plain_literal(mesh.term))])
+        node = iri_text(iris.mesh_term_iri(mesh.term))
+        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, literal_text(mesh.term))])
         return node
-    node = iris.mesh_iri(mesh.mesh_id)
+    node = iri_text(iris.mesh_iri(mesh.mesh_id))
     mesh_class = MESHV.Descriptor if mesh.mesh_id.startswith("D") else MESHV.SupplementaryConceptRecord
     out.share(
         node,
         [
             (node, RDF.type, KG.MeshConcept),
             (node, RDF.type, mesh_class),
-            (node, RDFS.label, plain_literal(mesh.term)),
-            (node, KG.meshId, plain_literal(mesh.mesh_id)),
+            (node, RDFS.label, literal_text(mesh.term)),
+            (node, KG.meshId, literal_text(mesh.mesh_id)),
         ],
     )
     return node
@@ -216,11 +245,11 @@ def _mesh(out: TrialTriples, mesh: MeshTerm) -> URIRef:
 def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
     trial = out.trial
     for condition in record.conditions:
-        node = iris.condition_iri(condition)
-        out.share(node, [(node, RDF.type, KG.Condition), (node, RDFS.label, plain_literal(condition))])
+        node = iri_text(iris.condition_iri(condition))
+        out.share(node, [(node, RDF.type, KG.Condition), (node, RDFS.label, literal_text(condition))])
         out.add(trial, KG.condition, node)
     for keyword in record.keywords:
-        out.add(trial, KG.keyword, plain_literal(keyword))
+        out.add(trial, KG.keyword, literal_text(keyword))
     for mesh in record.mesh_terms:
         out.add(trial, KG.conditionMesh, _mesh(out, mesh))
     for mesh in record.mesh_ancestors:
@@ -231,16 +260,16 @@ def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
 
 def _map_interventions_and_arms(record: TrialRecord, out: TrialTriples) -> None:
     trial = out.trial
-    by_name: dict[str, URIRef] = {}
+    by_name: dict[str, str] = {}
     for index, intervention in enumerate(record.interventions):
-        node = iris.intervention_iri(record.nct_id, index)
+        node = iri_text(iris.intervention_iri(record.nct_id, index))
         out.add(trial, KG.hasIntervention, node)
         out.add(node, RDF.type, KG.Intervention)
-        out.add(node, RDFS.label, plain_literal(intervention.name))
+        out.add(node, RDFS.label, literal_text(intervention.name))
         out.add(node, KG.interventionType, text(intervention.intervention_type))
         out.add(node, SCHEMA.description, text(intervention.description))
         for other in intervention.other_names:
-            out.add(node, KG.otherName, plain_literal(other))
+            out.add(node, KG.otherName, literal_text(other))
         by_name[_arm_intervention_key(intervention.intervention_type, intervention.name)] = node
         by_name.setdefault(intervention.name.casefold(), node)
     for index, arm in enumerate(record.arms):
@@ -252,11 +281,11 @@ def _arm_intervention_key(intervention_type: str | None, name: str) -> str:
     return f"{kind}: {name.casefold()}"
 
 
-def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out: TrialTriples) -> None:
-    node = iris.arm_iri(nct_id, index)
+def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, str], out: TrialTriples) -> None:
+    node = iri_text(iris.arm_iri(nct_id, index))
     out.add(out.trial, KG.hasArm, node)
     out.add(node, RDF.type, KG.Arm)
-    out.add(node, RDFS.label, plain_literal(arm.label))
+    out.add(node, RDFS.label, literal_text(arm.label))
     out.add(node, KG.armType, text(arm.arm_type))
     out.add(node, SCHEMA.description, text(arm.description))
     for name in arm.interventions:
@@ -265,9 +294,9 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out:
         if target is not None:
             out.add(node, KG.armIntervention, target)
         else:
-            out.add(node, KG.armInterventionName, plain_literal(name))
+            out.add(node, KG.armInterventionName, literal_text(name))
     for dose_index, dose in enumerate(arm.doses):
-        _map_dose(iris.dose_iri(nct_id, index, dose_index), node, dose, out)
+        _map_dose(iri_text(iris.dose_iri(nct_id, index, dose_index)), node, dose, out)
     schedule = arm.schedule
     if schedule is not None:
         out.add(node, KG.scheduleText, text(schedule.text))
@@ -276,19 +305,19 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, URIRef], out:
         for week in schedule.weeks:
             out.add(node, KG.scheduleWeek, decimal_literal(week))
         if schedule.times is not None:
-            out.add(node, KG.administrations, Literal(schedule.times, datatype=XSD.integer))
+            out.add(node, KG.administrations, integer_literal(schedule.times))
         if schedule.interval_weeks is not None:
             out.add(node, KG.intervalWeeks, decimal_literal(schedule.interval_weeks))
 
 
-def _map_dose(node: URIRef, arm: URIRef, dose: Dose, out: TrialTriples) -> None:
+def _map_dose(node: str, arm: str, dose: Dose, out: TrialTriples) -> None:
     out.add(arm, KG.hasDose, node)
     out.add(node, RDF.type, KG.Dose)
     label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
-    out.add(node, RDFS.label, plain_literal(f"{label} {dose.unit}"))
+    out.add(node, RDFS.label, literal_text(f"{label} {dose.unit}"))
     out.add(node, SCHEMA.minValue, decimal_literal(dose.low))
     out.add(node, SCHEMA.maxValue, decimal_literal(dose.high))
-    out.add(node, SCHEMA.unitText, plain_literal(dose.unit))
+    out.add(node, SCHEMA.unitText, literal_text(dose.unit))
     out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
     out.add(node, KG.doseText, text(dose.text))
     out.add(node, KG.dosePer, text(dose.per))
@@ -298,10 +327,10 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
     eligibility = record.eligibility
     if eligibility is None:
         return
-    node = iris.eligibility_iri(record.nct_id)
+    node = iri_text(iris.eligibility_iri(record.nct_id))
     out.add(out.trial, KG.hasEligibility, node)
     out.add(node, RDF.type, KG.Eligibility)
-    out.add(node, RDFS.label, plain_literal(f"Eligibility of {record.nct_id}"))
+    out.add(node, RDFS.label, literal_text(f"Eligibility of {record.nct_id}"))
     for text_predicate, years_predicate, age in (
         (KG.minimumAge, KG.minimumAgeYears, eligibility.min_age),
         (KG.maximumAge, KG.maximumAgeYears, eligibility.max_age),
@@ -312,21 +341,21 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
             out.add(node, years_predicate, decimal_literal(years))
     out.add(node, KG.sex, text(eligibility.sex))
     if eligibility.healthy_volunteers is not None:
-        out.add(node, KG.healthyVolunteers, plain_literal(eligibility.healthy_volunteers))
+        out.add(node, KG.healthyVolunteers, literal_text(eligibility.healthy_volunteers))
     for item in eligibility.inclusion:
-        out.add(node, KG.inclusionCriterion, plain_literal(item))
+        out.add(node, KG.inclusionCriterion, literal_text(item))
     for item in eligibility.exclusion:
-        out.add(node, KG.exclusionCriterion, plain_literal(item))
+        out.add(node, KG.exclusionCriterion, literal_text(item))
 
 
 def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -> None:
     trial = out.trial
     for index, location in enumerate(record.locations):
-        node = iris.location_iri(record.nct_id, index)
+        node = iri_text(iris.location_iri(record.nct_id, index))
         out.add(trial, KG.hasLocation, node)
         out.add(node, RDF.type, KG.Location)
         parts = [p for p in (location.facility, location.city, location.country) if p]
-        out.add(node, RDFS.label, plain_literal(", ".join(parts) or f"Site {index + 1} of {record.nct_id}"))
+        out.add(node, RDFS.label, literal_text(", ".join(parts) or f"Site {index + 1} of {record.nct_id}"))
         out.add(node, KG.facility, text(location.facility))
         out.add(node, SCHEMA.addressLocality, text(location.city))
         out.add(node, SCHEMA.addressRegion, text(location.state))
@@ -334,19 +363,19 @@ def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -
         out.add(node, SCHEMA.postalCode, text(location.zip_code))
         out.add(node, KG.recruitmentStatus, text(location.status))
     for index, outcome in enumerate(record.outcomes):
-        node = iris.outcome_iri(record.nct_id, index)
+        node = iri_text(iris.outcome_iri(record.nct_id, index))
         out.add(trial, KG.hasOutcome, node)
         out.add(node, RDF.type, KG.Outcome)
-        out.add(node, RDFS.label, plain_literal(outcome.measure))
-        out.add(node, KG.outcomeKind, plain_literal(outcome.kind))
+        out.add(node, RDFS.label, literal_text(outcome.measure))
+        out.add(node, KG.outcomeKind, literal_text(outcome.kind))
         out.add(node, KG.timeFrame, text(outcome.time_frame))
         out.add(node, SCHEMA.description, text(outcome.description))
     for index, reference in enumerate(record.references):
-        node = iris.reference_iri(record.nct_id, index)
+        node = iri_text(iris.reference_iri(record.nct_id, index))
         out.add(trial, KG.hasReference, node)
         out.add(node, RDF.type, KG.Reference)
         label = reference.citation or (f"PMID {reference.pmid}" if reference.pmid else f"Reference {index + 1}")
-        out.add(node, RDFS.label, plain_literal(label))
+        out.add(node, RDFS.label, literal_text(label))
         out.add(node, SCHEMA.citation, text(reference.citation))
         out.add(node, KG.pmid, text(reference.pmid))
         out.add(node, KG.referenceType, text(reference.reference_type))
@@ -354,15 +383,15 @@ def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -
 
 def _map_related(record: TrialRecord, out: TrialTriples) -> None:
     for related in record.related_trials:
-        node = iris.trial_iri(related.nct_id)
+        node = iri_text(iris.trial_iri(related.nct_id))
         out.add(out.trial, KG.relatedTrial, node)
         label = related.title or related.nct_id
         out.share(
             node,
             [
                 (node, RDF.type, KG.Trial),
-                (node, KG.nctId, plain_literal(related.nct_id)),
-                (node, RDFS.label, plain_literal(label)),
+                (node, KG.nctId, literal_text(related.nct_id)),
+                (node, RDFS.label, literal_text(label)),
             ],
         )
 
@@ -372,10 +401,10 @@ def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
     for source in record.merged_from:
         _map_source(record, source, out)
     for index, contact in enumerate(record.contacts):
-        node = iris.contact_iri(record.nct_id, index)
+        node = iri_text(iris.contact_iri(record.nct_id, index))
         out.add(out.trial, KG.contact, node)
         out.add(node, RDF.type, KG.Contact)
-        out.add(node, RDFS.label, plain_literal(contact.name))
+        out.add(node, RDFS.label, literal_text(contact.name))
         out.add(node, KG.contactRole, text(contact.role))
         out.add(node, SCHEMA.telephone, text(contact.phone))
         out.add(node, SCHEMA.email, text(contact.email))
@@ -392,12 +421,12 @@ def _version_of(record: TrialRecord, source: Provenance) -> str:
 
 def _map_source(record: TrialRecord, source: Provenance, out: TrialTriples) -> None:
     version = _version_of(record, source)
-    node = source_record_iri(record, source)
+    node = iri_text(source_record_iri(record, source))
     out.add(out.trial, PROV.wasDerivedFrom, node)
     out.add(node, RDF.type, KG.SourceRecord)
-    out.add(node, RDFS.label, plain_literal(f"{record.nct_id} as read from {source.source_format} ({version})"))
-    out.add(node, KG.sourceFormat, plain_literal(source.source_format))
-    out.add(node, KG.sourcePath, plain_literal(f"{source.path}:{source.member}" if source.member else source.path))
-    out.add(node, KG.recordPosition, Literal(source.position, datatype=XSD.integer))
+    out.add(node, RDFS.label, literal_text(f"{record.nct_id} as read from {source.source_format} ({version})"))
+    out.add(node, KG.sourceFormat, literal_text(source.source_format))
+    out.add(node, KG.sourcePath, literal_text(f"{source.path}:{source.member}" if source.member else source.path))
+    out.add(node, KG.recordPosition, integer_literal(source.position))
     if source.version_date:
         out.add(node, KG.versionDate, date_literal(RegistryDate(source.version_date)))

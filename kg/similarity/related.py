@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from kg.rdf import formats, iris
 from kg.rdf.iris import KG
-from kg.rdf.mapping import decimal_literal
+from kg.rdf.mapping import decimal_lexical
 from kg.rdf.rdfio import load_graph, rdf_format_of
 from kg.rdf.sinks import atomic_path
 from kg.rdf.terms import Triple
@@ -41,7 +41,7 @@ def computed_related_triples(index: SparseIndex, k: int, method: str) -> list[Tr
                 (node, RDFS.label, Literal(f"{nct} ~ {other} ({method}, rank {rank})")),
                 (node, KG.fromTrial, source),
                 (node, KG.toTrial, target),
-                (node, KG.similarityScore, decimal_literal(round(score, 6))),
+                (node, KG.similarityScore, Literal(decimal_lexical(round(score, 6)), datatype=XSD.decimal)),
                 (node, KG.similarityMethod, Literal(method)),
                 (node, KG.similarityRank, Literal(rank, datatype=XSD.integer)),
             ]

@@ -3,6 +3,10 @@
 Separate from `kg.validation.core` (which shapes and counts): here is what each component means for one
 value, following pyshacl's semantics component by component, so adding or correcting one touches only
 this module. It also says which shape keys the engine knows (`check_keys`): anything else is refused.
+
+Values are N-Triples text, as the data index holds them; each check is compiled with its parameters
+as text too. Where pyshacl's answer depends on a literal's parsed value (datatypes, ranges), the text
+is made an rdflib literal and judged as pyshacl does.
 """
 
 from __future__ import annotations
@@ -20,10 +24,22 @@ from rdflib.term import Node
 
 from kg.errors import UnsupportedShapes, ValidationError
 from kg.rdf.iris import RDF, RDFS, SH, XSD
+from kg.rdf.terms import iri_of_text, literal_parts, ntriples_term, term_of_text
 from kg.validation.index import DataIndex
 
-# A value check: (data, focus, value) -> does the value conform?
-ValueCheck = Callable[[DataIndex, Node, Node], bool]
+# A value check: (data, focus, value) -> does the value conform? Focus and value are N-Triples text.
+ValueCheck = Callable[[DataIndex, str, str], bool]
+
+_LITERALS: dict[str, Node] = {}  # typed literals repeat (dates, counts): each parsed once
+
+
+def _as_rdflib(value: str) -> Node:
+    found = _LITERALS.get(value)
+    if found is None:
+        if len(_LITERALS) >= 50_000:
+            _LITERALS.clear()
+        found = _LITERALS[value] = term_of_text(value)
+    return found
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ def value_constraints(shapes: Graph, shape: Node) -> tuple[ValueConstraint, ...]
 
 
 def _or_check(alternatives: tuple[tuple[ValueConstraint, ...], ...]) -> ValueCheck:
-    def check(data: DataIndex, focus: Node, value: Node) -> bool:
+    def check(data: DataIndex, focus: str, value: str) -> bool:
         # Each alternative validates the value as its own focus node.
         return any(all(c.check(data, value, value) for c in alternative) for alternative in alternatives)
 
@@ -93,20 +109,24 @@ def _or_check(alternatives: tuple[tuple[ValueConstraint, ...], ...]) -> ValueChe
 def _datatype_check(datatype: Node) -> ValueCheck:
     """As pyshacl: the datatype IRI matches and the lexical form is well-typed (plain literals are strings)."""
 
-    def check(_data: DataIndex, _focus: Node, value: Node) -> bool:
-        if not isinstance(value, Literal):
+    expected = str(datatype)
+    accepts_plain = datatype in (XSD.string, RDFS.Literal)
+
+    def check(_data: DataIndex, _focus: str, value: str) -> bool:
+        if value[0] != '"':
             return False
-        if value.datatype == datatype:
-            return getattr(value, "ill_typed", None) is not True and _actual_value_matches(value, datatype)
+        if value[-1] == '"':  # a plain string, the commonest value by far
+            return accepts_plain
+        _lexical, value_datatype, language = literal_parts(value)
+        if value_datatype == expected:
+            literal = _as_rdflib(value)
+            assert isinstance(literal, Literal)
+            return getattr(literal, "ill_typed", None) is not True and _actual_value_matches(literal, datatype)
         if datatype == RDFS.Literal:
             return True
-        if datatype == RDFS.Datatype and value.datatype:
+        if datatype == RDFS.Datatype and value_datatype:
             return True
-        if value.datatype is None and value.language is None and datatype == XSD.string:
-            return _actual_value_matches(value, datatype)
-        if datatype == RDF.langString and value.language:
-            return _actual_value_matches(value, datatype)
-        return False
+        return datatype == RDF.langString and language is not None
 
     return check
 
@@ -130,20 +150,23 @@ def _actual_value_matches(value: Literal, datatype: Node) -> bool:
 
 
 def _in_check(allowed: frozenset[Node]) -> ValueCheck:
-    return lambda _data, _focus, value: value in allowed
+    written = frozenset(ntriples_term(member) for member in allowed)  # type: ignore[arg-type]
+    return lambda _data, _focus, value: value in written
 
 
 def _class_check(cls: Node) -> ValueCheck:
-    return lambda data, _focus, value: data.is_instance(value, cls)
+    written = ntriples_term(cls)  # type: ignore[arg-type]
+    return lambda data, _focus, value: data.is_instance(value, written)
 
 
-_NODE_KINDS: dict[Node, tuple[type, ...]] = {
-    SH.IRI: (URIRef,),
-    SH.BlankNode: (BNode,),
-    SH.Literal: (Literal,),
-    SH.BlankNodeOrIRI: (BNode, URIRef),
-    SH.BlankNodeOrLiteral: (BNode, Literal),
-    SH.IRIOrLiteral: (URIRef, Literal),
+# The first character of a term's text tells its kind: `<` an IRI, `_` a blank node, `"` a literal.
+_NODE_KINDS: dict[Node, str] = {
+    SH.IRI: "<",
+    SH.BlankNode: "_",
+    SH.Literal: '"',
+    SH.BlankNodeOrIRI: "_<",
+    SH.BlankNodeOrLiteral: '_"',
+    SH.IRIOrLiteral: '<"',
 }
 
 
@@ -151,23 +174,17 @@ def _node_kind_check(kind: Node) -> ValueCheck:
     if kind not in _NODE_KINDS:
         raise UnsupportedShapes(f"unknown sh:nodeKind {kind}")
     kinds = _NODE_KINDS[kind]
-    return lambda _data, _focus, value: isinstance(value, kinds)
+    return lambda _data, _focus, value: value[0] in kinds
 
 
 def _pattern_check(pattern: Node) -> ValueCheck:
     matcher = re.compile(str(pattern))
 
-    def check(_data: DataIndex, _focus: Node, value: Node) -> bool:
-        if isinstance(value, BNode):
+    def check(_data: DataIndex, _focus: str, value: str) -> bool:
+        first = value[0]
+        if first == "_":
             return False
-        if (
-            isinstance(value, Literal)
-            and value.value is not None
-            and value.datatype in (None, RDF.langString, XSD.string)
-        ):
-            text = str(value.value)
-        else:
-            text = str(value)
+        text = iri_of_text(value) if first == "<" else literal_parts(value)[0]  # a literal's lexical form
         return matcher.search(text) is not None
 
     return check
@@ -178,7 +195,10 @@ def _range_check(bound: Node, minimum: bool) -> ValueCheck:
         raise UnsupportedShapes(f"a range bound must be a literal, not {bound!r}")
     bound_is_string = isinstance(bound.value, str)
 
-    def check(_data: DataIndex, _focus: Node, value: Node) -> bool:
+    def check(_data: DataIndex, _focus: str, value_text: str) -> bool:
+        if value_text[0] != '"':
+            return False
+        value = _as_rdflib(value_text)
         if not isinstance(value, Literal) or isinstance(value.value, str) != bound_is_string:
             return False
         try:
@@ -202,10 +222,12 @@ def _less_or_equal_check(other: URIRef) -> ValueCheck:
             return True, node.value
         return False, node
 
-    def check(data: DataIndex, focus: Node, value: Node) -> bool:
-        value_is_string, left = comparable(value)
-        for bound in data.values(focus, other):
-            bound_is_string, right = comparable(bound)
+    predicate = ntriples_term(other)
+
+    def check(data: DataIndex, focus: str, value: str) -> bool:
+        value_is_string, left = comparable(_as_rdflib(value))
+        for bound in data.values(focus, predicate):
+            bound_is_string, right = comparable(_as_rdflib(bound))
             if value_is_string != bound_is_string:
                 return False
             try:

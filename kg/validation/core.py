@@ -15,6 +15,7 @@ exactly one sh:message per shape that reports.
 
 This module compiles node and property shapes and runs them; the data index and targets live in
 `kg.validation.index`, what each value constraint component checks in `kg.validation.constraints`.
+The data is read as N-Triples text (the build's mapping writes nothing else); results name rdflib terms.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import UnsupportedShapes
-from kg.rdf.iris import RDF, SH, canonical
+from kg.rdf.iris import RDF, SH
+from kg.rdf.terms import TextTriple, ntriples_term, term_of_text
 from kg.validation.constraints import (
     SHAPE_ANNOTATIONS,
     VALUE_PARAMETERS,
@@ -37,7 +39,8 @@ from kg.validation.constraints import (
 from kg.validation.index import TARGETS, DataIndex, Target, focus_nodes
 from kg.validation.results import ValidationResult
 
-_NONE_FOUND: list[tuple[URIRef, Node | None]] = []
+_NONE_FOUND: list[tuple[URIRef, str | None]] = []
+_NO_VALUES: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class _CompiledShape:
     message: str
     min_count: int | None
     max_count: int | None
-    has_values: tuple[Node, ...]
+    has_values: tuple[str, ...]  # as text
     value_constraints: tuple[ValueConstraint, ...]
+    path_text: str | None = None
 
 
 _NODE_SHAPE_KEYS = SHAPE_ANNOTATIONS | TARGETS | VALUE_PARAMETERS | {SH.property, SH.message, SH.severity}
@@ -60,42 +64,68 @@ _PROPERTY_SHAPE_KEYS = (
 )
 
 
+@dataclass(frozen=True)
+class _TargetGroup:
+    """A node shape's targets and shapes, split so a focus node meets only the shapes it can break:
+    those that always apply (counts, hasValue, the node's own constraints) and, by path, the optional
+    ones, which a node without a value on that path passes."""
+
+    targets: tuple[Target, ...]
+    always: tuple[_CompiledShape, ...]
+    by_path: dict[str, tuple[_CompiledShape, ...]]
+
+    @classmethod
+    def of(cls, targets: tuple[Target, ...], shapes: tuple[_CompiledShape, ...]) -> _TargetGroup:
+        always = tuple(s for s in shapes if s.path_text is None or s.min_count is not None or s.has_values)
+        by_path: dict[str, list[_CompiledShape]] = {}
+        for shape in shapes:
+            if shape not in always and shape.path_text is not None:
+                by_path.setdefault(shape.path_text, []).append(shape)
+        return cls(targets, always, {path: tuple(found) for path, found in by_path.items()})
+
+
 class CoreShapes:
     """Shapes compiled for `validate`; build once per process (`compile_shapes`)."""
 
     def __init__(self, targeted: list[tuple[tuple[Target, ...], tuple[_CompiledShape, ...]]]) -> None:
-        self._targeted = targeted
+        self._groups = [_TargetGroup.of(targets, shapes) for targets, shapes in targeted]
 
-    def validate(self, triples: Iterable[tuple[Node, Node, Node]]) -> list[ValidationResult]:
-        """Every result pyshacl would report for these triples."""
+    def validate(self, triples: Iterable[TextTriple]) -> list[ValidationResult]:
+        """Every result pyshacl would report for these triples (N-Triples text)."""
         data = DataIndex(triples)
-        results: set[ValidationResult] = set()
-        for targets, shapes in self._targeted:
-            focuses: set[Node] = set()
-            for target in targets:
+        found: set[tuple[_CompiledShape, str, URIRef, str | None]] = set()
+        for group in self._groups:
+            focuses: set[str] = set()
+            for target in group.targets:
                 focuses = focuses | focus_nodes(data, target)
-            for shape in shapes:
-                for focus in focuses:
-                    for value in _violations(data, shape, focus):
-                        results.add(
-                            ValidationResult(
-                                focus=focus,
-                                severity=shape.severity,
-                                shape=shape.name,
-                                constraint=value[0],
-                                message=shape.message,
-                                path=shape.path,
-                                value=value[1],
-                            )
-                        )
+            for focus in focuses:
+                for shape in group.always:
+                    for constraint, value in _violations(data, shape, focus):
+                        found.add((shape, focus, constraint, value))
+                for predicate in data.objects.get(focus, _NO_VALUES):
+                    for shape in group.by_path.get(predicate, ()):
+                        for constraint, value in _violations(data, shape, focus):
+                            found.add((shape, focus, constraint, value))
+        results = {
+            ValidationResult(
+                focus=term_of_text(focus),
+                severity=shape.severity,
+                shape=shape.name,
+                constraint=constraint,
+                message=shape.message,
+                path=shape.path,
+                value=None if value is None else term_of_text(value),
+            )
+            for shape, focus, constraint, value in found
+        }
         return sorted(results, key=lambda r: (str(r.shape), str(r.focus), str(r.value)))
 
 
-def _violations(data: DataIndex, shape: _CompiledShape, focus: Node) -> list[tuple[URIRef, Node | None]]:
-    values: set[Node] = {focus} if shape.path is None else data.values(focus, shape.path)
+def _violations(data: DataIndex, shape: _CompiledShape, focus: str) -> list[tuple[URIRef, str | None]]:
+    values: set[str] = {focus} if shape.path_text is None else data.values(focus, shape.path_text)
     if not values and shape.min_count is None and not shape.has_values:
         return _NONE_FOUND  # most property shapes are optional fields a node does not have
-    found: list[tuple[URIRef, Node | None]] = []
+    found: list[tuple[URIRef, str | None]] = []
     if shape.min_count is not None and len(values) < shape.min_count:
         found.append((SH.MinCountConstraintComponent, None))
     if shape.max_count is not None and len(values) > shape.max_count:
@@ -112,12 +142,15 @@ def _violations(data: DataIndex, shape: _CompiledShape, focus: Node) -> list[tup
 
 def compile_shapes(shapes: Graph) -> CoreShapes:
     """Compile every node shape with a target; raise `UnsupportedShapes` for anything not implemented."""
-    shapes = _with_canonical_terms(shapes)
     targeted = []
     node_shapes = sorted({s for s in shapes.subjects(RDF.type, SH.NodeShape)} | _targeting_subjects(shapes), key=str)
     for node_shape in node_shapes:
         check_keys(shapes, node_shape, _NODE_SHAPE_KEYS)
-        targets = tuple(Target(kind, node) for kind in sorted(TARGETS) for node in shapes.objects(node_shape, kind))
+        targets = tuple(
+            Target(kind, ntriples_term(node))  # type: ignore[arg-type]
+            for kind in sorted(TARGETS)
+            for node in shapes.objects(node_shape, kind)
+        )
         compiled: list[_CompiledShape] = []
         own_constraints = value_constraints(shapes, node_shape)
         if own_constraints:
@@ -143,14 +176,6 @@ def _compile_property_shape(shapes: Graph, property_shape: Node) -> _CompiledSha
         _integer(shapes, property_shape, SH.maxCount),
         tuple(shapes.objects(property_shape, SH.hasValue)),
     )
-
-
-def _with_canonical_terms(shapes: Graph) -> Graph:
-    """Vocabulary IRIs as the objects builds use, so index lookups match by identity (fast)."""
-    copy = Graph()
-    for triple in shapes:
-        copy.add(tuple(canonical(t) if isinstance(t, URIRef) else t for t in triple))  # type: ignore[arg-type]
-    return copy
 
 
 def _targeting_subjects(shapes: Graph) -> set[Node]:
@@ -181,7 +206,17 @@ def _compile(
     severity = shapes.value(shape, SH.severity) or SH.Violation
     if not isinstance(severity, URIRef):
         raise UnsupportedShapes(f"{shape}: sh:severity must be an IRI")
-    return _CompiledShape(shape, path, severity, str(messages[0]), min_count, max_count, has_values, constraints)
+    return _CompiledShape(
+        shape,
+        path,
+        severity,
+        str(messages[0]),
+        min_count,
+        max_count,
+        tuple(ntriples_term(value) for value in has_values),  # type: ignore[arg-type]
+        constraints,
+        None if path is None else ntriples_term(path),
+    )
 
 
 __all__ = ["CoreShapes", "UnsupportedShapes", "compile_shapes"]

@@ -1,7 +1,8 @@
 """One batch of triples indexed in plain dicts, and the focus nodes each SHACL target selects in it.
 
 Separate from `kg.validation.core` (compiling shapes) and `kg.validation.constraints` (value checks):
-this is the data side every check reads, and it is the hot path, so it stays free of rdflib lookups.
+this is the data side every check reads, and it is the hot path, so it holds terms as their N-Triples
+text (`<iri>`, `"literal"…`, `_:id`), as the mapping writes them: no rdflib objects.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from kg.rdf.iris import RDF, RDFS, SH
+from kg.rdf.terms import iri_text
 
-_TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf  # namespace attribute lookups are slow in hot loops
+Node = str  # a term's N-Triples text
+_TYPE, _SUBCLASS = iri_text(RDF.type), iri_text(RDFS.subClassOf)
 TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode}
 
 
@@ -72,7 +74,7 @@ class DataIndex:
         return found
 
     def is_instance(self, node: Node, cls: Node) -> bool:
-        if isinstance(node, Literal):
+        if node[0] == '"':  # a literal is no instance of anything
             return False
         for node_type in self.values(node, _TYPE):
             if node_type == cls or (self.superclasses and cls in self.superclasses.get(node_type, ())):
@@ -103,7 +105,7 @@ def _transitive(pairs: list[tuple[Node, Node]]) -> dict[Node, set[Node]]:
 @dataclass(frozen=True)
 class Target:
     kind: URIRef  # sh:targetClass, sh:targetSubjectsOf, sh:targetObjectsOf or sh:targetNode
-    node: Node
+    node: Node  # as text
 
 
 def focus_nodes(data: DataIndex, target: Target) -> set[Node]:

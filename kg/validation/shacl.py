@@ -22,7 +22,7 @@ from kg.errors import ValidationError
 from kg.rdf import formats, iris
 from kg.rdf.iris import KGSH, PREFIXES, SH
 from kg.rdf.resources import shapes_path
-from kg.rdf.terms import Triple
+from kg.rdf.terms import TextTriple, Triple, rdflib_triples, text_triples
 from kg.validation import ENGINES
 from kg.validation.core import CoreShapes, compile_shapes
 from kg.validation.results import ValidationOutcome, ValidationResult, local_name
@@ -74,15 +74,22 @@ def core_shapes() -> CoreShapes:
 
 
 def validate_triples(triples: Iterable[Triple], engine: str = "core") -> list[ValidationResult]:
-    """All SHACL results for these triples (warnings included) from the chosen engine."""
+    """All SHACL results for these rdflib triples (warnings included) from the chosen engine."""
     if engine == "core":
-        return core_shapes().validate(triples)
+        return core_shapes().validate(text_triples(triples))
     if engine == "pyshacl":
         graph = Graph()
         for triple in triples:
             graph.add(triple)
         return validate_graph(graph)
     raise ValidationError(f"unknown SHACL engine {engine!r} (choose from {', '.join(ENGINES)})")
+
+
+def validate_text(triples: list[TextTriple], engine: str = "core") -> list[ValidationResult]:
+    """`validate_triples` for triples as N-Triples text, as the build maps them."""
+    if engine == "core":
+        return core_shapes().validate(triples)
+    return validate_triples(rdflib_triples(triples), engine)
 
 
 def validate_graph(data: Graph, engine: str = "pyshacl") -> list[ValidationResult]:
