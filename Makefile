@@ -54,12 +54,15 @@ out/relatedness.ttl: $(STAMP)
 	@mkdir -p out
 	$(BIN)/kg build $(EVAL_INPUTS) -o $@
 
-eval: ## Score every method and the TF-IDF/BM25 baselines on the relatedness truth set (tune and held-out halves)
+eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatedness truth set, doses and schedules on the gold (tune and held-out halves)
 	@if [ ! -f $(SHARED)/relatedness/truth-dev.tsv ]; then echo "make eval: skipped, $(SHARED)/relatedness is absent"; exit 0; fi; \
 	if [ -z "$$(find $(EVAL_INPUTS) -newer out/relatedness.ttl -print -quit 2>/dev/null)" ] && [ -f out/relatedness.ttl ]; \
 	then echo "out/relatedness.ttl is up to date"; else rm -f out/relatedness.ttl; $(MAKE) --no-print-directory out/relatedness.ttl; fi; \
 	for half in held-out tune; do echo; echo "## $$half half"; \
 	$(BIN)/kg evaluate --graph out/relatedness.ttl --truth $(SHARED)/relatedness/truth-dev.tsv --half $$half; done
+	@if [ -f $(SHARED)/gold/doses-dev.json ]; then for half in held-out tune; do echo; \
+	echo "## doses and schedules, $$half half of the gold"; \
+	$(BIN)/kg score-doses --gold $(SHARED)/gold/doses-dev.json --half $$half; done; fi
 
 lint: install ## ruff (lint and format) and mypy --strict (strict is set in pyproject.toml); CI runs it
 	$(BIN)/ruff check kg tests bench

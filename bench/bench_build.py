@@ -53,8 +53,8 @@ from kg.rdf.mapping import map_trial
 from kg.build.merge import RecordKeys
 from kg.model.records import TrialRecord
 from kg.sources import iter_records
-from kg.rdf.terms import ntriples
-from kg.validation.shacl import validate_triples
+from kg.rdf.terms import ntriples_of_text
+from kg.validation.shacl import validate_text
 timings = {}
 def stage(name, function, items):
     started = time.perf_counter()
@@ -67,8 +67,8 @@ timings["read + parse (done twice: keys, then build)"] = time.perf_counter() - s
 stage("merge keys", RecordKeys.of, records)
 mapped = stage("map to triples", map_trial, records)
 checked = [list(dict.fromkeys(m.own)) + [t for ts in m.shared.values() for t in ts] for m in mapped]
-stage("SHACL (core engine)", validate_triples, checked)
-stage("serialize N-Triples", ntriples, checked)
+stage("SHACL (core engine)", validate_text, checked)
+stage("serialize N-Triples", ntriples_of_text, checked)
 print(json.dumps({"trials": len(records), "triples": sum(map(len, checked)), "stages": timings}))
 """
 

@@ -162,47 +162,92 @@ CRITERIA_ESCAPE = pattern("criteria-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^])")
 
 MARKDOWN_ESCAPE = pattern("markdown-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^|])")
 # A clause ends at a newline, or at the white space after `.` or `;` (the gap, group 1: in neither clause).
-CLAUSE_BREAK = pattern("clause-break", rf"[.;](?P<gap>{S}+)|\n")
+CLAUSE_BREAK = pattern("clause-break", rf"[.;](?P<gap>{S}+)|\n|///")
 _N = INLINE_S
-_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_NUMBER = r"[0-9]+(?:[.,][0-9]+)*"  # decimal commas and thousands separators are told apart by the reader
 _RANGE = rf"(?:(?P<low>{_NUMBER}){_N}*(?:-|–|~|to){_N}*)?(?P<high>{_NUMBER})"
+_CELL_WORD = r"(?:h?UC-?MSCs?|MSCs?|BM-?MSCs?|cells?|viable cells|stem cells|[A-Za-z-]*MSCs?)"
 CELL_DOSE = pattern(
     "cell-dose",
     "(?i)"
     + _RANGE
-    + rf"{_N}*(?:[x×*]{_N}*10{_N}*(?:\^|E|e){_N}*(?P<exp>[0-9]{{1,2}})|[eE](?P<exp2>[0-9]{{1,2}}))"
-    + rf"(?:{_N}*(?:h?UC-?MSCs?|MSCs?|BM-?MSCs?|cells?|viable cells|stem cells))?"
-    + rf"(?P<per_kg>{_N}*(?:/{_N}*kg|per{_N}+kg|/{_N}*kilogram))?"
+    + rf"(?:{_N}*[x×*]{_N}*10{_N}*(?:\^|E|e){_N}*(?P<exp>[0-9]{{1,2}})|[eE](?P<exp2>[0-9]{{1,2}})"
+    + rf"|{_N}+10(?:\^|E|e)(?P<exp3>[0-9]{{1,2}})"  # `1,5-3,0 10E6`
+    + rf"|{_N}*[x×*]{_N}*10(?P<sup>[5-9])"  # `2 x 106/kg`: a superscript lost in copying
+    + rf"|{_N}*(?P<million>millions?))"
+    + rf"(?P<cells>(?:{_N}+[\pL-]+){{0,4}}?{_N}*{_CELL_WORD})?"  # `… umbilical cord stem cells`
+    + rf"(?P<per_kg>{_N}*(?:/{_N}*kg|per{_N}+kg|/{_N}*kilogram|per{_N}+kilogram))?"
+    + rf"(?P<per>{_N}*(?:/{_N}*(?:time|dose)|per{_N}+(?:time|dose)|each{_N}+time|every{_N}+time))?"
     # a lab value (`x10^9/L`) right after is not a dose: matched here so that the caller can skip it
-    + rf"(?P<lab>(?-i:{_N}*/{_N}*(?:L|l|mL|ml|µL|uL|mm3)){END_OF_WORD})?",
+    + rf"(?P<lab>(?-i:{_N}*/{_N}*(?:L|l|mL|ml|µL|uL|mm3)){END_OF_WORD})?"
+    # an amount of a drug unit (`3.0 x 10^6 IU/m^2`) is not a cell count: the drug pattern reads it
+    + rf"(?P<drug>{_N}*(?:IU|U|units|mg|µg|μg|ug|mcg|mL|ml){END_OF_WORD})?",
 )
+# A cell dose's `sup` or `million` form counts only where the text is about cells.
+CELL_CONTEXT = pattern("cell-context", r"(?i)cell|MSC|stem")
 DRUG_DOSE = pattern(
     "drug-dose",
     "(?i)(?P<dose>"
     + _RANGE
-    + rf"{_N}*(?P<unit>mg|milligrams?|g|grams?|µg|μg|ug|mcg|micrograms?|IU|U|units|mL)"
-    + rf"(?P<per>{_N}*/{_N}*(?:kg|m2|m²|m\^2)|{_N}+per{_N}+(?:kg|m2))?"
-    + rf"(?P<freq>{_N}*(?:/{_N}*day|per{_N}+day|daily|/{_N}*d|once daily|twice daily|per{_N}+dose|each time))?"
+    + rf"(?:{_N}*[x×*]{_N}*10{_N}*\^{_N}*(?P<exp>[0-9]{{1,2}}))?"
+    + rf"{_N}*(?P<unit>mg|milligrams?|(?-i:g)|grams?|µg|μg|ug|mcg|micrograms?|IU|U|units|mL|mmol)"
+    + rf"(?P<per>{_N}*/{_N}*(?:kg|m2|m²|m\^2|\(m2\.d\)|\(m2·d\))|{_N}+per{_N}+(?:kg|m2))?"
+    + rf"(?P<freq>{_N}*(?:/{_N}*(?:day|d|week|wk|dose|time)|per{_N}+(?:day|week|dose|time)|each{_N}+time|every{_N}+time))?"
     # not followed by a word character, `/` or `%` (the character is consumed, outside `dose`)
     + rf")(?:[^{WORD}/%]|$)",
 )
-NOT_A_DOSE = pattern("not-a-dose", r"(?i)equivalent volume|calculated at|placebo")
+AUC_DOSE = pattern("auc-dose", rf"(?i){START_OF_WORD}AUC{_N}*(?:=|of|:)?{_N}*(?P<value>[0-9]+(?:\.[0-9]+)?)")
+# What a volume of is no dose: a diluent or vehicle named right after (`3 mL of saline`) or before it.
+DILUENT = pattern("diluent", r"(?i)saline|dextrose|water|diluent|solvent|vehicle|diluted|NaCl|sodium chloride")
+NOT_A_DOSE = pattern("not-a-dose", r"(?i)equivalent volume|calculated at|placebo|corresponding volume")
 NON_DOSE_LABEL = pattern("non-dose-label", r"(?i)placebo|sham|no intervention")
+_COUNT_WORD = "[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve"
+_AFTER = rf"(?P<after>{_N}*(?:a|an|per|every|each|daily|weekly|/){END_OF_WORD})?"
 SCHEDULE_DAYS = pattern(
     "schedule-days",
     rf"(?i)on (?:the )?(?:days? )?([0-9]+(?:{S}*(?:,{S}*and|,|and){S}*[0-9]+)+)(?:st|nd|rd|th)?{S}*(?:days?)?",
 )
+SCHEDULE_DAY_RANGE = pattern("schedule-day-range", r"(?i)\bdays? ([0-9]{1,3}) ?(?:-|–|to|through) ?([0-9]{1,3})\b")
+SCHEDULE_DAY_MARKS = pattern(
+    "schedule-day-marks",
+    r"(?i)(?:\b(?:on|at) days? |\bd ?)([0-9]{1,3})"
+    + r"((?:(?: ?\([±+/-]+ ?[0-9]+\))? ?(?:\+|,|and) ?(?:d ?|days? )?[0-9]{1,3})*)\b",
+)
+DAY_TOLERANCE = pattern("day-tolerance", r"\([±+/-]+ ?[0-9]+\)")  # `Day 5 (±1)`: the window, not a day
 SCHEDULE_WEEKS = pattern(
     "schedule-weeks", rf"(?i)(?:at )?weeks? ?([0-9]+(?:{S}*(?:,{S}*and|,|and){S}*(?:weeks? ?)?[0-9]+)+)"
 )
 # `\b(...)\s+times?s?\b`: the characters around are consumed; the caller reads `times` and `word`
 SCHEDULE_TIMES = pattern(
     "schedule-times",
-    rf"(?i){START_OF_WORD}(?P<times>(?P<word>once|twice|two|three|four|five|six|[0-9]+){S}+times?s?){END_OF_WORD}",
+    rf"(?i){START_OF_WORD}(?P<times>(?P<word>once|twice|{_COUNT_WORD}){S}+(?:divided{S}+)?"
+    + rf"(?:times?s?|doses?|does|infusions?|injections?|administrations?|courses?)){END_OF_WORD}{_AFTER}",
+)
+SCHEDULE_ONCE = pattern(
+    "schedule-once",
+    rf"(?i){START_OF_WORD}(?P<once>once|one time|single dose|a single (?:dose|infusion|injection)){END_OF_WORD}"
+    + _AFTER,
 )
 SCHEDULE_INTERVAL = pattern(
-    "schedule-interval", r"(?i)at ([0-9]+)[- ]weeks? intervals?|every ([0-9]+) weeks?|once a week|weekly"
+    "schedule-interval",
+    rf"(?i){START_OF_WORD}(?P<phrase>(?:at|with)(?: an)? intervals? of (?P<n1>{_COUNT_WORD}) ?weeks?"
+    + rf"|at (?P<n2>{_COUNT_WORD})[- ]weeks? intervals?"
+    + rf"|(?:once |one time )?(?:every|per|a|each) ?(?P<n3>{_COUNT_WORD})?[- ]?weeks?"
+    + r"|q ?(?P<n4>[0-9]{1,2}) ?w(?:ee)?ks?\b"
+    + r"|(?P<n5>[0-9]{1,2}) ?weeks? apart|apart (?:from|by) (?P<n6>[0-9]{1,2}) ?weeks?"
+    + r"|weekly"
+    + rf"|every ?(?P<d1>[0-9]{{1,2}}) ?days?{END_OF_WORD}|q ?d ?(?P<d3>[0-9]{{1,2}})|q ?(?P<d4>[0-9]{{1,2}}) ?d(?:ays?)?{END_OF_WORD}"
+    + r"|(?P<d2>[0-9]{1,2})[- ]day (?:treatment )?cycles?)",
 )
+SCHEDULE_PER_WEEK = pattern(
+    "schedule-per-week", rf"(?i)(?P<word>twice|{_COUNT_WORD})(?: ?times?)? (?:a|per|every) ?week"
+)
+# What ends a dose (`1000 mcg`, `6*10^7`): a parenthesis right after it restates it (`(1 mg)`, `(30 ml)`).
+DOSE_TAIL = pattern("dose-tail", r"(?i)(?:[0-9]|mg|g|µg|ug|mcg|ml|iu|kg|cells?|mscs?)$")
+# The word before a drug amount, when it names the drug (`etoposide 120 mg/m2`, `Mesna 5 g/m2`).
+DRUG_NAME_BEFORE = pattern("drug-name-before", r"(?i)([a-z][a-z-]{3,})[ :]*\(?$")
+SCHEDULE_FOR_WEEKS = pattern("schedule-for-weeks", rf"(?i)\bfor (?P<n>{_COUNT_WORD}) ?(?:consecutive )?weeks?\b")
+NOT_A_SCHEDULE = pattern("not-a-schedule", r"(?i)\bsessions?\b|exercise")
 DIGITS = pattern("digits", r"[0-9]+")
 
 # --- registry pages ------------------------------------------------------------------------------------

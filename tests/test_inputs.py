@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import PROV, RDF
 
 from kg.rdf.iris import KG, SCHEMA
 from kg.sources import Reject, iter_records
@@ -268,7 +268,7 @@ def test_building_the_seeds_gives_one_node_per_trial_and_attaches_the_mirror_pag
     assert result.exit_code == 0, result.stderr
     assert "1 matched to a trial by title, 0 unresolved" in result.stderr
     graph = Graph().parse(output)
-    studies = set(graph.subjects(RDF.type, SCHEMA.MedicalStudy))
+    studies = set(graph.subjects(PROV.wasDerivedFrom, None))  # trials with a record of their own
     assert {str(s).rsplit("/", 1)[-1] for s in studies} == {
         "NCT06884904",
         "NCT04822922",
@@ -280,12 +280,9 @@ def test_building_the_seeds_gives_one_node_per_trial_and_attaches_the_mirror_pag
     assert graph.value(mirror_trial, KG.nctId) == Literal("NCT05985863")
     related = set(graph.objects(URIRef("https://clinicaltrials.gov/study/NCT06884904"), KG.relatedTrial))
     assert len(related) == 5 and mirror_trial in related
-    reference_only = URIRef("https://clinicaltrials.gov/study/NCT06242405")
-    assert (reference_only, RDF.type, KG.Trial) in graph and (
-        reference_only,
-        RDF.type,
-        SCHEMA.MedicalStudy,
-    ) not in graph
+    reference_only = URIRef("https://clinicaltrials.gov/study/NCT06242405")  # typed as every trial, no record
+    assert (reference_only, RDF.type, KG.Trial) in graph and (reference_only, RDF.type, SCHEMA.MedicalStudy) in graph
+    assert (reference_only, PROV.wasDerivedFrom, None) not in graph
     doses = {float(v) for v in graph.objects(None, SCHEMA.minValue)}
     assert {2e6, 4e6, 4e5, 8e5, 1.2e6, 1e5, 1.5e8, 1e6} <= doses
 
@@ -302,10 +299,10 @@ def test_a_seed_page_and_its_v1_record_merge_into_one_trial(tmp_path: Path) -> N
     }
     assert formats == {"ctgov-page-current", "ctgov-v1-json"}
     assert len(list(graph.objects(trial, KG.overallStatus))) == 1
-    # both say last updated 2019-05-10; the richer structured source (v1) wins the tie: RECRUITING, not UNKNOWN
-    assert graph.value(trial, KG.overallStatus) == Literal("RECRUITING")
+    # both say last updated 2019-05-10; UNKNOWN, which the registry sets later, wins the tie over RECRUITING
+    assert graph.value(trial, KG.overallStatus) == Literal("UNKNOWN")
     assert (trial, KG.conditionMesh, URIRef("http://id.nlm.nih.gov/mesh/D008103")) in graph
-    assert len(set(graph.subjects(RDF.type, SCHEMA.MedicalStudy))) == 5 + 8 - 3  # three seeds have v1 records
+    assert len(set(graph.subjects(PROV.wasDerivedFrom, None))) == 5 + 8 - 3  # three seeds have v1 records
 
 
 @needs_shared

@@ -5,8 +5,10 @@ normalized titles known from records and related-trial lists (to resolve a recor
 and MeSH term -> id pairs (to link MeSH terms that a source names without their id). Pass two hands
 each record over; a trial with several records is merged once its last record has arrived.
 
-Where records disagree, the most recently updated wins; ties go to the later registry version date,
-then to the richer structured source (API v2, API v1, XML, page). Provenance keeps every source.
+Where records disagree, the most recently updated wins; ties go to a status of UNKNOWN (set by the
+registry later, without a new update date), then to the later registry version date, then to the
+richer structured source (API v2, API v1, XML, page). Arms are matched by normalized label and merged
+field by field, so a schedule or dose only one source states survives. Provenance keeps every source.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
 from kg import textpatterns
-from kg.model.records import MeshTerm, TrialRecord
+from kg.model.records import Arm, MeshTerm, TrialRecord
 from kg.rdf import iris
 
 RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
@@ -38,10 +40,12 @@ def record_key(record: TrialRecord) -> RecordKey:
     return (source.path, source.member, source.position)
 
 
-def precedence(record: TrialRecord) -> tuple[str, str, int]:
-    """Higher sorts first: later last update, later version date, richer format."""
+def precedence(record: TrialRecord) -> tuple[str, bool, str, int]:
+    """Higher sorts first: later last update; then a status of UNKNOWN (the registry sets it later, when
+    a trial's verification lapses, without a new update date); later version date; richer format."""
     return (
         record.last_updated.value if record.last_updated else "",
+        record.status == "UNKNOWN",
         record.provenance.version_date or "",
         FORMAT_RANK.get(record.provenance.source_format, 1),
     )
@@ -65,8 +69,26 @@ def merge_records(records: list[TrialRecord]) -> TrialRecord:
             (getattr(r, spec.name) for r in ordered if getattr(r, spec.name) not in (None, (), "")),
             getattr(best, spec.name),
         )
+    values["arms"] = _merged_arms(ordered)
     others = tuple(r.provenance for r in ordered[1:])
     return replace(best, merged_from=others, **values)
+
+
+def _merged_arms(ordered: list[TrialRecord]) -> tuple[Arm, ...]:
+    """The arms of the first record that has any, each field filled from the same arm (by normalized
+    label) in the records that follow, where it is empty."""
+    arms = next((r.arms for r in ordered if r.arms), ())
+    merged = []
+    for arm in arms:
+        label = normalize_title(arm.label)
+        same = [a for r in ordered for a in r.arms if a is not arm and normalize_title(a.label) == label]
+        filled = {
+            spec.name: next((getattr(a, spec.name) for a in same if getattr(a, spec.name) not in (None, (), "")), None)
+            for spec in fields(Arm)
+            if getattr(arm, spec.name) in (None, (), "")
+        }
+        merged.append(replace(arm, **{k: v for k, v in filled.items() if v is not None}))
+    return tuple(merged)
 
 
 @dataclass

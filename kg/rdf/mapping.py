@@ -42,7 +42,7 @@ RDFS = TextVocabulary(iris.RDFS)
 SCHEMA = TextVocabulary(iris.SCHEMA)
 
 # The small unit vocabulary of doses, with UCUM codes where UCUM has one.
-UCUM_CODES = {
+UCUM_CODES: dict[str, str | None] = {
     "cells": "{cells}",
     "cells/kg": "{cells}/kg",
     "mg": "mg",
@@ -54,6 +54,12 @@ UCUM_CODES = {
     "IU": "[iU]",
     "IU/kg": "[iU]/kg",
     "mL": "mL",
+    "g/kg": "g/kg",
+    "g/m2": "g/m2",
+    "ug/m2": "ug/m2",
+    "IU/m2": "[iU]/m2",
+    "mmol/kg": "mmol/kg",
+    "AUC": None,  # carboplatin's target area under the curve (mg/mL x min): no UCUM unit of its own
 }
 
 _STUDY_TYPE_CLASSES = {
@@ -390,6 +396,7 @@ def _map_related(record: TrialRecord, out: TrialTriples) -> None:
             node,
             [
                 (node, RDF.type, KG.Trial),
+                (node, RDF.type, SCHEMA.MedicalStudy),  # typed as every trial, for consumers without a reasoner
                 (node, KG.nctId, literal_text(related.nct_id)),
                 (node, RDFS.label, literal_text(label)),
             ],

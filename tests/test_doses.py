@@ -1,0 +1,160 @@
+"""Doses and schedules as clinicians write them in real records, and how kg's reading is scored on gold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.evaluation.doses import DoseScores, _score_record, half_of, score_doses
+from kg.model.doses import find_doses, find_schedule
+from tests.conftest import FIXTURES, run_kg
+
+
+def doses(text: str) -> list[tuple[float, float, str, str | None]]:
+    return [(d.low, d.high, d.unit, d.per) for d in find_doses(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT01429038: a decimal comma and a multiplier after a space
+        ("infused with 1,5-3,0 10E6 MSC/kg", [(1.5e6, 3e6, "cells/kg", None)]),
+        # NCT03860155: per kg even with words between the count and `cells`
+        ("2 x 10e6 umbilical cord mesenchymal stem cells/kg bodyweight", [(2e6, 2e6, "cells/kg", None)]),
+        # superscripts lost in copying, read as powers of ten where the text is about cells
+        ("4 doses of 2 x 106/kg administered", [(2e6, 2e6, "cells/kg", None)]),
+        (
+            "UC-MSC 2×105/Kg, 1×106/Kg, 5×106/Kg",
+            [(2e5, 2e5, "cells/kg", None), (1e6, 1e6, "cells/kg", None), (5e6, 5e6, "cells/kg", None)],
+        ),
+        (
+            "MSCs (1×10e5/Kg,1×10e6/Kg,or 1×10e7/Kg)",
+            [(1e5, 1e5, "cells/kg", None), (1e6, 1e6, "cells/kg", None), (1e7, 1e7, "cells/kg", None)],
+        ),
+        ("300 million cells will be infused", [(3e8, 3e8, "cells", None)]),
+        ("2 million cells per Kg", [(2e6, 2e6, "cells/kg", None)]),
+        ("every time 6*10^7 (30ml)", [(6e7, 6e7, "cells", "dose")]),
+        # the same amount of two drugs is two doses; a restatement in parentheses is not
+        ("etoposide 120 mg/m^2 and methotrexate 120 mg/m^2", [(120, 120, "mg/m2", None), (120, 120, "mg/m2", None)]),
+        ("1000 mcg (1 mg)", [(1000, 1000, "ug", None)]),
+        ("13-Cis Retinoic Acid (50 mg/day) Tocopherol (800 mg/day)", [(50, 50, "mg", "day"), (800, 800, "mg", "day")]),
+        # units of chemotherapy and contrast agents
+        ("Azacytidine 10mg/(m2.d)", [(10, 10, "mg/m2", "day")]),
+        ("interferon 3.0 x 10^6 IU/m^2", [(3e6, 3e6, "IU/m2", None)]),
+        ("carboplatin AUC=5 and ifosfamide 5 g/m2", [(5, 5, "g/m2", None), (5, 5, "AUC", None)]),
+        ("gadobutrol 0.1 mmol/kg", [(0.1, 0.1, "mmol/kg", None)]),
+        ("peginterferon 135 ug/week", [(135, 135, "ug", "week")]),
+        # frequency words are the schedule's: they set no `per`
+        ("Tamoxifen 20 mg daily oral administration", [(20, 20, "mg", None)]),
+    ],
+)
+def test_doses_are_read_as_the_record_states_them(text: str, expected: list) -> None:
+    assert sorted(doses(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "taken i.v., once per 4 week, at 50 ml saline for 12 weeks.",  # NCT01218464's control arm: a vehicle
+        "130 mg/m2 oxaliplatin diluted in 250 to 500 mL Dextrose 5% in Water",  # the diluent
+        "Placebo: equivalent volume of solvent calculated at 2.0×10^6/kg",
+        "Astronauts at 1G",  # gravity, not grams
+        "serum albumin <30 g/L and 28 g/ml ozone",  # a lab threshold and a concentration
+    ],
+)
+def test_what_is_not_a_dose_never_becomes_one(text: str) -> None:
+    assert [d for d in doses(text) if d[2] != "mg/m2"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "times", "days", "weeks", "interval"),
+    [
+        ("on the 1, 4, 7 and 10 days after patients recruitment", 4, (1, 4, 7, 10), (), None),  # NCT04822922
+        ("each at Day 0, Day 5 (±1) and Day 13 (±1)", 3, (0, 5, 13), (), None),  # NCT03860155
+        ("three times at 3-week intervals", 3, (), (), 3),  # NCT03945487's page
+        ("once a week, 4 times", 4, (), (), 1),
+        ("once a week for 4 weeks", 4, (), (), 1),
+        ("twice per week, at a dose of 1*10E6 MSC/kg body for 2 weeks", 4, (), (), 0.5),
+        ("once per 4 week, at a dose of 0.5*10E6 MSC/kg body for 12 weeks", None, (), (), 4),
+        ("3 doses of UC-MSCs intravenously at week 0, week 4, week 8", 3, (), (0, 4, 8), None),
+        ("Two doses", 2, (), (), None),
+        ("A single dose", 1, (), (), None),
+        ("infused one time", 1, (), (), None),
+        ("once every 7 days", None, (), (), 1),
+        ("Q 21 days x 3 cycles", None, (), (), 3),
+        ("d 1 + d 8 Pemetrexed 500 mg/m2 d 1 q d 21", None, (1, 8), (), 3),
+        ("On Day 1 of each 21-day treatment cycle", None, (1,), (), 3),
+        ("2 doses (apart from 24weeks)", 2, (), (), 24),
+    ],
+)
+def test_schedules_are_read_as_the_record_states_them(text, times, days, weeks, interval) -> None:
+    schedule = find_schedule(text)
+    assert schedule is not None
+    assert (schedule.times, schedule.days, schedule.weeks, schedule.interval_weeks) == (times, days, weeks, interval)
+
+
+@pytest.mark.parametrize(
+    "text", ["50 mg twice daily for 3 months", "once every 4 days", "Aquatic exercise sessions, once a week"]
+)
+def test_continuous_dosing_and_exercise_are_no_schedule(text: str) -> None:
+    assert find_schedule(text) is None
+
+
+def test_an_arm_without_a_schedule_takes_the_one_its_intervention_states(tmp_path: Path) -> None:
+    """NCT04822922: the arms give doses only; the one intervention text gives days 1, 4, 7 and 10."""
+    result = run_kg("parse", str(FIXTURES / "v1" / "NCT04822922.json"))
+    import json
+
+    arms = json.loads(result.stdout)["arms"]
+    assert [a["schedule"]["days"] for a in arms] == [[1.0, 4.0, 7.0, 10.0]] * 3
+
+
+def _arm(label: str, doses: list[dict], schedule: dict | None = None, **extra) -> dict:
+    return {"label": label, "doses": doses, "schedule": schedule, **extra}
+
+
+def _dose(low: float, high: float, unit: str, per: str | None = None) -> dict:
+    return {"low": low, "high": high, "unit": unit, "per": per, "text": f"{low} {unit}"}
+
+
+def test_doses_match_one_to_one_within_one_percent_with_per_dose_as_no_rate() -> None:
+    gold = {"nct_id": "NCT1", "arms": [_arm("Arm A", [_dose(1e6, 1e6, "cells/kg"), _dose(2e6, 2e6, "cells/kg")])]}
+    kg = [_arm("arm  a", [_dose(1.005e6, 1.005e6, "cells/kg", "dose"), _dose(1e6, 1e6, "cells/kg"),
+                          _dose(2e6, 2e6, "cells")])]  # fmt: skip
+    scores = DoseScores()
+    _score_record(gold, kg, scores)
+    assert (scores.gold_doses, scores.kg_doses, scores.matched_doses) == (2, 3, 1)
+
+
+def test_uncertain_arms_are_left_out_and_schedules_compare_what_the_gold_gives() -> None:
+    gold = {
+        "nct_id": "NCT1",
+        "arms": [
+            _arm("A", [], {"administrations": 3, "days": None, "weeks": [0, 4, 8], "interval_weeks": None}),
+            _arm("B", [_dose(5, 5, "mg")], None, uncertain=True),
+            _arm("C", [], None),
+        ],
+    }
+    kg = [
+        _arm("A", [], {"times": 3, "days": [], "weeks": [0.0, 4.0, 8.0], "interval_weeks": None}),
+        _arm("B", [_dose(7, 7, "mg")]),
+        _arm("C", [], {"times": 1, "days": [], "weeks": [], "interval_weeks": None}),
+    ]
+    scores = DoseScores()
+    _score_record(gold, kg, scores)
+    assert (scores.arms, scores.kg_doses, scores.right_schedules, scores.extra_schedules) == (2, 0, 1, 1)
+
+
+def test_halves_are_fixed_by_the_nct_id() -> None:
+    assert {half_of(f"NCT{n:08d}") for n in range(20)} == {"tune", "held-out"}
+    assert half_of("NCT03945487") == half_of("NCT03945487")
+
+
+def test_score_doses_reads_the_records_the_gold_names_and_prints_a_table() -> None:
+    gold = FIXTURES / "gold" / "doses-sample.json"
+    scores = score_doses(gold, "all", FIXTURES)
+    assert scores.records == 6 and scores.gold_doses > 0
+    assert scores.precision >= 0.9 and scores.recall >= 0.9 and scores.schedule_accuracy >= 0.9
+    result = run_kg("score-doses", "--gold", str(gold), "--records-under", str(FIXTURES))
+    assert result.exit_code == 0 and "| dose precision |" in result.stdout
