@@ -54,6 +54,7 @@ def test_a_minimal_record_maps_to_exactly_the_expected_graph() -> None:
             kg:startDate "2021-07"^^xsd:gYearMonth ; kg:startDateType "ACTUAL" ;
             kg:leadSponsor <{org}> ;
             kg:conditionMesh <http://id.nlm.nih.gov/mesh/D017093> ;
+            kg:dataAsOf "2024-01-02"^^xsd:date ; kg:dataAsOfBasis "registry version date" ;
             prov:wasDerivedFrom <{rec}> .
         <{org}> a kg:Organization ; rdfs:label "Beijing 302 Hospital" ; schema:name "Beijing 302 Hospital" ;
             kg:organizationClass "OTHER" .

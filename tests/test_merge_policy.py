@@ -42,3 +42,17 @@ def test_a_trial_known_only_by_reference_is_a_medical_study_too(tmp_path) -> Non
     referenced = PREFIXES + "SELECT ?t WHERE { ?x kg:relatedTrial ?t }"
     assert list(store.query(referenced)), "the seed pages list related trials"
     assert list(store.query(untyped)) == []
+
+
+def test_each_trial_says_what_date_its_data_is_as_of_and_on_what_basis(tmp_path) -> None:
+    """The seed/v1 pair: the v1 record's version date (2022), newer than anything the page shows. A page
+    alone gives no version date: its newest shown date, marked as such."""
+    pages = sorted((FIXTURES / "seeds").iterdir())
+    store = _built(tmp_path, *pages, FIXTURES / "v1" / "NCT03945487.json")
+    assert _values(store, "?t kg:dataAsOf ?v") == {"2022-10-10"}
+    assert _values(store, "?t kg:dataAsOfBasis ?v") == {"registry version date"}
+    page_only = PREFIXES + (
+        'SELECT ?d ?b WHERE { ?t kg:nctId "NCT06884904" ; kg:dataAsOf ?d ; kg:dataAsOfBasis ?b ; kg:lastUpdated ?u }'
+    )
+    rows = list(store.query(page_only))  # type: ignore[arg-type]
+    assert [(r["d"].value, r["b"].value) for r in rows] == [("2025-03-19", "newest date the record shows")]

@@ -217,6 +217,20 @@ class TrialRecord:
     field_warnings: tuple[FieldWarning, ...] = ()  # source values left out, and why (see kg.sources.values)
 
 
+VERSION_DATE_BASIS = "registry version date"
+SHOWN_DATE_BASIS = "newest date the record shows"
+
+
+def data_as_of(record: TrialRecord) -> tuple[str, str] | None:
+    """(date, basis): the newest registry version date of the trial's sources; where none gives one (a
+    copied page), the newest date the record shows (last update or status verified), marked as such."""
+    versions = [s.version_date for s in (record.provenance, *record.merged_from) if s.version_date]
+    if versions:
+        return max(versions), VERSION_DATE_BASIS
+    shown = [d.value for d in (record.last_updated, record.status_verified) if d is not None]
+    return (max(shown), SHOWN_DATE_BASIS) if shown else None
+
+
 def record_to_dict(record: TrialRecord) -> dict[str, Any]:
     """The `kg parse` JSON shape: documented keys, `null`/`[]` for missing values."""
     raw = asdict(record)
@@ -314,6 +328,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "brief_summary": record.brief_summary,
         "detailed_description": record.detailed_description,
         "merged_from": [asdict(source) for source in record.merged_from],
+        "data_as_of": dict(zip(("date", "basis"), as_of, strict=True)) if (as_of := data_as_of(record)) else None,
         "field_warnings": [asdict(w) for w in record.field_warnings],
         "source": {
             "format": record.provenance.source_format,

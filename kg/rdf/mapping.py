@@ -21,7 +21,16 @@ from rdflib import BNode, Literal, URIRef
 
 from kg import textpatterns
 from kg.model.codes import age_in_years
-from kg.model.records import Arm, Dose, MeshTerm, Organization, Provenance, RegistryDate, TrialRecord
+from kg.model.records import (
+    Arm,
+    Dose,
+    MeshTerm,
+    Organization,
+    Provenance,
+    RegistryDate,
+    TrialRecord,
+    data_as_of,
+)
 from kg.rdf import iris
 from kg.rdf.terms import (
     TextTriple,
@@ -404,6 +413,10 @@ def _map_related(record: TrialRecord, out: TrialTriples) -> None:
 
 
 def _map_provenance(record: TrialRecord, out: TrialTriples) -> None:
+    as_of = data_as_of(record)
+    if as_of is not None:
+        out.add(out.trial, KG.dataAsOf, date_literal(RegistryDate(as_of[0])))
+        out.add(out.trial, KG.dataAsOfBasis, literal_text(as_of[1]))
     _map_source(record, record.provenance, out)
     for source in record.merged_from:
         _map_source(record, source, out)
