@@ -175,7 +175,7 @@ CELL_DOSE = pattern(
     + rf"|{_N}+10(?:\^|E|e)(?P<exp3>[0-9]{{1,2}})"  # `1,5-3,0 10E6`
     + rf"|{_N}*[x×*]{_N}*10(?P<sup>[5-9])"  # `2 x 106/kg`: a superscript lost in copying
     + rf"|{_N}*(?P<million>millions?))"
-    + rf"(?P<cells>(?:{_N}+[\pL-]+){{0,4}}?{_N}*{_CELL_WORD})?"  # `… umbilical cord stem cells`
+    + rf"(?P<cells>(?:{_N}+[\pL\pN-]+){{0,4}}?{_N}*{_CELL_WORD})?"  # `… ABCB5-positive stem cells`
     + rf"(?P<per_kg>{_N}*(?:/{_N}*kg|per{_N}+kg|/{_N}*kilogram|per{_N}+kilogram))?"
     + rf"(?P<per>{_N}*(?:/{_N}*(?:time|dose)|per{_N}+(?:time|dose)|each{_N}+time|every{_N}+time))?"
     # a lab value (`x10^9/L`) right after is not a dose: matched here so that the caller can skip it

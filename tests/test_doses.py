@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,56 @@ def test_score_doses_reads_the_records_the_gold_names_and_prints_a_table() -> No
     assert scores.precision >= 0.9 and scores.recall >= 0.9 and scores.schedule_accuracy >= 0.9
     result = run_kg("score-doses", "--gold", str(gold), "--records-under", str(FIXTURES))
     assert result.exit_code == 0 and "| dose precision |" in result.stdout
+
+
+def test_doses_become_comparable_as_course_totals_and_absolute_amounts_at_an_assumed_70_kg() -> None:
+    from kg.model.records import Amount, Dose, Schedule, comparable_amounts
+
+    per_kg_three_times = comparable_amounts(Dose(1e6, 2e6, "cells/kg"), Schedule(times=3))
+    assert per_kg_three_times == (Amount(3e6, 6e6, "cells/kg"), Amount(7e7, 1.4e8, "cells"))
+    per_day_for_listed_days = comparable_amounts(Dose(50, 50, "mg", per="day"), Schedule(days=(1, 2, 3, 4, 5)))
+    assert per_day_for_listed_days == (Amount(250, 250, "mg"), None)
+    # a per-day dose with only a count of administrations, and any dose without a schedule: no course total
+    assert comparable_amounts(Dose(50, 50, "mg", per="day"), Schedule(times=4)) == (None, None)
+    assert comparable_amounts(Dose(75, 75, "mg/m2"), None) == (None, None)
+
+
+def test_parse_and_the_graph_give_the_course_total_and_the_70_kg_amount_labelled_as_an_assumption(tmp_path) -> None:
+    """NCT03945487: 1.0*10E6 UC-MSC/kg, three times at 3-week intervals."""
+    import json
+
+    import pyoxigraph
+
+    (arm, *_) = json.loads(run_kg("parse", str(FIXTURES / "v1" / "NCT03945487.json")).stdout)["arms"]
+    assert arm["doses"][0]["course_total"] == {"low": 3e6, "high": 3e6, "unit": "cells/kg"}
+    assert arm["doses"][0]["at_70kg"] == {"low": 7e7, "high": 7e7, "unit": "cells"}
+    graph = tmp_path / "g.nt"
+    assert run_kg("build", str(FIXTURES / "v1" / "NCT03945487.json"), "-o", str(graph)).exit_code == 0
+    store = pyoxigraph.Store()
+    store.load(path=str(graph), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    query = (
+        "PREFIX kg: <https://w3id.org/kg-trials/ontology#> SELECT ?total ?absolute ?unit ?weight WHERE { "
+        "?dose kg:courseTotalMin ?total ; kg:at70kgMin ?absolute ; kg:at70kgUnit ?unit ; kg:assumedBodyWeightKg ?weight }"
+    )
+    ((total, absolute, unit, weight),) = [tuple(row) for row in store.query(query)]  # type: ignore[union-attr]
+    assert (float(total.value), float(absolute.value), unit.value, float(weight.value)) == (3e6, 7e7, "cells", 70.0)
+
+
+def test_dose_ranges_name_the_trial_behind_each_end(real_build) -> None:
+    from rdflib import Graph
+
+    graph_file, store = real_build
+    result = run_kg("query", "--store", str(store), "--name", "dose-ranges", "--format", "json")
+    rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(result.stdout)["results"]["bindings"]]
+    liver = [r for r in rows if "Liver Failure" in r["condition"] and r["unit"] == "cells/kg"]
+    assert len(liver) >= 3
+    graph = Graph().parse(graph_file)
+    gives = """PREFIX kg: <https://w3id.org/kg-trials/ontology#> PREFIX schema: <https://schema.org/>
+        ASK {{ ?t kg:nctId "{nct}" ; kg:hasArm/kg:hasDose ?d . ?d schema:{end} ?v ; schema:unitText "{unit}" .
+               FILTER(?v = {value}) }}"""
+    for row in liver:  # the trial named at each end gives exactly that amount
+        for end, value, nct in (
+            ("minValue", row["lowest"], row["lowestIn"]),
+            ("maxValue", row["highest"], row["highestIn"]),
+        ):
+            assert graph.query(gives.format(nct=nct, end=end, unit=row["unit"], value=value)).askAnswer, (row, end)

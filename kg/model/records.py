@@ -61,6 +61,43 @@ class Dose:
 
 
 @dataclass(frozen=True)
+class Amount:
+    """A range of an amount in one unit, as `comparable_amounts` derives it from a dose."""
+
+    low: float
+    high: float
+    unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "unit": self.unit}
+
+
+REFERENCE_WEIGHT_KG = 70.0  # an assumption, said wherever a per-kg dose is made absolute
+
+
+def comparable_amounts(dose: Dose, schedule: Schedule | None) -> tuple[Amount | None, Amount | None]:
+    """(course total, absolute amount at a 70 kg reference weight) of a dose, where they follow from what
+    the record states: a per-dose amount times a stated number of administrations; a per-day amount
+    times the number of days listed; a per-kg amount times 70 kg (the absolute amount of one dose)."""
+    course = None
+    if schedule is not None:
+        if dose.per in (None, "dose") and schedule.times:
+            course = Amount(_rounded(dose.low * schedule.times), _rounded(dose.high * schedule.times), dose.unit)
+        elif dose.per == "day" and schedule.days:
+            days = len(schedule.days)
+            course = Amount(_rounded(dose.low * days), _rounded(dose.high * days), dose.unit)
+    at_70kg = None
+    if dose.unit.endswith("/kg"):
+        base = dose.unit[: -len("/kg")]
+        at_70kg = Amount(_rounded(dose.low * REFERENCE_WEIGHT_KG), _rounded(dose.high * REFERENCE_WEIGHT_KG), base)
+    return course, at_70kg
+
+
+def _rounded(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+@dataclass(frozen=True)
 class Schedule:
     """When an arm's doses are given: days or weeks listed, how many times, at what interval (weeks)."""
 
@@ -217,6 +254,19 @@ class TrialRecord:
     field_warnings: tuple[FieldWarning, ...] = ()  # source values left out, and why (see kg.sources.values)
 
 
+def _dose_dict(dose: Dose, schedule: Schedule | None) -> dict[str, Any]:
+    course, at_70kg = comparable_amounts(dose, schedule)
+    return {
+        "low": dose.low,
+        "high": dose.high,
+        "unit": dose.unit,
+        "per": dose.per,
+        "text": dose.text,
+        "course_total": course.as_dict() if course else None,
+        "at_70kg": at_70kg.as_dict() if at_70kg else None,
+    }
+
+
 VERSION_DATE_BASIS = "registry version date"
 SHOWN_DATE_BASIS = "newest date the record shows"
 
@@ -289,9 +339,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
                 "type": a.arm_type,
                 "description": a.description,
                 "interventions": list(a.interventions),
-                "doses": [
-                    {"low": d.low, "high": d.high, "unit": d.unit, "per": d.per, "text": d.text} for d in a.doses
-                ],
+                "doses": [_dose_dict(d, a.schedule) for d in a.doses],
                 "schedule": asdict(a.schedule) if a.schedule else None,
             }
             for a in record.arms

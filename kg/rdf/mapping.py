@@ -22,13 +22,16 @@ from rdflib import BNode, Literal, URIRef
 from kg import textpatterns
 from kg.model.codes import age_in_years
 from kg.model.records import (
+    REFERENCE_WEIGHT_KG,
     Arm,
     Dose,
     MeshTerm,
     Organization,
     Provenance,
     RegistryDate,
+    Schedule,
     TrialRecord,
+    comparable_amounts,
     data_as_of,
 )
 from kg.rdf import iris
@@ -311,7 +314,7 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, str], out: Tr
         else:
             out.add(node, KG.armInterventionName, literal_text(name))
     for dose_index, dose in enumerate(arm.doses):
-        _map_dose(iri_text(iris.dose_iri(nct_id, index, dose_index)), node, dose, out)
+        _map_dose(iri_text(iris.dose_iri(nct_id, index, dose_index)), node, dose, arm.schedule, out)
     schedule = arm.schedule
     if schedule is not None:
         out.add(node, KG.scheduleText, text(schedule.text))
@@ -325,7 +328,7 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, str], out: Tr
             out.add(node, KG.intervalWeeks, decimal_literal(schedule.interval_weeks))
 
 
-def _map_dose(node: str, arm: str, dose: Dose, out: TrialTriples) -> None:
+def _map_dose(node: str, arm: str, dose: Dose, schedule: Schedule | None, out: TrialTriples) -> None:
     out.add(arm, KG.hasDose, node)
     out.add(node, RDF.type, KG.Dose)
     label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
@@ -336,6 +339,16 @@ def _map_dose(node: str, arm: str, dose: Dose, out: TrialTriples) -> None:
     out.add(node, SCHEMA.unitCode, text(UCUM_CODES.get(dose.unit)))
     out.add(node, KG.doseText, text(dose.text))
     out.add(node, KG.dosePer, text(dose.per))
+    course, at_70kg = comparable_amounts(dose, schedule)
+    if course is not None:
+        out.add(node, KG.courseTotalMin, decimal_literal(course.low))
+        out.add(node, KG.courseTotalMax, decimal_literal(course.high))
+        out.add(node, KG.courseTotalUnit, literal_text(course.unit))
+    if at_70kg is not None:
+        out.add(node, KG.at70kgMin, decimal_literal(at_70kg.low))
+        out.add(node, KG.at70kgMax, decimal_literal(at_70kg.high))
+        out.add(node, KG.at70kgUnit, literal_text(at_70kg.unit))
+        out.add(node, KG.assumedBodyWeightKg, decimal_literal(REFERENCE_WEIGHT_KG))
 
 
 def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
