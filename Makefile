@@ -63,6 +63,9 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	@if [ -f $(SHARED)/gold/doses-dev.json ]; then for half in held-out tune; do echo; \
 	echo "## doses and schedules, $$half half of the gold"; \
 	$(BIN)/kg score-doses --gold $(SHARED)/gold/doses-dev.json --half $$half; done; fi
+	@if [ -d ../shared/data/ctgov/v1-studyfields-json ]; then for half in held-out tune; do echo; \
+	echo "## cell products, $$half half of kg's own gold (gold/cell-products-dev.json)"; \
+	$(BIN)/kg score-cell-products --gold gold/cell-products-dev.json --half $$half; done; fi
 
 lint: install ## ruff (lint and format) and mypy --strict (strict is set in pyproject.toml); CI runs it
 	$(BIN)/ruff check kg tests bench

@@ -248,6 +248,84 @@ DOSE_TAIL = pattern("dose-tail", r"(?i)(?:[0-9]|mg|g|µg|ug|mcg|ml|iu|kg|cells?|
 DRUG_NAME_BEFORE = pattern("drug-name-before", r"(?i)([a-z][a-z-]{3,})[ :]*\(?$")
 SCHEDULE_FOR_WEEKS = pattern("schedule-for-weeks", rf"(?i)\bfor (?P<n>{_COUNT_WORD}) ?(?:consecutive )?weeks?\b")
 NOT_A_SCHEDULE = pattern("not-a-schedule", r"(?i)\bsessions?\b|exercise")
+# --- cell products (kg.model.cell_products): one pattern per vocabulary value, the first stated wins ------
+CELL_THERAPY = pattern(
+    "cell-therapy",
+    r"(?i)stem[ -]?cells?|stromal[ -]?cells?|mesenchymal|progenitor cells?|mononuclear cells?|\bMSCs?\b|MSC-|-MSCs?\b|"
+    r"\b[A-Za-z]*-?MSCs?\b|hepatocytes?|\bNK cells?|natural killer|CAR-?T\b|T[ -]cells?|dendritic cells?|"
+    r"iPSC|cell therapy|cell transplant|cells? infusion|bone marrow (?:concentrate|aspirate|cells|implant)|"
+    r"stromal vascular fraction|\bSVF\b|lipogems|micro-?fragmented (?:adipose|fat)|\bASCs?\b|\bcells\b",
+)
+CELL_FREE = pattern(
+    "cell-free",
+    r"(?i)exosomes?|secretome|conditioned (?:medium|media)|extracellular vesicles?|cell[- ]free|lysate|placebo|"
+    r"\bsaline\b|vehicle",
+)
+CELL_TYPES = {
+    "MSC": pattern("cell-type-msc", r"(?i)mesenchymal|\bMSCs?\b|MSC-|-MSCs?\b|[A-Za-z]MSCs?\b|stromal cells?"),
+    "HSC": pattern("cell-type-hsc", r"(?i)hematopoietic|haematopoietic|\bCD34\+?"),
+    "BM-MNC": pattern("cell-type-bm-mnc", r"(?i)mononuclear cells?|\bBM-?MNCs?\b"),
+    "hepatocytes": pattern("cell-type-hepatocytes", r"(?i)hepatocytes?"),
+    "NK cells": pattern("cell-type-nk", r"(?i)\bNK cells?|natural killer"),
+    "T cells": pattern("cell-type-t", r"(?i)CAR-?T\b|\bT[ -]cells?|\bTILs?\b|lymphocytes?"),
+    "dendritic cells": pattern("cell-type-dendritic", r"(?i)dendritic cells?"),
+    "iPSC-derived": pattern("cell-type-ipsc", r"(?i)iPSC|induced pluripotent"),
+}
+TISSUE_SOURCES = {
+    "umbilical cord": pattern(
+        "tissue-umbilical-cord",
+        r"(?i)umbilical[ -]cord(?P<blood>[ -]blood)?|wharton|\bh?UC-?MSCs?\b|\bh?UC[- ]MSCs?|cord tissue",
+    ),
+    "cord blood": pattern("tissue-cord-blood", r"(?i)cord blood|\bUCB\b"),
+    "bone marrow": pattern(
+        "tissue-bone-marrow", r"(?i)bone[ -]marrow|\bBM[ -]?MSCs?\b|\bBMSCs?\b|\bBM[ -]?MNCs?\b|\bBMC\b"
+    ),
+    "adipose": pattern(
+        "tissue-adipose",
+        r"(?i)adipose|\bfat\b|lipoaspirate|lipogems|\bAD-?MSCs?\b|\bADSCs?\b|\bASCs?\b|stromal vascular",
+    ),
+    "placenta": pattern("tissue-placenta", r"(?i)placenta"),
+    "menstrual blood": pattern("tissue-menstrual", r"(?i)menstrual"),
+    "dental pulp": pattern("tissue-dental-pulp", r"(?i)dental pulp|\bDPSCs?\b"),
+    "amniotic": pattern("tissue-amniotic", r"(?i)amnio"),
+    "peripheral blood": pattern("tissue-peripheral-blood", r"(?i)peripheral blood"),
+}
+DONORS = {
+    "autologous": pattern("donor-autologous", r"(?i)autologous|autogenous|patient'?s own|own (?:bone marrow|fat)"),
+    "allogeneic": pattern(
+        "donor-allogeneic",
+        r"(?i)allogen(?:e)?ic|allo-|(?:third[- ]party|healthy|unrelated|related|BMT|transplant|original) donors?",
+    ),
+}
+# `allogeneic` (or `allo-`) of a transplant the patients had, not of the product: `after allo-HSCT`
+PRIOR_TRANSPLANT = pattern("prior-transplant", r"(?i)transplant|\bHSCT\b|\bSCT\b|\bBMT\b|\bHCT\b")
+ROUTES = {
+    "peripheral vein": pattern(
+        "route-peripheral-vein",
+        r"(?i)intravenous|\bi\.? ?v\.?(?:[^A-Za-z]|$)|\bIV\b|peripheral vein|peripheral venous|venous infusion|"
+        r"into (?:a|the) vein|cubital vein",
+    ),
+    "hepatic artery": pattern("route-hepatic-artery", r"(?i)hepatic arter|intra-?arterial.{0,20}liver"),
+    "portal vein": pattern("route-portal-vein", r"(?i)portal vein"),
+    "intrasplenic": pattern("route-intrasplenic", r"(?i)intra-?splenic|into the spleen"),
+    "intramuscular": pattern("route-intramuscular", r"(?i)intra-?muscular(?:ly)?|\bIM\b injection|into the muscle"),
+    "intrathecal": pattern("route-intrathecal", r"(?i)intra-?thecal|lumbar puncture"),
+    "intra-articular": pattern("route-intra-articular", r"(?i)intra-?articular|into the (?:knee )?joint"),
+    "intradermal/subcutaneous": pattern("route-dermal", r"(?i)intra-?dermal|sub-?cutaneous"),
+    "intracoronary": pattern("route-intracoronary", r"(?i)intra-?coronary"),
+    "intramyocardial": pattern("route-intramyocardial", r"(?i)intra-?myocardial|trans-?endocardial"),
+    # any other `intra…` injection (intracavernous, intra-glandular, intralesional): a local one; the specific
+    # routes above win where they match at the same place
+    "local injection": pattern(
+        "route-local", r"(?i)local(?:ly)? inject|injected locally|peri-?anal|\bintra-?[a-z]{4,} injections?"
+    ),
+    # a route stated but none of the above: implanted, applied on a lesion or as a dressing, into a ventricle
+    "other": pattern(
+        "route-other",
+        r"(?i)\bimplant(?:ed|ation)?\b|dressings?\b|intra-?ventricular|intra-?medullary|intra-?arterial|"
+        r"(?:added|applied) (?:on|onto|to) the",
+    ),
+}
 DIGITS = pattern("digits", r"[0-9]+")
 
 # --- registry pages ------------------------------------------------------------------------------------

@@ -208,6 +208,9 @@ ERROR_PATHS = [
     BadInput("--all as a table", ("recommend", "--all", "--graph", FULL_TRIAL), 2, "--all writes --format tsv or jsonl"),
     BadInput("a graph with no related trials", ("evaluate", "--graph", FULL_TRIAL), 2, "nothing to evaluate"),
     BadInput("a file that is no dose gold", ("score-doses", "--gold", FULL_TRIAL), 2, "not a dose gold file"),
+    BadInput(
+        "a file that is no cell gold", ("score-cell-products", "--gold", FULL_TRIAL), 2, "not a cell-product gold file"
+    ),
     BadInput("a missing store", ("evaluate", "--store", "{tmp}/nowhere"), 2, "{tmp}/nowhere is not a kg store"),
     BadInput("a missing store", ("export", "--format", "graphml", "-o", "{tmp}/t.graphml", "--store", "{tmp}/nowhere"),
              2, "{tmp}/nowhere is not a kg store"),

@@ -61,9 +61,11 @@ def test_current_layout_page_000(seeds) -> None:
         "High-dose placebo control group",
     ]  # fmt: skip  (each arm block appears twice on the page: one arm each)
     assert [a["doses"] for a in r["arms"]][:2] == [
-        [{"low": 2.0e6, "high": 2.0e6, "unit": "cells/kg", "per": None, "text": "2.0×10^6/kg"}],
-        [{"low": 4.0e6, "high": 4.0e6, "unit": "cells/kg", "per": None, "text": "4.0×10^6/kg"}],
-    ]
+        [{"low": 2.0e6, "high": 2.0e6, "unit": "cells/kg", "per": None, "text": "2.0×10^6/kg", "course_total": None,
+          "at_70kg": {"low": 1.4e8, "high": 1.4e8, "unit": "cells"}}],
+        [{"low": 4.0e6, "high": 4.0e6, "unit": "cells/kg", "per": None, "text": "4.0×10^6/kg", "course_total": None,
+          "at_70kg": {"low": 2.8e8, "high": 2.8e8, "unit": "cells"}}],
+    ]  # fmt: skip
     assert r["arms"][2]["doses"] == [] and r["arms"][3]["doses"] == []  # "equivalent volume ... calculated at"
     eligibility = r["eligibility"]
     assert (eligibility["min_age"], eligibility["max_age"], eligibility["sex"], eligibility["healthy_volunteers"]) == (
@@ -149,7 +151,11 @@ def test_classic_tabular_layout_page_002_with_unknown_status(seeds) -> None:
     assert r["status_verified"] == "2018-09"  # "Verified September 2018 by ..."
     msc, control = r["arms"]
     assert (msc["label"], msc["type"], control["type"]) == ("MSC group", "EXPERIMENTAL", "PLACEBO_COMPARATOR")
-    assert msc["doses"] == [{"low": 1e5, "high": 1e6, "unit": "cells/kg", "per": None, "text": "0.1-1x10E6 MSCs/kg"}]
+    assert msc["doses"] == [
+        {"low": 1e5, "high": 1e6, "unit": "cells/kg", "per": None, "text": "0.1-1x10E6 MSCs/kg",
+         "course_total": {"low": 3e5, "high": 3e6, "unit": "cells/kg"},  # given at week 0, 1 and 2
+         "at_70kg": {"low": 7e6, "high": 7e7, "unit": "cells"}}
+    ]  # fmt: skip
     assert msc["schedule"]["weeks"] == [0.0, 1.0, 2.0] and control["doses"] == []
     assert [o["kind"] for o in r["outcomes"]] == [
         "unspecified",

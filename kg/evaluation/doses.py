@@ -10,8 +10,6 @@ weeks and interval where the gold gives them. Records are split into halves by a
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -19,17 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import InputError
-from kg.model.records import TrialRecord, record_to_dict
-from kg.sources import iter_records
+from kg.evaluation import HALVES, gold_entries, half_of
 
-HALVES = ("tune", "held-out", "all")
 _TOLERANCE = 0.01
-
-
-def half_of(key: str) -> str:
-    """`tune` or `held-out`, fixed by the record's NCT id (or path): the same for every run."""
-    return "tune" if hashlib.sha1(key.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
 
 
 def normalized_label(label: str | None) -> str:
@@ -109,38 +99,12 @@ class DoseScores:
 
 def score_doses(gold_file: Path, half: str = "all", base: Path | None = None) -> DoseScores:
     """Score kg's parse of every gold record (in `half`) against the gold. Records are found relative to
-    `base`, the folder that holds `shared/` (by default the one the gold file lies in)."""
-    gold = _load(gold_file)
-    root = base if base is not None else _shared_parent(gold_file)
+    `base`, by default the nearest folder above the gold file that holds `shared/`."""
     scores = DoseScores()
-    for entry in gold:
-        key = entry.get("nct_id") or entry["record"]
-        if half != "all" and half_of(key) != half:
-            continue
-        path = root / entry["record"]
-        if not path.exists():
-            raise InputError(f"{gold_file}: record {entry['record']} not found under {root}")
-        record = next((r for r in iter_records([str(path)]) if isinstance(r, TrialRecord)), None)
-        arms = record_to_dict(record)["arms"] if record is not None else []
+    for entry, parsed in gold_entries(gold_file, "trials", "dose", half, base):
         scores.records += 1
-        _score_record(entry, arms, scores)
+        _score_record(entry, parsed["arms"] if parsed else [], scores)
     return scores
-
-
-def _shared_parent(gold_file: Path) -> Path:
-    for folder in gold_file.resolve().parents:
-        if folder.name == "shared":
-            return folder.parent
-    return gold_file.resolve().parent
-
-
-def _load(gold_file: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(gold_file.read_text(encoding="utf-8"))
-        trials = data["trials"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{gold_file}: not a dose gold file ({error})") from error
-    return list(trials)
 
 
 def _score_record(entry: dict[str, Any], kg_arms: list[dict[str, Any]], scores: DoseScores) -> None:

@@ -47,6 +47,17 @@ class Intervention:
     name: str
     description: str | None = None
     other_names: tuple[str, ...] = ()
+    cell_product: CellProduct | None = None  # for a cell therapy: what the text says of the cells
+
+
+@dataclass(frozen=True)
+class CellProduct:
+    """A cell therapy as its record describes it; each field from a small vocabulary, None where unstated."""
+
+    cell_type: str | None = None  # MSC, HSC, BM-MNC, hepatocytes, NK cells, T cells, dendritic cells, ...
+    tissue_source: str | None = None  # umbilical cord, bone marrow, adipose, placenta, menstrual blood, ...
+    donor: str | None = None  # autologous, allogeneic
+    route: str | None = None  # peripheral vein, hepatic artery, portal vein, intrasplenic, ...
 
 
 @dataclass(frozen=True)
@@ -330,6 +341,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
                 "name": i.name,
                 "description": i.description,
                 "other_names": list(i.other_names),
+                "cell_product": asdict(i.cell_product) if i.cell_product else None,
             }
             for i in record.interventions
         ],

@@ -288,6 +288,13 @@ def _map_interventions_and_arms(record: TrialRecord, out: TrialTriples) -> None:
         out.add(node, SCHEMA.description, text(intervention.description))
         for other in intervention.other_names:
             out.add(node, KG.otherName, literal_text(other))
+        product = intervention.cell_product
+        if product is not None:
+            out.add(node, RDF.type, KG.CellProduct)
+            out.add(node, KG.cellType, text(product.cell_type))
+            out.add(node, KG.tissueSource, text(product.tissue_source))
+            out.add(node, KG.cellDonor, text(product.donor))
+            out.add(node, KG.deliveryRoute, text(product.route))
         by_name[_arm_intervention_key(intervention.intervention_type, intervention.name)] = node
         by_name.setdefault(intervention.name.casefold(), node)
     for index, arm in enumerate(record.arms):

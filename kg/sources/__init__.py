@@ -15,6 +15,7 @@ from functools import partial
 from types import ModuleType
 
 from kg.errors import MemberTooLarge, ParseError
+from kg.model.cell_products import add_cell_products
 from kg.model.doses import add_doses
 from kg.model.records import TrialRecord
 from kg.sources import ctgov_v1, ctgov_v2, legacy_xml, registry_page, values
@@ -41,7 +42,8 @@ def iter_records(
 def records_in_document(
     document: Document, input_format: str = "auto", include_contacts: bool = False, doses: bool = True
 ) -> Iterator[TrialRecord | Reject]:
-    """One document's records; `doses=False` skips reading doses from free text (pass one needs none).
+    """One document's records; `doses=False` skips reading doses and cell products from free text (pass
+    one needs neither).
 
     This is the fault boundary of the build: an unexpected error while one record is read or parsed
     becomes that record's `internal-error` reject (with the traceback, a kg bug to report), and an
@@ -114,7 +116,7 @@ def _guarded(
                 return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
         if warnings:
             record = replace(record, field_warnings=tuple(warnings))
-        return add_doses(record) if doses else record
+        return add_cell_products(add_doses(record)) if doses else record
     except Exception as error:  # noqa: BLE001 - the boundary: one record's fault, never the build's
         return internal_error(document, error, position, "parsing this record")
 
