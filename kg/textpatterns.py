@@ -183,6 +183,8 @@ CELL_DOSE = pattern(
     # an amount of a drug unit (`3.0 x 10^6 IU/m^2`) is not a cell count: the drug pattern reads it
     + rf"(?P<drug>{_N}*(?:IU|U|units|mg|µg|μg|ug|mcg|mL|ml){END_OF_WORD})?",
 )
+# `3,010` before `E6`: a decimal comma number (`3,0`) glued to `10E6`
+GLUED_TEN = pattern("glued-ten", r"[0-9]+[.,][0-9]10")
 # A cell dose's `sup` or `million` form counts only where the text is about cells.
 CELL_CONTEXT = pattern("cell-context", r"(?i)cell|MSC|stem")
 DRUG_DOSE = pattern(
@@ -202,7 +204,12 @@ DILUENT = pattern("diluent", r"(?i)saline|dextrose|water|diluent|solvent|vehicle
 NOT_A_DOSE = pattern("not-a-dose", r"(?i)equivalent volume|calculated at|placebo|corresponding volume")
 NON_DOSE_LABEL = pattern("non-dose-label", r"(?i)placebo|sham|no intervention")
 _COUNT_WORD = "[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve"
-_AFTER = rf"(?P<after>{_N}*(?:a|an|per|every|each|daily|weekly|/){END_OF_WORD})?"
+# what makes a count a frequency (`three times a week`, `twice daily`, `once every 2 weeks`); `5 injections
+# per trial group` stays a count
+_AFTER = (
+    rf"(?P<after>{_N}*(?:(?:a|an|per|every|each|/){_N}*(?:[0-9]+{_N}*)?"
+    rf"(?:days?|weeks?|wk|months?|years?|cycles?|d|hours?|h|morning|evening|night)|daily|weekly|nightly){END_OF_WORD})?"
+)
 SCHEDULE_DAYS = pattern(
     "schedule-days",
     rf"(?i)on (?:the )?(?:days? )?([0-9]+(?:{S}*(?:,{S}*and|,|and){S}*[0-9]+)+)(?:st|nd|rd|th)?{S}*(?:days?)?",

@@ -19,8 +19,11 @@ def doses(text: str) -> list[tuple[float, float, str, str | None]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # NCT01429038: a decimal comma and a multiplier after a space
+        # NCT01429038: a decimal comma and a multiplier after a space, or glued to it
         ("infused with 1,5-3,0 10E6 MSC/kg", [(1.5e6, 3e6, "cells/kg", None)]),
+        ("infusion of 1,5-3,010E6/kg", [(1.5e6, 3e6, "cells/kg", None)]),
+        # a cell count's volume is the same administration, not a second dose
+        ("0.5 to 1 x 10^6/kg autologous BM MSCs (Total volume: 30 - 50 ml)", [(5e5, 1e6, "cells/kg", None)]),
         # NCT03860155: per kg even with words between the count and `cells`
         ("2 x 10e6 umbilical cord mesenchymal stem cells/kg bodyweight", [(2e6, 2e6, "cells/kg", None)]),
         # superscripts lost in copying, read as powers of ten where the text is about cells
@@ -87,6 +90,8 @@ def test_what_is_not_a_dose_never_becomes_one(text: str) -> None:
         ("d 1 + d 8 Pemetrexed 500 mg/m2 d 1 q d 21", None, (1, 8), (), 3),
         ("On Day 1 of each 21-day treatment cycle", None, (1,), (), 3),
         ("2 doses (apart from 24weeks)", 2, (), (), 24),
+        # NCT05507762, stated only in the intervention text: `per trial group` is no frequency
+        ("Duration: 5 injections per trial group for the entire duration of the course", 5, (), (), None),
     ],
 )
 def test_schedules_are_read_as_the_record_states_them(text, times, days, weeks, interval) -> None:
@@ -212,3 +217,44 @@ def test_dose_ranges_name_the_trial_behind_each_end(real_build) -> None:
             ("maxValue", row["highest"], row["highestIn"]),
         ):
             assert graph.query(gives.format(nct=nct, end=end, unit=row["unit"], value=value)).askAnswer, (row, end)
+
+
+def test_an_arm_keeps_its_own_dose_and_lists_the_one_its_intervention_states_instead() -> None:
+    """NCT05286255-like: the arm says 1.25-1.5 x 10^6 cells/kg, its intervention 1.2-1.5 x 10^6 cells/kg."""
+    from kg.model.doses import add_doses
+    from kg.model.records import Arm, Intervention, Provenance, TrialRecord
+
+    record = TrialRecord(
+        "NCT00000002",
+        Provenance("ctgov-v2-json", "x.json", 0),
+        interventions=(Intervention("BIOLOGICAL", "MSC", "MSC 1.2-1.5 x 10^6 cells/kg intravenously"),),
+        arms=(
+            Arm("A", "EXPERIMENTAL", "MSC at 1.25-1.5 x 10^6 cells/kg", ("Biological: MSC",)),
+            Arm("B", "EXPERIMENTAL", "MSC at 1.2-1.5 x 10^6 cells/kg", ("Biological: MSC",)),
+        ),
+    )
+    a, b = add_doses(record).arms
+    assert [(d.low, d.high) for d in a.doses] == [(1.25e6, 1.5e6)]
+    assert [(d.low, d.high, d.text) for d in a.dose_conflict] == [(1.2e6, 1.5e6, "1.2-1.5 x 10^6 cells/kg")]
+    assert b.dose_conflict == ()  # the same dose: no conflict
+
+
+def test_the_conflicting_dose_is_in_the_graph_beside_the_arms_own() -> None:
+    from rdflib import URIRef
+
+    from kg.model.doses import add_doses
+    from kg.model.records import Arm, Intervention, Provenance, TrialRecord
+    from kg.rdf.iris import KG, SCHEMA
+    from kg.rdf.mapping import map_trial
+
+    record = TrialRecord(
+        "NCT00000002",
+        Provenance("ctgov-v2-json", "x.json", 0),
+        interventions=(Intervention("DRUG", "AK104", "AK104 10mg/kg IV Q3W"),),
+        arms=(Arm("AK104 15mg/kg", "EXPERIMENTAL", "AK104 15mg/kg Q3W", ("Drug: AK104",)),),
+    )
+    triples = set(map_trial(add_doses(record)).rdflib())
+    arm = URIRef("https://w3id.org/kg-trials/resource/trial/NCT00000002/arm/1")
+    (other,) = [o for s, p, o in triples if (s, p) == (arm, KG.doseConflict)]
+    assert {(p, str(o)) for s, p, o in triples if s == other} >= {(SCHEMA.maxValue, "10.0"), (SCHEMA.unitText, "mg/kg")}
+    assert [o for s, p, o in triples if (s, p) == (arm, KG.hasDose)] != [other]

@@ -18,6 +18,7 @@ from kg import textpatterns
 from kg.model.records import Arm, Dose, Schedule, TrialRecord
 
 CELL_DOSE = textpatterns.CELL_DOSE
+_GLUED_TEN = textpatterns.GLUED_TEN
 DRUG_DOSE = textpatterns.DRUG_DOSE
 _CELL = CELL_DOSE.groupindex  # group numbers: RE2's match objects look names up slowly
 _DRUG = DRUG_DOSE.groupindex
@@ -56,6 +57,8 @@ def doses_in_clauses(clauses: Iterable[str], about_cells: bool) -> tuple[Dose, .
         found.extend((dose, "") for dose in _cell_doses(clause, about_cells))
         found.extend(_drug_doses(clause))
         found.extend((dose, "") for dose in _auc_doses(clause))
+    if any(d.unit.startswith("cells") for d, _ in found):  # a cell count's volume restates the same dose
+        found = [(d, drug) for d, drug in found if d.unit != "mL"]
     unique: dict[tuple[object, ...], Dose] = {}
     for dose, drug in found:
         key = (dose.low, dose.high, dose.unit, drug)  # the same amount restated is one dose; of two drugs, two
@@ -120,7 +123,10 @@ def _cell_doses(clause: str, about_cells: bool) -> list[Dose]:
         loose = match[_CELL["sup"]] or match[_CELL["million"]]
         if loose and not (named_cells or (about_cells and match[_CELL["sup"]])):
             continue  # `2 x 106` or `300 million` of something that is not said to be cells
-        high_amount = _amount(match[_CELL["high"]])
+        high_text = match[_CELL["high"]]
+        if match[_CELL["exp2"]] and _GLUED_TEN.fullmatch(high_text):
+            high_text = high_text[:-2]  # `3,010E6`: `3,0` and `10E6` run together
+        high_amount = _amount(high_text)
         low_amount = _amount(match[_CELL["low"]]) if match[_CELL["low"]] else high_amount
         if high_amount is None or low_amount is None or low_amount > high_amount:
             continue
@@ -359,10 +365,28 @@ def _arm_with_doses(arm: Arm, descriptions: dict[str, str | None]) -> Arm:
     if arm.arm_type in NON_DOSE_ARM_TYPES or _NON_DOSE_LABEL.search(arm.label):
         return replace(arm, doses=(), schedule=schedule)
     doses = find_doses(arm.description)
+    stated = {d for text in texts for d in find_doses(text)}
     if not doses and arm.arm_type not in NO_INTERVENTION_TYPES:
-        candidates = {d for text in texts for d in find_doses(text)}
-        doses = tuple(candidates) if len(candidates) == 1 else ()
-    return replace(arm, doses=doses, schedule=schedule)
+        doses = tuple(stated) if len(stated) == 1 else ()
+        return replace(arm, doses=doses, schedule=schedule)
+    return replace(arm, doses=doses, schedule=schedule, dose_conflict=_conflict(doses, stated))
+
+
+def _conflict(own: tuple[Dose, ...], stated: set[Dose]) -> tuple[Dose, ...]:
+    """The intervention text's dose where it states one dose, of a unit the arm's own doses use, that is
+    none of them (`doses` keeps the arm's: its text is about this arm). A text listing several levels
+    (one per arm) is no conflict."""
+    if len(stated) != 1 or not own:
+        return ()
+    (other,) = stated
+    same_unit = [d for d in own if d.unit == other.unit and d.unit != "mL"]  # volumes vary with what is given
+    if not same_unit or any(
+        abs(d.low - other.low) <= 0.01 * max(d.low, other.low)
+        and abs(d.high - other.high) <= 0.01 * max(d.high, other.high)
+        for d in same_unit
+    ):
+        return ()
+    return (other,)
 
 
 def _one_schedule(texts: list[str | None]) -> Schedule | None:

@@ -127,6 +127,7 @@ class Arm:
     interventions: tuple[str, ...] = ()  # "Drug: Aspirin" as the registry writes them
     doses: tuple[Dose, ...] = ()
     schedule: Schedule | None = None
+    dose_conflict: tuple[Dose, ...] = ()  # what its intervention's text states instead of the arm's own dose
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,10 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
                 "description": a.description,
                 "interventions": list(a.interventions),
                 "doses": [_dose_dict(d, a.schedule) for d in a.doses],
+                "dose_conflict": [
+                    {"low": d.low, "high": d.high, "unit": d.unit, "per": d.per, "text": d.text}
+                    for d in a.dose_conflict
+                ],
                 "schedule": asdict(a.schedule) if a.schedule else None,
             }
             for a in record.arms

@@ -178,6 +178,10 @@ def dose_iri(nct_id: str, arm_index: int, dose_index: int) -> URIRef:
     return KGR[f"trial/{nct_id}/arm/{arm_index + 1}/dose/{dose_index + 1}"]
 
 
+def conflicting_dose_iri(nct_id: str, arm_index: int, dose_index: int) -> URIRef:
+    return KGR[f"trial/{nct_id}/arm/{arm_index + 1}/dose-conflict/{dose_index + 1}"]
+
+
 def contact_iri(nct_id: str, index: int) -> URIRef:
     return KGR[f"trial/{nct_id}/contact/{index + 1}"]
 

@@ -322,6 +322,10 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, str], out: Tr
             out.add(node, KG.armInterventionName, literal_text(name))
     for dose_index, dose in enumerate(arm.doses):
         _map_dose(iri_text(iris.dose_iri(nct_id, index, dose_index)), node, dose, arm.schedule, out)
+    for dose_index, dose in enumerate(arm.dose_conflict):
+        other = iri_text(iris.conflicting_dose_iri(nct_id, index, dose_index))
+        out.add(node, KG.doseConflict, other)
+        _map_dose(other, None, dose, None, out)
     schedule = arm.schedule
     if schedule is not None:
         out.add(node, KG.scheduleText, text(schedule.text))
@@ -335,8 +339,9 @@ def _map_arm(nct_id: str, index: int, arm: Arm, by_name: dict[str, str], out: Tr
             out.add(node, KG.intervalWeeks, decimal_literal(schedule.interval_weeks))
 
 
-def _map_dose(node: str, arm: str, dose: Dose, schedule: Schedule | None, out: TrialTriples) -> None:
-    out.add(arm, KG.hasDose, node)
+def _map_dose(node: str, arm: str | None, dose: Dose, schedule: Schedule | None, out: TrialTriples) -> None:
+    if arm is not None:
+        out.add(arm, KG.hasDose, node)
     out.add(node, RDF.type, KG.Dose)
     label = f"{dose.low:g}" if dose.low == dose.high else f"{dose.low:g}-{dose.high:g}"
     out.add(node, RDFS.label, literal_text(f"{label} {dose.unit}"))

@@ -11,6 +11,7 @@ features count more than common ones):
 | intervention | intervention names, normalized (type prefix dropped) | 1.0 |
 | intervention-mesh | intervention MeSH terms | 1.0 |
 | dose | dose band: unit and power of ten of the highest amount | 0.6 |
+| cell-product | a cell therapy's cell type, tissue source, donor and route (`type MSC`, `source umbilical cord`) | 0.6 |
 | sponsor | lead sponsor | 0.5 |
 | phase | phase code | 0.3 |
 | design | allocation, intervention model, masking, primary purpose | 0.2 |
@@ -44,6 +45,7 @@ KIND_WEIGHTS = {
     "intervention": 1.0,
     "intervention-mesh": 1.0,
     "dose": 0.6,
+    "cell-product": 0.6,
     "sponsor": 0.5,
     "phase": 0.3,
     "design": 0.2,
@@ -54,7 +56,7 @@ KIND_WEIGHTS = {
 }
 KIND_LABELS = {
     "mesh": "MeSH", "mesh-ancestor": "MeSH branch", "condition": "condition", "intervention": "intervention",
-    "intervention-mesh": "intervention MeSH", "dose": "dose band", "sponsor": "sponsor", "phase": "phase",
+    "intervention-mesh": "intervention MeSH", "dose": "dose band", "cell-product": "cell product", "sponsor": "sponsor", "phase": "phase",
     "design": "design", "country": "country", "word": "word", "word-pair": "words", "title-word": "title word",
 }  # fmt: skip
 
@@ -78,6 +80,17 @@ _LABEL_PATHS: dict[str, list[tuple[str, ...]]] = {
 }
 _CODES = ("phase", "design")  # registry codes, kept as written; names are lower-cased
 _DOSES = (str(iris.KG.hasArm), str(iris.KG.hasDose))
+# A cell therapy's fields, each a feature `cell-product:<field> <value>` (two trials of umbilical-cord MSCs
+# given into a peripheral vein share three).
+_CELL_PATHS = {
+    name: (str(iris.KG.hasIntervention), str(predicate))
+    for name, predicate in (
+        ("type", iris.KG.cellType),
+        ("source", iris.KG.tissueSource),
+        ("donor", iris.KG.cellDonor),
+        ("route", iris.KG.deliveryRoute),
+    )
+}
 _HIGH, _UNIT = str(iris.SCHEMA.maxValue), str(iris.SCHEMA.unitText)
 
 
@@ -144,6 +157,9 @@ def features_of(walks: Iterable[tuple[str, TrialWalk]], with_words: bool = True)
             for path in paths:
                 for label in walk.values(*path):
                     _add_feature(features, kind, nct, label if kind in _CODES else label.lower(), label)
+        for name, path in _CELL_PATHS.items():
+            for value in walk.values(*path):
+                _add_feature(features, "cell-product", nct, f"{name} {value}", f"{name} {value}")
         for dose in walk.nodes(*_DOSES):
             for high in walk.values(_HIGH, start=dose):
                 for unit in walk.values(_UNIT, start=dose):
