@@ -187,3 +187,32 @@ def test_the_index_read_in_chunks_of_trials_equals_the_index_of_all_features_at_
         assert np.array_equal(getattr(chunked.vectors, name), getattr(whole.vectors, name)), name
     assert np.array_equal(chunked.weights, whole.weights) and np.array_equal(chunked.counts, whole.counts)
     assert chunked.labels == whole.labels and chunked.kinds == whole.kinds
+
+
+def test_the_index_read_by_the_build_workers_is_the_index_a_walk_of_the_store_gives(real_build) -> None:
+    """With a store, the build's workers read each trial's features from the text they mapped, instead of
+    the store being walked after the load; every array, name and label is the same."""
+    import os
+
+    import numpy as np
+    import pyoxigraph
+    from scipy import sparse
+
+    from kg.similarity.hybrid import shipped_weights
+    from kg.similarity.index import INDEX_DIR, FeatureIndex, index_of_store
+
+    generation = Path(os.path.realpath(real_build[1]))
+    saved = FeatureIndex.load(generation / INDEX_DIR)
+    assert saved is not None
+    walked = index_of_store(pyoxigraph.Store.read_only(str(generation))).with_postings(shipped_weights())
+    for name, built in vars(saved).items():
+        expected = getattr(walked, name)
+        if sparse.issparse(built):
+            assert built.shape == expected.shape and (built != expected).nnz == 0, name
+        elif isinstance(built, np.ndarray):
+            assert np.array_equal(built, expected), name
+        elif isinstance(built, dict):
+            assert built.keys() == expected.keys(), name
+            assert all(np.array_equal(built[k], expected[k]) for k in built), name
+        else:
+            assert list(built) == list(expected), name

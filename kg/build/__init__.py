@@ -268,6 +268,8 @@ def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[
         if node not in emitted_shared:
             emitted_shared.add(node)
             sink.write_body(body, count)
+    if trial.features is not None:
+        sink.add_features(trial.features)
     summary.outcome.add(trial.results)
     summary.mesh_terms_without_id |= trial.mesh_terms_without_id
     summary.rebuilt.add(trial.nct_id)
@@ -282,6 +284,7 @@ def _settings(config: BuildConfig) -> pipeline.BuildSettings:
         config.shacl_engine,
         config.stored_updates,
         exclude=config.exclude,
+        read_features=config.fills_store_while_building,
     )
 
 

@@ -32,6 +32,8 @@ from kg.model.records import FieldWarning, TrialRecord
 from kg.rdf import formats, iris
 from kg.rdf.mapping import map_trial
 from kg.rdf.terms import TextTriple, Triple, iri_of_text, rdflib_triples
+from kg.similarity.features import TrialFeatures, features_of
+from kg.similarity.walk import TextWalk
 from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.validation.results import ValidationResult
 from kg.validation.shacl import validate_text
@@ -50,6 +52,7 @@ class BuildSettings:
     shacl_engine: str = "core"
     stored_updates: dict[str, str] | None = None
     exclude: frozenset[str] = frozenset()  # resolved paths a folder walk skips: the build's own outputs
+    read_features: bool = False  # read each trial's recommendation features as it is mapped (a store is filled)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class BuiltTrial:
     shared: list[tuple[str, str | list[Triple], int]]  # (node's N-Triples text, body, triples) not sent before
     results: list[ValidationResult]
     mesh_terms_without_id: set[str] = field(default_factory=set)
+    features: TrialFeatures | None = None  # its recommendation features, when the build fills a store
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,15 @@ def build_trial(
             for m in (*trial.mesh_terms, *trial.mesh_ancestors, *trial.intervention_mesh_terms)
             if m.mesh_id is None
         },
+        features=_features(trial, mapped.trial, checked) if settings.read_features else None,
     )
+
+
+def _features(trial: TrialRecord, node: str, triples: list[TextTriple]) -> TrialFeatures | None:
+    """The trial's recommendation features, read from what was just mapped, as a store walk reads them."""
+    if not trial.nct_id or trial.nct_id.startswith(iris.UNRESOLVED_PREFIX):
+        return None  # only trials with an NCT id are indexed
+    return features_of([(trial.nct_id, TextWalk(triples, node))])
 
 
 def serialize(triples: list[TextTriple], rdf_format: str) -> str | list[Triple]:

@@ -19,6 +19,9 @@ from kg.rdf import formats
 from kg.rdf.terms import Triple
 
 if TYPE_CHECKING:
+    from kg.similarity.features import TrialFeatures
+
+if TYPE_CHECKING:
     from kg.store import StoreWriter
 
 
@@ -141,6 +144,15 @@ class RdfSink:
             return
         self.triples += triples
         self._append(body, triples)
+
+    def add_features(self, features: TrialFeatures) -> None:
+        """A trial's recommendation features, for the store's index (nothing without a store)."""
+        if self._store is not None:
+            self._store.add_features(features)
+
+    @property
+    def reads_features(self) -> bool:
+        return self._store is not None
 
     def _append(self, text: str, triples: int) -> None:
         self._file.write(text)

@@ -36,7 +36,7 @@ import pyoxigraph
 from kg import textpatterns
 from kg.rdf import iris
 from kg.similarity.text import TITLE_FIELDS, TrialTexts, add_text, words
-from kg.similarity.walk import TrialWalk, trials
+from kg.similarity.walk import Walk, trials
 
 KIND_WEIGHTS = {
     "mesh": 1.0,
@@ -138,7 +138,7 @@ def read_features(
     return features
 
 
-def features_of(walks: Iterable[tuple[str, TrialWalk]], with_words: bool = True) -> TrialFeatures:
+def features_of(walks: Iterable[tuple[str, Walk]], with_words: bool = True) -> TrialFeatures:
     """The features (not yet weighed) of the trials walked: a whole store's, or one chunk of it."""
     features = TrialFeatures()
     texts = TrialTexts()
@@ -178,7 +178,9 @@ def _add_feature(features: TrialFeatures, kind: str, nct: str, key: str, label: 
         key = normalize(key)
     feature = f"{kind}:{key}"
     features.trials.setdefault(nct, set()).add(feature)
-    features.labels.setdefault(feature, label)
+    known = features.labels.get(feature)
+    if known is None or label < known:  # the same whatever order trials are read in
+        features.labels[feature] = label
     features.kinds[feature] = kind
 
 

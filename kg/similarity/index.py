@@ -309,13 +309,13 @@ def index_of_store(store: pyoxigraph.Store) -> FeatureIndex:
     """The index of every trial in a store, read a chunk of trials at a time: Python holds one chunk's
     feature sets (~270 bytes a stored feature) and keeps the rest as arrays (8 bytes) and one vocabulary,
     not every trial's sets at once. Equal to `FeatureIndex.of_features(read_features(store))`."""
-    builder = _ChunkedIndex()
+    builder = IndexBuilder()
     for chunk in trial_chunks(store, TRIALS_PER_CHUNK):
         builder.add(features_of(chunk))
     return builder.index()
 
 
-class _ChunkedIndex:
+class IndexBuilder:
     """Raw counts gathered chunk by chunk, columns numbered as met, renumbered in name order at the end."""
 
     def __init__(self) -> None:
@@ -335,9 +335,17 @@ class _ChunkedIndex:
             self.columns.append(np.fromiter((number(f, len(self.vocabulary)) for f in own), np.int32, len(own)))
             self.counts.append(np.fromiter((tally.get(f, 1) for f in own), np.float32, len(own)))
         for feature, label in features.labels.items():
-            self.labels.setdefault(feature, label)
+            known = self.labels.get(feature)
+            if known is None or label < known:  # the same whatever order trials arrive in
+                self.labels[feature] = label
 
     def index(self) -> FeatureIndex:
+        if self.trials != sorted(self.trials):  # rows in NCT id order, as a store is read
+            order = sorted(range(len(self.trials)), key=self.trials.__getitem__)
+            self.trials = [self.trials[i] for i in order]
+            self.titles = [self.titles[i] for i in order]
+            self.columns = [self.columns[i] for i in order]
+            self.counts = [self.counts[i] for i in order]
         met = list(self.vocabulary)
         order = sorted(range(len(met)), key=met.__getitem__)
         names = [met[j] for j in order]
@@ -358,12 +366,19 @@ class _ChunkedIndex:
 
 
 def write_store_index(
-    store: pyoxigraph.Store, generation: Path, previous: Path | None = None, replaced: Collection[str] = ()
+    store: pyoxigraph.Store,
+    generation: Path,
+    previous: Path | None = None,
+    replaced: Collection[str] = (),
+    built: IndexBuilder | None = None,
 ) -> None:
-    """Build the index of a store generation being made and save it inside it. For an update, the
-    previous generation's index is updated with the replaced trials' features alone."""
+    """Build the index of a store generation being made and save it inside it: from the features the
+    build's workers read as they mapped each trial (`built`), else by walking the store. For an update,
+    the previous generation's index is updated with the replaced trials' features alone."""
     earlier = FeatureIndex.load(previous / INDEX_DIR) if previous is not None else None
-    if earlier is None:
+    if built is not None and earlier is None:
+        index = built.index()
+    elif earlier is None:
         index = index_of_store(store)
     else:
         index = earlier.updated(read_features(store, only=replaced), replaced)

@@ -30,7 +30,7 @@ from scipy import sparse
 
 from kg import textpatterns
 from kg.rdf import iris
-from kg.similarity.walk import TrialWalk, trials
+from kg.similarity.walk import Walk, trials
 
 _LABEL, _DESCRIPTION = str(iris.RDFS.label), str(iris.SCHEMA.description)
 # field -> the path of predicates from a trial built from a record to its text
@@ -91,7 +91,7 @@ def read_texts(store: pyoxigraph.Store, only: Collection[str] | None = None) -> 
     return texts
 
 
-def add_text(texts: TrialTexts, nct: str, walk: TrialWalk) -> None:
+def add_text(texts: TrialTexts, nct: str, walk: Walk) -> None:
     """The trial's distinct values of each text field, sorted (a trial met twice adds what is new)."""
     for name, path in TEXT_FIELDS.items():
         found = walk.values(*path)

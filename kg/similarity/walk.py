@@ -10,11 +10,13 @@ same paths, values as their lexical forms, each distinct value once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any, Protocol
 
 import pyoxigraph
 
 from kg.rdf import iris
+from kg.rdf.terms import TextTriple, iri_of_text, literal_parts
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 _DEFAULT = pyoxigraph.DefaultGraph()
@@ -50,6 +52,44 @@ class TrialWalk:
     def values(self, *path: str, start: Term | None = None) -> list[str]:
         """The distinct lexical forms at the end of the path, in the order first met."""
         return list(dict.fromkeys(term.value for term in self.nodes(*path, start=start) if hasattr(term, "value")))
+
+
+class Walk(Protocol):
+    """What feature and text reading asks of a trial's walk: a store's (`TrialWalk`) or a build's (`TextWalk`)."""
+
+    def nodes(self, *path: str, start: Any = None) -> list[Any]: ...
+
+    def values(self, *path: str, start: Any = None) -> list[str]: ...
+
+
+class TextWalk:
+    """`TrialWalk` over the N-Triples text a build maps for one trial (its own statements and those of the
+    nodes it references), so the build's workers read a trial's features without a store."""
+
+    def __init__(self, triples: Iterable[TextTriple], trial: str) -> None:
+        out: dict[str, dict[str, list[str]]] = {}
+        for s, p, o in triples:
+            out.setdefault(s, {}).setdefault(iri_of_text(p), []).append(o)
+        self._out = out
+        self.trial = trial
+
+    def nodes(self, *path: str, start: str | None = None) -> list[str]:
+        current = [self.trial if start is None else start]
+        for predicate in path:
+            current = [value for node in current for value in self._out.get(node, {}).get(predicate, ())]
+        return current
+
+    def values(self, *path: str, start: str | None = None) -> list[str]:
+        return list(dict.fromkeys(_lexical(term) for term in self.nodes(*path, start=start)))
+
+
+def _lexical(term: str) -> str:
+    """What pyoxigraph's `.value` gives: an IRI, a literal's lexical form, a blank node's id."""
+    if term[0] == "<":
+        return iri_of_text(term)
+    if term[0] == "_":
+        return term[2:]
+    return literal_parts(term)[0]
 
 
 def trials(store: pyoxigraph.Store, only: Collection[str] | None = None) -> Iterator[tuple[str, TrialWalk]]:

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph
 
@@ -17,6 +17,10 @@ from kg import outputs
 from kg.errors import StoreError
 from kg.rdf import formats
 from kg.store.generations import discard, new_generation, swap_in, writing_store
+
+if TYPE_CHECKING:
+    from kg.similarity.features import TrialFeatures
+    from kg.similarity.index import IndexBuilder
 
 LINES_PER_LOAD = 250_000  # ~335 MiB peak for a load, whatever the file's size
 
@@ -118,6 +122,15 @@ class StoreWriter:
         self._failure: BaseException | None = None
         self._loader = threading.Thread(target=self._load_parts, name="kg-store-loader", daemon=True)
         self._loader.start()
+        self.index_builder: IndexBuilder | None = None  # set by a build that reads every trial's features
+
+    def add_features(self, features: TrialFeatures) -> None:
+        """A built trial's recommendation features, read by the worker that mapped it."""
+        if self.index_builder is None:
+            from kg.similarity.index import IndexBuilder
+
+            self.index_builder = IndexBuilder()
+        self.index_builder.add(features)
 
     def add(self, text: str, triples: int) -> None:
         """Text of whole statements (N-Triples lines, or Turtle subject blocks without prefixes)."""
@@ -137,7 +150,7 @@ class StoreWriter:
         assert self._store is not None
         try:
             self._store.flush()
-            save_recommendation_index(self._store, self._generation)
+            save_recommendation_index(self._store, self._generation, built=self.index_builder)
             count = len(self._store)
         except (OSError, RuntimeError) as error:
             self.abort()
@@ -192,11 +205,15 @@ class StoreWriter:
 
 
 def save_recommendation_index(
-    store: pyoxigraph.Store, generation: Path, previous: Path | None = None, replaced: Collection[str] = ()
+    store: pyoxigraph.Store,
+    generation: Path,
+    previous: Path | None = None,
+    replaced: Collection[str] = (),
+    built: IndexBuilder | None = None,
 ) -> None:
     """Every generation carries the trial–feature index of its own triples (`kg recommend`, `kg serve`),
     so it is swapped in with them and can never describe another generation. An update passes the
     generation it copied and the trials it replaced: their features alone are read again."""
     from kg.similarity.index import write_store_index
 
-    write_store_index(store, generation, previous, replaced)
+    write_store_index(store, generation, previous, replaced, built)
