@@ -49,6 +49,8 @@ def doses(text: str) -> list[tuple[float, float, str, str | None]]:
         ("carboplatin AUC=5 and ifosfamide 5 g/m2", [(5, 5, "g/m2", None), (5, 5, "AUC", None)]),
         ("gadobutrol 0.1 mmol/kg", [(0.1, 0.1, "mmol/kg", None)]),
         ("peginterferon 135 ug/week", [(135, 135, "ug", "week")]),
+        # a product's volume is its dose; the saline it is made up with is not
+        ("10ml ExoFlo + 90ml normal saline", [(10, 10, "mL", None)]),
         # frequency words are the schedule's: they set no `per`
         ("Tamoxifen 20 mg daily oral administration", [(20, 20, "mg", None)]),
     ],

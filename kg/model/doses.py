@@ -203,7 +203,7 @@ def _rate(written: str | None, per_text: str) -> str | None:
 def _names_a_diluent(clause: str, start: int, end: int) -> bool:
     """`3 mL of saline`, `diluted in 250 mL dextrose`: a volume of what carries the dose."""
     return (
-        textpatterns.DILUENT.search(clause[end : end + 30]) is not None or "dilut" in clause[max(0, start - 20) : start]
+        textpatterns.DILUENT.search(clause[end : end + 15]) is not None or "dilut" in clause[max(0, start - 20) : start]
     )
 
 
