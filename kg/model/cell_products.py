@@ -77,27 +77,25 @@ def read_cell_product(text: str, titles: str = "") -> CellProduct:
     )
 
 
-def _first(patterns: dict[str, textpatterns.TextPattern], text: str) -> str | None:
-    """The vocabulary value whose pattern matches earliest in the text (the first one stated)."""
+def _first(
+    patterns: dict[str, textpatterns.TextPattern], text: str, unless_after: textpatterns.TextPattern | None = None
+) -> str | None:
+    """The vocabulary value whose pattern matches earliest in the text (the first one stated); with
+    `unless_after`, a match that the next 40 characters show to be about something else is passed over."""
     best: tuple[int, str] | None = None
     for value, pattern in patterns.items():
-        match = pattern.search(text) if text else None
-        if match is not None and (best is None or match.start() < best[0]):
-            best = (match.start(), value)
-    return best[1] if best else None
-
-
-def _donor(text: str) -> str | None:
-    """The first donor stated, leaving out `allogeneic` said of a transplant the patients had."""
-    best: tuple[int, str] | None = None
-    for value, pattern in textpatterns.DONORS.items():
         for match in pattern.finditer(text) if text else ():
-            if value == "allogeneic" and textpatterns.PRIOR_TRANSPLANT.search(text[match.end() : match.end() + 40]):
+            if unless_after is not None and unless_after.search(text[match.end() : match.end() + 40]):
                 continue
             if best is None or match.start() < best[0]:
                 best = (match.start(), value)
             break
     return best[1] if best else None
+
+
+def _donor(text: str) -> str | None:
+    """The first donor stated, leaving out one said of a transplant the patients had (`after allo-HSCT`)."""
+    return _first(textpatterns.DONORS, text, unless_after=textpatterns.PRIOR_TRANSPLANT)
 
 
 def _tissue(text: str) -> str | None:

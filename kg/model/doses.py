@@ -355,17 +355,18 @@ def add_doses(record: TrialRecord) -> TrialRecord:
     from its interventions' text when that names exactly one dose. Placebo arms get no dose."""
     if not record.arms:
         return record
-    descriptions = {i.name.casefold(): i.description for i in record.interventions}
-    return replace(record, arms=tuple(_arm_with_doses(arm, descriptions) for arm in record.arms))
+    # each intervention's text is read once, however many arms receive it
+    read = {i.name.casefold(): (find_doses(i.description), find_schedule(i.description)) for i in record.interventions}
+    return replace(record, arms=tuple(_arm_with_doses(arm, read) for arm in record.arms))
 
 
-def _arm_with_doses(arm: Arm, descriptions: dict[str, str | None]) -> Arm:
-    texts = [descriptions.get(name.split(": ", 1)[-1].casefold()) for name in arm.interventions]
-    schedule = find_schedule(arm.description) or _one_schedule(texts)
+def _arm_with_doses(arm: Arm, read: dict[str, tuple[tuple[Dose, ...], Schedule | None]]) -> Arm:
+    received = [read[key] for name in arm.interventions if (key := name.split(": ", 1)[-1].casefold()) in read]
+    schedule = find_schedule(arm.description) or _one_schedule([s for _d, s in received])
     if arm.arm_type in NON_DOSE_ARM_TYPES or _NON_DOSE_LABEL.search(arm.label):
         return replace(arm, doses=(), schedule=schedule)
     doses = find_doses(arm.description)
-    stated = {d for text in texts for d in find_doses(text)}
+    stated = {d for found, _s in received for d in found}
     if not doses and arm.arm_type not in NO_INTERVENTION_TYPES:
         doses = tuple(stated) if len(stated) == 1 else ()
         return replace(arm, doses=doses, schedule=schedule)
@@ -389,7 +390,7 @@ def _conflict(own: tuple[Dose, ...], stated: set[Dose]) -> tuple[Dose, ...]:
     return (other,)
 
 
-def _one_schedule(texts: list[str | None]) -> Schedule | None:
+def _one_schedule(schedules: list[Schedule | None]) -> Schedule | None:
     """The schedule the arm's interventions state, when they state one and only one."""
-    found = {s for s in map(find_schedule, texts) if s is not None}
+    found = {s for s in schedules if s is not None}
     return found.pop() if len(found) == 1 else None
