@@ -54,7 +54,7 @@ out/relatedness.ttl: $(STAMP)
 	@mkdir -p out
 	$(BIN)/kg build $(EVAL_INPUTS) -o $@
 
-eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatedness truth set, doses and schedules on the gold (tune and held-out halves)
+eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatedness truth set, doses, schedules and eligibility thresholds on the gold, cell products, learned MeSH ancestry (tune and held-out halves)
 	@if [ ! -f $(SHARED)/relatedness/truth-dev.tsv ]; then echo "make eval: skipped, $(SHARED)/relatedness is absent"; exit 0; fi; \
 	if [ -z "$$(find $(EVAL_INPUTS) -newer out/relatedness.ttl -print -quit 2>/dev/null)" ] && [ -f out/relatedness.ttl ]; \
 	then echo "out/relatedness.ttl is up to date"; else rm -f out/relatedness.ttl; $(MAKE) --no-print-directory out/relatedness.ttl; fi; \
@@ -63,9 +63,15 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	@if [ -f $(SHARED)/gold/doses-dev.json ]; then for half in held-out tune; do echo; \
 	echo "## doses and schedules, $$half half of the gold"; \
 	$(BIN)/kg score-doses --gold $(SHARED)/gold/doses-dev.json --half $$half; done; fi
+	@if [ -f $(SHARED)/gold/eligibility-dev.json ]; then for half in held-out tune; do echo; \
+	echo "## eligibility thresholds, $$half half of the gold"; \
+	$(BIN)/kg score-thresholds --gold $(SHARED)/gold/eligibility-dev.json --half $$half; done; fi
 	@if [ -d ../shared/data/ctgov/v1-studyfields-json ]; then for half in held-out tune; do echo; \
 	echo "## cell products, $$half half of kg's own gold (gold/cell-products-dev.json)"; \
 	$(BIN)/kg score-cell-products --gold gold/cell-products-dev.json --half $$half; done; fi
+	@if [ -d $(SHARED)/v1-studyfields-json ]; then for half in held-out tune; do echo; \
+	echo "## MeSH ancestry learned from the other half's records, tested on the $$half half"; \
+	$(BIN)/kg score-mesh-ancestry $(SHARED)/v1-studyfields-json $(SHARED)/v2-json $(SHARED)/relatedness/records --half $$half; done; fi
 
 lint: install ## ruff (lint and format) and mypy --strict (strict is set in pyproject.toml); CI runs it
 	$(BIN)/ruff check kg tests bench

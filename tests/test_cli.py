@@ -211,6 +211,11 @@ ERROR_PATHS = [
     BadInput(
         "a file that is no cell gold", ("score-cell-products", "--gold", FULL_TRIAL), 2, "not a cell-product gold file"
     ),
+    BadInput("a file that is no threshold gold", ("score-thresholds", "--gold", FULL_TRIAL), 2,
+             "not a threshold gold file"),
+    BadInput("a missing input", ("score-mesh-ancestry", "{tmp}/nowhere"), 2, "{tmp}/nowhere' does not exist"),
+    BadInput("a MeSH file in neither of NLM's formats", ("build", FULL_TRIAL, "-o", "{tmp}/g.nt", "--mesh", FULL_TRIAL),
+             2, "neither NLM's descriptor XML"),
     BadInput("a missing store", ("evaluate", "--store", "{tmp}/nowhere"), 2, "{tmp}/nowhere is not a kg store"),
     BadInput("a missing store", ("export", "--format", "graphml", "-o", "{tmp}/t.graphml", "--store", "{tmp}/nowhere"),
              2, "{tmp}/nowhere is not a kg store"),

@@ -19,13 +19,17 @@ from kg.build.merge import PendingMerges, TrialIndex
 from kg.build.naive import build_in_memory
 from kg.build.provenance import provenance_graph
 from kg.build.summary import BuildSummary, write_rejects
+from kg.model.mesh import AncestryLearner, MeshVocabulary
 from kg.model.records import TrialRecord
+from kg.rdf import iris
+from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.sinks import RdfSink
-from kg.rdf.terms import Triple
+from kg.rdf.terms import Triple, iri_of_text
 from kg.sources import Document, Reject
+from kg.sources.mesh_vocabulary import read_mesh_vocabulary
 from kg.sources.snapshot import InputSnapshot
 from kg.store import load_store, stored_updates, update_store
-from kg.validation.shacl import validate_triples, write_report
+from kg.validation.shacl import validate_text, validate_triples, write_report
 
 
 def build(
@@ -96,6 +100,8 @@ def _build(
     snapshot = InputSnapshot()
     index = _first_pass(config, summary, on_reject, snapshot)
     index.resolve()
+    vocabulary = read_mesh_vocabulary(config.mesh_file) if config.mesh_file is not None else None
+    index.name_mesh_terms(vocabulary)
     summary.duplicates = index.duplicates
     summary.resolved_by_title, summary.unresolved = index.resolved, index.unresolved
     _, rejects_path = sidecar_paths(config.output)
@@ -114,7 +120,9 @@ def _build(
     assert config.rdf_format is not None  # resolved by `build`
     sink = RdfSink(config.output, config.rdf_format, config.store_dir if config.fills_store_while_building else None)
     try:
-        _second_pass(config, index, sink, summary, progress, snapshot)
+        learner = AncestryLearner()
+        written = _second_pass(config, index, sink, summary, progress, snapshot, learner)
+        _write_mesh_hierarchy(config, vocabulary, learner, written, sink, summary)
         provenance = provenance_graph(config, summary)
         provenance_triples: list[Triple] = [(s, p, o) for s, p, o in provenance]  # type: ignore[misc]
         summary.outcome.add(validate_triples(provenance_triples, config.shacl_engine))
@@ -130,6 +138,31 @@ def _build(
     sink.commit()
     summary.triples, summary.store_triples = sink.triples, sink.store_triples
     return summary
+
+
+def _write_mesh_hierarchy(
+    config: BuildConfig,
+    vocabulary: MeshVocabulary | None,
+    learner: AncestryLearner,
+    written: set[str],
+    sink: RdfSink,
+    summary: BuildSummary,
+) -> None:
+    """After the trials: NLM's hierarchy above the descriptors the graph names (given `--mesh`), and the
+    ancestors learned from the records; validated like the trials' triples."""
+    assert config.rdf_format is not None
+    learned = learner.learned()
+    named = None
+    if vocabulary is not None:
+        named = vocabulary.around(iris.mesh_id_of(iri_of_text(node)) or "" for node in written)
+    triples, pointed_at = hierarchy_triples(named, learned, written)
+    if not triples:
+        return
+    summary.outcome.add(validate_text(triples + pointed_at, config.shacl_engine))
+    sink.write_body(pipeline.serialize(triples, config.rdf_format), len(triples))
+    if named is not None:
+        summary.notes.append(f"MeSH hierarchy from {config.mesh_file}: {len(named)} descriptors")
+    summary.notes.append(f"MeSH ancestors learned from the records: {len(learned)}")
 
 
 def _first_pass(
@@ -193,10 +226,11 @@ def _second_pass(
     summary: BuildSummary,
     progress: Callable[[int, int], None] | None,
     snapshot: InputSnapshot,
-) -> None:
+    learner: AncestryLearner,
+) -> set[str]:
     """Workers build single-record trials; the parent merges multi-record ones and writes all in order.
     A record lost here (its file changed, its worker died) is rejected, and its trial is built from
-    the records that remain."""
+    the records that remain. Returns the shared nodes written; `learner` sees each trial's MeSH lists."""
     settings = _settings(config)
     pipeline.configure(settings, index)
     emitted_shared: set[str] = set()
@@ -229,19 +263,20 @@ def _second_pass(
             elif result.kind == "to-merge" and result.record is not None:
                 merged = waiting.add(result.record, index.groups.get(result.nct_id, 1))
                 if merged is not None:
-                    _finish_merged(merged, index, settings, sink, emitted_shared, summary)
+                    _finish_merged(merged, index, settings, sink, emitted_shared, summary, learner)
             elif result.kind == "failed" and result.reject is not None:
                 _reject(summary, result.reject, summary.on_reject)
             elif result.kind == "built" and result.built is not None:
-                _write_trial(result.built, sink, emitted_shared, summary)
+                _write_trial(result.built, sink, emitted_shared, summary, learner)
                 if progress and summary.trials % 250 == 0:
                     progress(summary.trials, len(index))
     for merged in waiting.remaining():  # trials that lost a record in this pass
-        _finish_merged(merged, index, settings, sink, emitted_shared, summary)
+        _finish_merged(merged, index, settings, sink, emitted_shared, summary, learner)
     summary.duplicates = index.duplicates
     summary.mesh_runs_unsplit |= index.unsplit_runs
     if progress:
         progress(summary.trials, len(index))
+    return emitted_shared
 
 
 def _finish_merged(
@@ -251,6 +286,7 @@ def _finish_merged(
     sink: RdfSink,
     emitted_shared: set[str],
     summary: BuildSummary,
+    learner: AncestryLearner,
 ) -> None:
     if pipeline.is_unchanged(merged.nct_id or "", index, settings):
         summary.unchanged += 1
@@ -259,10 +295,16 @@ def _finish_merged(
     if isinstance(built, Reject):
         _reject(summary, built, summary.on_reject)
     else:
-        _write_trial(built, sink, emitted_shared, summary)
+        _write_trial(built, sink, emitted_shared, summary, learner)
 
 
-def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[str], summary: BuildSummary) -> None:
+def _write_trial(
+    trial: pipeline.BuiltTrial,
+    sink: RdfSink,
+    emitted_shared: set[str],
+    summary: BuildSummary,
+    learner: AncestryLearner,
+) -> None:
     sink.write_body(trial.body, trial.triples)
     for node, body, count in trial.shared:
         if node not in emitted_shared:
@@ -272,6 +314,8 @@ def _write_trial(trial: pipeline.BuiltTrial, sink: RdfSink, emitted_shared: set[
         sink.add_features(trial.features)
     summary.outcome.add(trial.results)
     summary.mesh_terms_without_id |= trial.mesh_terms_without_id
+    if trial.mesh_evidence is not None:
+        learner.observe(*trial.mesh_evidence)
     summary.rebuilt.add(trial.nct_id)
     summary.trials += 1
 

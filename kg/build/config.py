@@ -29,6 +29,7 @@ class BuildConfig:
     update: bool = False  # with store_dir: rebuild only trials newer than the store's copy
     related: int | None = None  # add each trial's top K computed neighbours
     related_method: str = METHODS[0]
+    mesh_file: Path | None = None  # NLM's MeSH (descYYYY.xml or MeSH RDF N-Triples): the real hierarchy
     # Set by `build` itself: the last-update date the store holds per trial (update), and the resolved
     # paths a walk of the input folders skips (its own outputs).
     stored_updates: dict[str, str] | None = None

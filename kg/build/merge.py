@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 
 from kg import textpatterns
+from kg.model.mesh import MeshNames, MeshVocabulary
 from kg.model.records import Arm, MeshTerm, TrialRecord
 from kg.rdf import iris
 
@@ -99,6 +100,8 @@ class TrialIndex:
     titles: dict[str, str] = field(default_factory=dict)
     mesh_ids: dict[str, str] = field(default_factory=dict)
     mesh_terms: dict[str, MeshTerm] = field(default_factory=dict)  # casefolded term -> the term with its id
+    condition_mesh: dict[str, MeshTerm] = field(default_factory=dict)  # … of condition terms and ancestors
+    mesh_names: MeshNames | None = None  # what pass two finds in the text of trials mapped to no term
     unsplit_runs: set[str] = field(default_factory=set)
     latest_update: dict[str, str] = field(default_factory=dict)  # NCT id -> the latest last-update date seen
     without_id: dict[RecordKey, tuple[str, str]] = field(default_factory=dict)  # key -> (title, stand-in id)
@@ -111,6 +114,8 @@ class TrialIndex:
         for mesh in keys.mesh:
             self.mesh_ids.setdefault(mesh.term.casefold(), mesh.mesh_id)  # type: ignore[arg-type]
             self.mesh_terms.setdefault(mesh.term.casefold(), mesh)
+        for mesh in keys.mesh[: keys.condition_mesh]:
+            self.condition_mesh.setdefault(mesh.term.casefold(), mesh)
         for title, nct_id in keys.related_titles:
             self.titles.setdefault(title, nct_id)
         if not keys.nct_id:
@@ -133,6 +138,31 @@ class TrialIndex:
             self.assigned[key] = nct_id
             self.groups[nct_id] = self.groups.get(nct_id, 0) + 1
         self.titles, self.without_id = {}, {}  # only resolution needed them; pass two does not
+
+    def name_mesh_terms(self, vocabulary: MeshVocabulary | None = None) -> None:
+        """After pass one: the MeSH names pass two looks for in condition text, those of the build's own
+        condition terms and, given NLM's vocabulary, every descriptor's name and entry terms (whose names
+        also give their ids to terms the records name without one)."""
+        names = MeshNames((term.term, term) for term in self.condition_mesh.values())
+        if vocabulary is not None:
+            for name, mesh_id in vocabulary.names():
+                names.add(name, MeshTerm(mesh_id, vocabulary.labels[mesh_id]))
+            for mesh_id, name in vocabulary.labels.items():  # terms sources name without an id get NLM's
+                self.mesh_ids.setdefault(name.casefold(), mesh_id)
+                self.mesh_terms.setdefault(name.casefold(), MeshTerm(mesh_id, name))
+        self.mesh_names = names
+        self.condition_mesh = {}
+
+    def mesh_in_text(self, trial: TrialRecord) -> tuple[MeshTerm, ...]:
+        """The MeSH terms a trial's conditions and keywords name; when it lists neither (some registry
+        pages), its titles and first inclusion criterion, which says whom the trial is for."""
+        if self.mesh_names is None:
+            return ()
+        texts = trial.conditions + trial.keywords
+        if not texts:
+            first_criterion = trial.eligibility.inclusion[:1] if trial.eligibility else ()
+            texts = tuple(t for t in (trial.title, trial.official_title, *first_criterion) if t)
+        return self.mesh_names.found_in(texts)
 
     @property
     def duplicates(self) -> int:
@@ -214,9 +244,11 @@ class RecordKeys:
     last_updated: str
     related_titles: tuple[tuple[str, str], ...]  # (normalized title, NCT id) of listed related trials
     mesh: tuple[MeshTerm, ...]  # MeSH terms that carry their id
+    condition_mesh: int = 0  # how many of them (the first) are condition terms or their ancestors
 
     @classmethod
     def of(cls, record: TrialRecord) -> RecordKeys:
+        condition_side = tuple(m for m in (*record.mesh_terms, *record.mesh_ancestors) if m.mesh_id)
         return cls(
             key=record_key(record),
             nct_id=record.nct_id,
@@ -224,9 +256,8 @@ class RecordKeys:
             stand_in="" if record.nct_id else unresolved_id(record),
             last_updated=record.last_updated.value if record.last_updated else "",
             related_titles=tuple((normalize_title(r.title), r.nct_id) for r in record.related_trials if r.title),
-            mesh=tuple(
-                m for m in (*record.mesh_terms, *record.mesh_ancestors, *record.intervention_mesh_terms) if m.mesh_id
-            ),
+            mesh=(*condition_side, *(m for m in record.intervention_mesh_terms if m.mesh_id)),
+            condition_mesh=len(condition_side),
         )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import Graph
 
 from kg.build.merge import TrialIndex
+from kg.model.mesh import AncestryLearner
 from kg.model.records import TrialRecord
 from kg.rdf import iris
 from kg.rdf.mapping import map_trial
+from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.terms import iri_of_text, rdflib_triples
 from kg.sources import iter_records
 
@@ -20,8 +24,13 @@ def build_in_memory(inputs: list[str], input_format: str = "auto", include_conta
     for record in records:
         index.offer(record)
     index.resolve()
-    graph, described = Graph(), set()
+    index.name_mesh_terms()
+    graph, described, learner = Graph(), set(), AncestryLearner()
     for trial in index.trials(records):
+        if not trial.mesh_terms:
+            trial = replace(trial, text_mesh_terms=index.mesh_in_text(trial))
+        if trial.mesh_ancestors:
+            learner.observe(trial.mesh_terms, trial.mesh_ancestors)
         mapped = map_trial(trial)
         for triple in rdflib_triples(mapped.own):
             graph.add(triple)
@@ -31,4 +40,6 @@ def build_in_memory(inputs: list[str], input_format: str = "auto", include_conta
             described.add(node)
             for triple in rdflib_triples(triples):
                 graph.add(triple)
+    for triple in rdflib_triples(hierarchy_triples(None, learner.learned(), described)[0]):
+        graph.add(triple)
     return graph

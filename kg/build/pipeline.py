@@ -22,13 +22,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Literal, TypeVar
 
 from kg import outputs
 from kg.build.merge import RecordKeys, TrialIndex
-from kg.model.records import FieldWarning, TrialRecord
+from kg.model.records import FieldWarning, MeshTerm, TrialRecord
 from kg.rdf import formats, iris
 from kg.rdf.mapping import map_trial
 from kg.rdf.terms import TextTriple, Triple, iri_of_text, rdflib_triples
@@ -66,6 +66,9 @@ class BuiltTrial:
     results: list[ValidationResult]
     mesh_terms_without_id: set[str] = field(default_factory=set)
     features: TrialFeatures | None = None  # its recommendation features, when the build fills a store
+    # Its condition terms and the MeSH ancestors its record lists for them: what the build learns the
+    # hierarchy from (None when the record lists no ancestors).
+    mesh_evidence: tuple[tuple[MeshTerm, ...], tuple[MeshTerm, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,8 @@ def build_trial(
 ) -> BuiltTrial:
     """Map, validate with every node the trial references, serialize; shared nodes already in
     `sent_shared` (a worker's record of what it sent) are left out, the receiver has them."""
+    if not trial.mesh_terms:
+        trial = replace(trial, text_mesh_terms=index.mesh_in_text(trial))
     mapped = map_trial(trial)
     own: list[TextTriple] = list(dict.fromkeys(mapped.own))
     checked = own + [t for triples in mapped.shared.values() for t in triples]
@@ -264,6 +269,7 @@ def build_trial(
             if m.mesh_id is None
         },
         features=_features(trial, mapped.trial, checked) if settings.read_features else None,
+        mesh_evidence=(trial.mesh_terms, trial.mesh_ancestors) if trial.mesh_terms and trial.mesh_ancestors else None,
     )
 
 

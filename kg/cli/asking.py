@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kg.cli.app import graph_source, graph_source_options, main
+from kg.errors import QueryError
+
+if TYPE_CHECKING:
+    from kg.query.catalog import CannedQuery
 from kg.store import DEFAULT_STORE
 
 
@@ -86,7 +91,20 @@ def query(
         bound[key] = value
     prepared = prepare(text, bound, declared)
     store_dir, graph_file = graph_source(store_dir, graph_file)
-    click.echo(answer_isolated(prepared, engine, store_dir, graph_file, output_format, max_bytes), nl=False)
+    answer = answer_isolated(prepared, engine, store_dir, graph_file, output_format, max_bytes)
+    if name and answer.rows == 0:
+        nothing_found(canned_query(name), bound)  # exits 2 for a trial the graph does not hold
+    click.echo(answer.text, nl=False)
+    if name and answer.rows == 0 and bound:
+        searched = ", ".join(f"{key}={value!r}" for key, value in bound.items())
+        click.echo(f"kg query: nothing found for {searched} (what it searches: {canned_query(name).answers})", err=True)
+
+
+def nothing_found(canned: CannedQuery, bound: dict[str, str]) -> None:
+    """A canned query about one trial that the graph does not hold is an error, not an empty answer."""
+    for param in canned.params:
+        if param.kind == "nct" and param.name in bound:
+            raise QueryError(f"no trial {bound[param.name].strip().upper()} in this graph")
 
 
 @main.command()

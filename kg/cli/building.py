@@ -103,6 +103,13 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
     show_default=True,
     help="How --related scores neighbours.",
 )
+@click.option(
+    "--mesh",
+    "mesh_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="NLM's MeSH (descYYYY.xml or MeSH RDF N-Triples, gzip or not): adds the real hierarchy "
+    "(meshv:broaderDescriptor) above the graph's descriptors, with entry terms as synonyms.",
+)
 def build(
     inputs: tuple[str, ...],
     input_format: str,
@@ -117,6 +124,7 @@ def build(
     update: bool,
     jobs: int | None,
     shacl_engine: str,
+    mesh_file: Path | None,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -144,6 +152,7 @@ def build(
         update=update,
         related=related_k,
         related_method=related_method,
+        mesh_file=mesh_file,
     )
     with ProgressBar() as progress:
         summary = run_build(config, on_reject=RejectPrinter(), progress=progress)

@@ -1,5 +1,6 @@
-"""Commands that measure what kg reads from free text against hand-labelled gold: `kg score-doses`,
-`kg score-cell-products`."""
+"""Commands that measure what kg reads from free text against hand-labelled gold (`kg score-doses`,
+`kg score-cell-products`, `kg score-thresholds`), and the MeSH ancestry it learns against the registry's
+own lists (`kg score-mesh-ancestry`)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,40 @@ def score_cell_products(gold_file: Path, half: str, base: Path | None, misses: b
     from kg.evaluation.cell_products import score_cell_products as run_scoring
 
     _print(run_scoring(gold_file, half, base), misses, output_format)
+
+
+@main.command("score-thresholds")
+@gold_options("eligibility thresholds (the format of shared/data/ctgov/gold/eligibility-dev.json)")
+def score_thresholds(gold_file: Path, half: str, base: Path | None, misses: bool, output_format: str) -> None:
+    """Score the eligibility thresholds `kg parse` reads (variable, side, comparator, value) against hand labels.
+
+    Example:
+
+        kg score-thresholds --gold ../shared/data/ctgov/gold/eligibility-dev.json --half held-out
+    """
+    from kg.evaluation.thresholds import score_thresholds as run_scoring
+
+    _print(run_scoring(gold_file, half, base), misses, output_format)
+
+
+@main.command("score-mesh-ancestry")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--half",
+    type=click.Choice(HALVES[:2]),
+    default="held-out",
+    show_default=True,
+    help="Test on the records whose NCT id hashes to this half, after learning from the other half.",
+)
+@click.option("--misses", is_flag=True, help="Also list every record whose learned ancestors differ.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def score_mesh_ancestry(inputs: tuple[str, ...], half: str, misses: bool, output_format: str) -> None:
+    """Check the MeSH ancestry kg learns from records against the ancestor lists of records it did not see.
+
+    Example:
+
+        kg score-mesh-ancestry ../shared/data/ctgov/v1-studyfields-json ../shared/data/ctgov/v2-json
+    """
+    from kg.evaluation.mesh_ancestry import score_mesh_ancestry as run_scoring
+
+    _print(run_scoring(list(inputs), half), misses, output_format)

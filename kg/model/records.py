@@ -8,7 +8,10 @@ Missing values are `None` or empty tuples, never invented.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kg.model.thresholds import Threshold  # it reads an Eligibility: imported only for its type
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Eligibility:
     inclusion: tuple[str, ...] = ()
     exclusion: tuple[str, ...] = ()
     criteria_text: str | None = None
+    thresholds: tuple[Threshold, ...] = ()  # numeric bounds read from the criteria (kg.model.thresholds)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,8 @@ class TrialRecord:
     mesh_term_runs: tuple[str, ...] = ()
     mesh_ancestor_runs: tuple[str, ...] = ()
     intervention_mesh_terms: tuple[MeshTerm, ...] = ()
+    # MeSH terms the build found in the conditions, keywords or title of a trial the registry mapped to none.
+    text_mesh_terms: tuple[MeshTerm, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     arms: tuple[Arm, ...] = ()
     eligibility: Eligibility | None = None
@@ -336,6 +342,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
         "mesh_term_runs": list(record.mesh_term_runs),
         "mesh_ancestor_runs": list(record.mesh_ancestor_runs),
         "intervention_mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.intervention_mesh_terms],
+        "text_mesh_terms": [{"id": m.mesh_id, "term": m.term} for m in record.text_mesh_terms],
         "interventions": [
             {
                 "type": i.intervention_type,
@@ -369,6 +376,7 @@ def record_to_dict(record: TrialRecord) -> dict[str, Any]:
             "inclusion": list(eligibility.inclusion),
             "exclusion": list(eligibility.exclusion),
             "criteria_text": eligibility.criteria_text,
+            "thresholds": [asdict(t) for t in eligibility.thresholds],
         },
         "locations": [
             {

@@ -24,10 +24,18 @@ PARAM_TYPES = ("literal", "iri", "nct", "mesh", "integer")
 
 @dataclass(frozen=True)
 class Param:
+    """A canned query's parameter: given as `name`, bound to the query's `?variable` (the same unless the
+    header says `name:variable`, for a filter value that must not name an output column)."""
+
     name: str
     kind: str
     required: bool
     description: str
+    variable: str = ""
+
+    @property
+    def bound_to(self) -> str:
+        return self.variable or self.name
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,12 @@ def _read_canned(path: Path) -> CannedQuery:
     params = []
     for spec in header["param"]:
         name, kind, need, *rest = spec.split(None, 3)
+        name, _, variable = name.partition(":")
         if kind not in PARAM_TYPES:
             raise QueryError(
                 f"{path.name}: parameter {name} has the unknown type {kind!r} (known: {', '.join(PARAM_TYPES)})"
             )
-        params.append(Param(name, kind, need == "required", rest[0] if rest else ""))
+        params.append(Param(name, kind, need == "required", rest[0] if rest else "", variable))
     return CannedQuery(path.stem, " ".join(header["title"]), " ".join(header["answers"]), tuple(params), text)
 
 
@@ -102,6 +111,7 @@ def bindings(params: dict[str, str], declared: tuple[Param, ...]) -> dict[str, U
     """The given parameters as terms, checked against the declared ones (if any); undeclared values in
     `<…>` are IRIs, others literals."""
     kinds = {p.name: p.kind for p in declared}
+    variables = {p.name: p.bound_to for p in declared}
     if declared:
         unknown = sorted(set(params) - set(kinds))
         if unknown:
@@ -114,5 +124,5 @@ def bindings(params: dict[str, str], declared: tuple[Param, ...]) -> dict[str, U
     found = {}
     for name, value in params.items():
         kind = kinds.get(name) or ("iri" if value.startswith("<") and value.endswith(">") else "literal")
-        found[name] = term_for(kind, value.strip("<>") if kind == "iri" else value, name)
+        found[variables.get(name, name)] = term_for(kind, value.strip("<>") if kind == "iri" else value, name)
     return found

@@ -193,6 +193,14 @@ def rendered(answer: QueryAnswer, output_format: str, max_bytes: int | None) -> 
     return text
 
 
+@dataclass(frozen=True)
+class RenderedAnswer:
+    """An answer as the user asked to see it, and how many rows (or triples) it holds."""
+
+    text: str
+    rows: int
+
+
 def _answer(
     query: PreparedQuery,
     engine: str,
@@ -200,11 +208,15 @@ def _answer(
     graph_file: Path | None,
     output_format: str,
     max_bytes: int | None,
-) -> str:
+) -> RenderedAnswer:
     answer = run_query(query, engine, store_dir, graph_file, max_bytes=max_bytes)
     if answer.form in ("CONSTRUCT", "DESCRIBE") and output_format == "table":
         output_format = "turtle"
-    return rendered(answer, output_format, max_bytes)
+    if answer.select is not None:
+        rows = len(answer.select.rows)
+    else:
+        rows = len(answer.triples) if answer.form != "ASK" else int(bool(answer.boolean))
+    return RenderedAnswer(rendered(answer, output_format, max_bytes), rows)
 
 
 def answer_isolated(
@@ -214,14 +226,15 @@ def answer_isolated(
     graph_file: Path | None = None,
     output_format: str = "table",
     max_bytes: int | None = DEFAULT_MAX_BYTES,
-) -> str:
+) -> RenderedAnswer:
     """`kg query`: run and write the answer in a child process with no network (kg.query.sandbox), so an engine
     that aborts (an Oxigraph panic) is reported here as an error instead of taking kg down with it."""
     from kg.query.sandbox import run_isolated
 
     outcome = run_isolated(_answer, (query, engine, store_dir, graph_file, output_format, max_bytes), timeout=None)
     if outcome.status == "ok":
-        return str(outcome.value)
+        assert isinstance(outcome.value, RenderedAnswer)
+        return outcome.value
     if outcome.status == "too-large":
         raise AnswerTooLarge(outcome.value)
     if outcome.status == "refused":
@@ -231,4 +244,4 @@ def answer_isolated(
     raise QueryError(outcome.value)
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "QueryAnswer", "answer_isolated", "node_of", "run_query"]
+__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "QueryAnswer", "RenderedAnswer", "answer_isolated", "node_of", "run_query"]

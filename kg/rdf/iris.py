@@ -140,6 +140,13 @@ def mesh_iri(mesh_id: str) -> URIRef:
     return MESH[mesh_id]
 
 
+def mesh_id_of(iri: object) -> str | None:
+    """The MeSH id a `mesh_iri` names, read back; None for any other IRI."""
+    text, base = str(iri), str(MESH)
+    rest = text[len(base) :] if text.startswith(base) else ""
+    return rest if rest[:1] in ("D", "C") and rest[1:].isdigit() else None
+
+
 def slug(text: str) -> str:
     """A readable, stable IRI segment: `Pfizer, Inc.` -> `pfizer-inc`."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -151,6 +158,11 @@ def _keyed(kind: str, text: str) -> URIRef:
     normalized = " ".join(text.split()).casefold()
     digest = hashlib.sha1(normalized.encode("utf-8")).hexdigest()[:10]
     return KGR[f"{kind}/{slug(text)}-{digest}"]
+
+
+def learned_ancestry_iri(descendant_key: str, ancestor_key: str) -> URIRef:
+    """The evidence node of one learned MeSH ancestor (keys of `kg.model.mesh.term_key`)."""
+    return _keyed("mesh-ancestry", f"{descendant_key} {ancestor_key}")
 
 
 def organization_iri(name: str) -> URIRef:

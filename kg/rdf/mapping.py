@@ -242,22 +242,25 @@ def _map_sponsors(record: TrialRecord, out: TrialTriples) -> None:
 
 
 def _mesh(out: TrialTriples, mesh: MeshTerm) -> str:
+    node, triples = mesh_concept(mesh)
+    out.share(node, triples)
+    return node
+
+
+def mesh_concept(mesh: MeshTerm) -> tuple[str, list[Triple]]:
+    """A MeSH concept's node and what is said of it: a descriptor (or supplementary concept) by its id,
+    or a labelled node of kg's own for a term named without one."""
     if mesh.mesh_id is None:
         node = iri_text(iris.mesh_term_iri(mesh.term))
-        out.share(node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, literal_text(mesh.term))])
-        return node
+        return node, [(node, RDF.type, KG.MeshConcept), (node, RDFS.label, literal_text(mesh.term))]
     node = iri_text(iris.mesh_iri(mesh.mesh_id))
     mesh_class = MESHV.Descriptor if mesh.mesh_id.startswith("D") else MESHV.SupplementaryConceptRecord
-    out.share(
-        node,
-        [
-            (node, RDF.type, KG.MeshConcept),
-            (node, RDF.type, mesh_class),
-            (node, RDFS.label, literal_text(mesh.term)),
-            (node, KG.meshId, literal_text(mesh.mesh_id)),
-        ],
-    )
-    return node
+    return node, [
+        (node, RDF.type, KG.MeshConcept),
+        (node, RDF.type, mesh_class),
+        (node, RDFS.label, literal_text(mesh.term)),
+        (node, KG.meshId, literal_text(mesh.mesh_id)),
+    ]
 
 
 def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
@@ -274,6 +277,8 @@ def _map_conditions(record: TrialRecord, out: TrialTriples) -> None:
         out.add(trial, KG.conditionMeshAncestor, _mesh(out, mesh))
     for mesh in record.intervention_mesh_terms:
         out.add(trial, KG.interventionMesh, _mesh(out, mesh))
+    for mesh in record.text_mesh_terms:
+        out.add(trial, KG.conditionMeshFromText, _mesh(out, mesh))
 
 
 def _map_interventions_and_arms(record: TrialRecord, out: TrialTriples) -> None:

@@ -18,6 +18,7 @@ from kg.errors import MemberTooLarge, ParseError
 from kg.model.cell_products import add_cell_products
 from kg.model.doses import add_doses
 from kg.model.records import TrialRecord
+from kg.model.thresholds import add_thresholds
 from kg.sources import ctgov_v1, ctgov_v2, legacy_xml, registry_page, values
 from kg.sources.documents import MAX_TEXT_BYTES, Document, Reject, iter_documents
 from kg.sources.jsonfile import iter_json_items, looks_like_json
@@ -116,7 +117,7 @@ def _guarded(
                 return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
         if warnings:
             record = replace(record, field_warnings=tuple(warnings))
-        return add_cell_products(add_doses(record)) if doses else record
+        return add_thresholds(add_cell_products(add_doses(record))) if doses else record
     except Exception as error:  # noqa: BLE001 - the boundary: one record's fault, never the build's
         return internal_error(document, error, position, "parsing this record")
 

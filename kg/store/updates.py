@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph
 
 from kg.errors import StoreError
+from kg.model.mesh import AncestryLearner
+from kg.model.records import MeshTerm
 from kg.rdf import iris
+from kg.rdf.mapping import mesh_concept
+from kg.rdf.mesh_hierarchy import hierarchy_triples
+from kg.rdf.terms import ntriples_of_text
 from kg.store.generations import discard, new_generation, open_store, prepare, swap_in, writing_store
 from kg.store.loading import bulk_load, load_store, save_recommendation_index
 
@@ -53,6 +59,56 @@ def said_about(store: pyoxigraph.Store, nct_id: str) -> list[pyoxigraph.Quad]:
     return found
 
 
+def relearn_mesh_ancestry(store: pyoxigraph.Store) -> int:
+    """The learned MeSH ancestry of the whole updated store, in place of what it held: the ancestors are
+    learned again from every trial's lists (the delta's build saw only the changed trials). Returns how
+    many ancestors were learned."""
+    ancestor_of, evidence_class = (
+        pyoxigraph.NamedNode(iris.KG.meshAncestor),
+        pyoxigraph.NamedNode(iris.KG.LearnedMeshAncestry),
+    )
+    graph = pyoxigraph.DefaultGraph()
+    stale = list(store.quads_for_pattern(None, ancestor_of, None, graph))
+    for evidence in store.quads_for_pattern(None, pyoxigraph.NamedNode(iris.RDF.type), evidence_class, graph):
+        stale.extend(store.quads_for_pattern(evidence.subject, None, None, graph))
+    for quad in stale:
+        store.remove(quad)
+    terms: dict[str, list[str]] = {}
+    for subject, node in _links(store, iris.KG.conditionMesh):
+        terms.setdefault(subject, []).append(node)
+    ancestors: dict[str, list[str]] = {}
+    for subject, node in _links(store, iris.KG.conditionMeshAncestor):
+        if subject in terms:
+            ancestors.setdefault(subject, []).append(node)
+    label = pyoxigraph.NamedNode(iris.RDFS.label)
+    named: dict[str, MeshTerm] = {}
+
+    def term(node: str) -> MeshTerm:
+        found = named.get(node)
+        if found is None:
+            quads = store.quads_for_pattern(pyoxigraph.NamedNode(node), label, None, graph)
+            labels = [q.object.value for q in quads if isinstance(q.object, pyoxigraph.Literal)]
+            found = named[node] = MeshTerm(iris.mesh_id_of(node), min(labels) if labels else node)
+        return found
+
+    learner = AncestryLearner()
+    for trial, listed in ancestors.items():
+        learner.observe([term(n) for n in terms[trial]], [term(n) for n in listed])
+    learned = learner.learned()
+    written = {mesh_concept(t)[0] for edge in learned for t in (edge.descendant, edge.ancestor)}
+    triples, _ = hierarchy_triples(None, learned, written)
+    if triples:
+        store.load(ntriples_of_text(triples).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return len(learned)
+
+
+def _links(store: pyoxigraph.Store, predicate: str) -> Iterator[tuple[str, str]]:
+    """(subject IRI, object IRI) of every `predicate` statement between named nodes."""
+    for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(predicate), None, pyoxigraph.DefaultGraph()):
+        if isinstance(quad.subject, pyoxigraph.NamedNode) and isinstance(quad.object, pyoxigraph.NamedNode):
+            yield quad.subject.value, quad.object.value
+
+
 def _update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bool) -> int:
     if not (Path(os.path.realpath(store_dir)) / "CURRENT").exists():
         return load_store(delta, store_dir, kg_written)
@@ -67,6 +123,7 @@ def _update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bo
             for quad in said_about(store, nct_id):
                 store.remove(quad)
         bulk_load(store, delta, kg_written)
+        relearn_mesh_ancestry(store)
         store.flush()
         save_recommendation_index(store, generation, previous, trials)
         count = len(store)

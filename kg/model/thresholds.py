@@ -1,0 +1,1793 @@
+"""Numeric eligibility thresholds read from criteria text (`Bilirubin ≤ 1.5 × ULN`, `Age 18-70 years`).
+
+Each inclusion and exclusion item is read for thresholds on a fixed list of variables (`VARIABLES`: age,
+liver and renal tests, blood counts, scores, vital signs). An item is normalized first (markdown escapes,
+comparator glyphs and words become `≥ ≤ > < =`), then two kinds of events are found in it: *mentions*
+(a variable's name, or the name of a variable that is not on the list, which stops a value from being
+given to the name before it) and *values* (a number with the comparator before it, its unit, and a
+comparator written after it such as "or more"). A value belongs to the mentions just before it when
+only a few words, and no digit or sentence break, lie between; a value right after another value
+("≤ 2.5 × ULN, or ≤ 5 × ULN if ...") belongs to the same mentions. A value with a unit that makes no
+sense for its variable, or a number no such test can have, is dropped: this is what keeps time windows,
+doses, list numbers and formulas out. The side is the item's, except a sentence that says the patients
+"are excluded" or "must not have" it. Nothing is inverted: an exclusion `INR > 2.5` stays `>`.
+
+Values are kept as written (`value`, `unit`) and normalized to UCUM units (`value_normalized`,
+`unit_normalized`); multiples of the upper limit of normal stay multiples (`x ULN`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kg import textpatterns
+from kg.model.doses import unescape_markdown
+from kg.model.records import Eligibility, TrialRecord
+
+pattern = textpatterns.pattern
+S = textpatterns.S
+
+VARIABLES = (
+    "age", "total_bilirubin", "inr", "prothrombin_time", "prothrombin_activity", "meld", "meld_na",
+    "child_pugh_score", "child_pugh_class", "alt", "ast", "albumin", "creatinine", "creatinine_clearance",
+    "egfr", "platelets", "hemoglobin", "wbc", "anc", "hba1c", "bmi", "ecog", "karnofsky", "lvef", "afp",
+    "hbv_dna", "systolic_bp", "diastolic_bp", "weight",
+)  # fmt: skip
+
+ULN = "x ULN"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One numeric bound of an eligibility criterion, as written and normalized to UCUM units."""
+
+    variable: str  # one of VARIABLES
+    side: str  # inclusion | exclusion
+    comparator: str  # >= > <= < = between
+    value: float | str | None = None  # a Child-Pugh class letter is a str
+    low: float | None = None  # for `between`
+    high: float | None = None
+    low_op: str | None = None  # the bound operators of a range, where the text writes them
+    high_op: str | None = None
+    unit: str = ""  # as written; "x ULN" for every multiple of the upper limit of normal
+    value_normalized: float | str | None = None
+    low_normalized: float | None = None
+    high_normalized: float | None = None
+    unit_normalized: str = ""  # UCUM: mg/dL, 10*9/L, %, a, ...; "x ULN"; "" for scores
+    text: str = ""  # the criterion item (or structured field) it was read from
+    source: str = "criteria"  # criteria | structured
+
+
+# --- text normalization -------------------------------------------------------------------------------
+
+# Glyphs that mean a comparator, and the ways of writing `≥`/`≤` with two characters.
+_GLYPHS = str.maketrans(
+    {"﹤": "<", "＜": "<", "﹥": ">", "＞": ">", "≦": "≤", "⩽": "≤", "≧": "≥", "⩾": "≥", "＝": "=", "–": "-",
+     "—": "-", "‐": "-", "‑": "-", "−": "-", "，": ",", "；": ";", "：": ":", "（": "(", "）": ")", "～": "~",
+     "\u00a0": " ", "µ": "μ", "ｍ": "m", "％": "%"}
+)  # fmt: skip
+# Private-use markers a comparator written after its number becomes ("5 mg/dL or more").
+_POST_GE, _POST_LE, _POST_OLDER, _POST_YOUNGER = "\ue000", "\ue001", "\ue002", "\ue003"
+_POST_COMPARATORS = {_POST_GE: ">=", _POST_LE: "<=", _POST_OLDER: ">=", _POST_YOUNGER: "<="}
+_W = r"[\t\x0b\x0c\r\x1c-\x1f\x85\pZ\n]+"  # white space between the words of a phrase
+
+
+def _words(*phrases: str) -> str:
+    """Phrases as one alternation, longest first (RE2 takes the first alternative that matches)."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(p.replace(" ", _W) for p in ordered)
+
+
+# Comparator words, by the symbol each becomes.
+_COMPARATOR_WORDS = {
+    "≥": _words(
+        "greater than or equal to",
+        "greater than or equal",
+        "more than or equal to",
+        "higher than or equal to",
+        "larger than or equal to",
+        "equal to or greater than",
+        "equal to or more than",
+        "equal to or higher than",
+        "equal to or above",
+        "equal or greater than",
+        "equal or more than",
+        "equal or higher than",
+        "not less than",
+        "no less than",
+        "not lower than",
+        "no lower than",
+        "not below",
+        "not under",
+        "not younger than",
+        "no younger than",
+        "at least",
+        "a minimum of",
+        "minimum of",
+        "minimum",
+        ">/=",
+        ">=",
+        "=>",
+        "> =",
+        "≥=",
+        "≥ =",
+    ),
+    "≤": _words(
+        "less than or equal to",
+        "less than or equal",
+        "lower than or equal to",
+        "smaller than or equal to",
+        "fewer than or equal to",
+        "equal to or less than",
+        "equal to or lower than",
+        "equal to or below",
+        "equal to or smaller than",
+        "equal or less than",
+        "equal or lower than",
+        "not more than",
+        "no more than",
+        "not greater than",
+        "no greater than",
+        "not higher than",
+        "no higher than",
+        "not exceeding",
+        "not to exceed",
+        "does not exceed",
+        "do not exceed",
+        "not exceed",
+        "not above",
+        "not over",
+        "not older than",
+        "no older than",
+        "at most",
+        "up to",
+        "a maximum of",
+        "maximum of",
+        "maximum",
+        "</=",
+        "<=",
+        "=<",
+        "< =",
+        "≤=",
+        "≤ =",
+    ),
+    ">": _words(
+        "greater than",
+        "more than",
+        "higher than",
+        "larger than",
+        "bigger than",
+        "in excess of",
+        "exceeding",
+        "exceeds",
+        "exceed",
+        "above",
+        "over",
+        "superior to",
+        "elevated above",
+    ),
+    "<": _words("less than", "lower than", "smaller than", "fewer than", "below", "under", "inferior to"),
+    "=": _words("equal to", "equals"),
+}
+# Words that imply age as well as a comparator: they become a comparator and the word `age`.
+_AGE_COMPARATOR_WORDS = {"age >": _words("older than"), "age <": _words("younger than")}
+_POST_WORDS = {
+    _POST_OLDER: _words("or older", "and older"),
+    _POST_YOUNGER: _words("or younger", "and younger"),
+    _POST_GE: _words(
+        "or more", "or greater", "or higher", "or above", "or over", "and over", "and above", "and more",
+        "or larger", "or later", "or bigger", "and higher", "and greater",
+    ),
+    _POST_LE: _words("or less", "or lower", "or below", "or under", "and under", "and below", "or fewer",
+                     "or smaller", "and less", "and lower"),
+}  # fmt: skip
+_REPLACEMENTS = {**_POST_WORDS, **_AGE_COMPARATOR_WORDS, **_COMPARATOR_WORDS}
+_REPLACEMENT_ORDER = list(_REPLACEMENTS)
+# A phrase is a comparator only as whole words: the character before and after it is captured and kept.
+COMPARATOR_WORD = pattern(
+    "threshold-comparator-word",
+    "(?i)(^|[^\\pL\\pN_])(" + "|".join(f"(?P<r{i}>{_REPLACEMENTS[k]})" for i, k in enumerate(_REPLACEMENT_ORDER)) + ")",
+)
+_REPLACEMENT_GROUPS = [COMPARATOR_WORD.groupindex[f"r{i}"] for i in range(len(_REPLACEMENT_ORDER))]
+_THAN_NEXT = pattern("threshold-than-next", r"[\t \pZ]*(than)(?:[^\pL]|$)")
+_NUMBER_NEXT = pattern("threshold-number-next", r"[\t \pZ]*[0-9]")
+_ESCAPED_COMPARATOR = pattern("threshold-escaped-comparator", r"\\([<>=])")
+# A list number glued to the first value of its item: `4.18-65 years of age` is item 4, "18-65".
+GLUED_LIST_NUMBER = pattern("threshold-glued-list-number", rf"^[0-9]{{1,2}}\.([0-9]{{1,3}}{S}*(?:-|~|to{S}))")
+
+
+def _normalized(text: str) -> str:
+    """`text` with comparators as `≥ ≤ > < =` (words too, and post-comparators as private markers)."""
+    if "\\" in text:
+        text = _ESCAPED_COMPARATOR.sub(r"\1", unescape_markdown(text))
+    text = text.translate(_GLYPHS)
+    glued = GLUED_LIST_NUMBER.match(text)
+    if glued:
+        text = text[glued.start(1) :]
+    if not any(c.isalpha() for c in text):
+        return text
+    parts = []
+    position = 0
+    for match in COMPARATOR_WORD.finditer(text):
+        key = next(k for i, k in enumerate(_REPLACEMENT_ORDER) if match.group(_REPLACEMENT_GROUPS[i]) is not None)
+        end = match.end()
+        if key in _POST_COMPARATORS:
+            than = _at(_THAN_NEXT, text, end)
+            if than is not None or _at(_NUMBER_NEXT, text, end):
+                # "less than 18 or over 70", "20 years old or more than 60": `or` and the next number's comparator
+                key = "or " + (">" if key in (_POST_GE, _POST_OLDER) else "<")
+                end = than.end(1) if than is not None else end
+        parts += [text[position : match.start(2)], f" {key} "]
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+# --- mentions -----------------------------------------------------------------------------------------
+
+
+def _names(case_insensitive: Iterable[str] = (), acronyms: Iterable[str] = ()) -> str:
+    """Names as whole words: long names in any case, acronyms (`PT`, `Hb`, `Cr`) only as written."""
+    parts = []
+    if words := list(case_insensitive):
+        parts.append(f"(?i:{_words(*words)})")
+    if short := list(acronyms):
+        parts.append(f"(?-i:{_words(*short)})")
+    return "(?:" + "|".join(parts) + ")"
+
+
+_SERUM = r"(?:(?i:serum|plasma|blood|s)[- ]?)?"
+# Each key is a variable of the list, or `x_...`: a name that is not one (it takes the values after it,
+# so that they are not given to the variable named before it), or a name for several variables.
+_MENTIONS: dict[str, str] = {
+    # names of other things that contain a listed name, first
+    "x_other_bilirubin": _names(
+        [
+            "direct bilirubin",
+            "conjugated bilirubin",
+            "indirect bilirubin",
+            "unconjugated bilirubin",
+            "bilirubin direct",
+            "urine bilirubin",
+        ],
+        ["DBIL", "DBil", "IBIL"],
+    ),
+    "x_uacr": r"(?i:(?:spot )?(?:urine|urinary) (?:albumin|protein)(?:[- :/]*(?:to[- ])?creatinine(?: ratio)?)?|albumin[- :/]*(?:to[- ])?creatinine(?: ratio)?|albuminuria|microalbumin\w*|protein[- :/]*(?:to[- ])?creatinine(?: ratio)?)|(?-i:UACR|UPCR|ACR|uACR)",
+    "x_albumin_drug": _names(
+        [
+            "human serum albumin",
+            "human albumin",
+            "albumin infusion",
+            "albumin infusions",
+            "albumin therapy",
+            "albumin administration",
+            "albumin transfusion",
+            "albumin use",
+        ]
+    ),
+    "x_ck": _names(["creatine kinase", "creatinine kinase", "creatine phosphokinase"], ["CK", "CPK"]),
+    "hba1c": _names(
+        [
+            "hemoglobin A1c",
+            "haemoglobin A1c",
+            "hemoglobin A1C",
+            "glycated hemoglobin",
+            "glycated haemoglobin",
+            "glycosylated hemoglobin",
+            "glycosylated haemoglobin",
+            "glycohemoglobin",
+            "HbA1c",
+            "HbA1C",
+            "Hb A1c",
+            "HgbA1c",
+            "HgbA1C",
+            "HgA1c",
+            "Hgb A1c",
+        ],
+        ["A1c", "A1C", "HBA1C"],
+    ),
+    "x_other_dna": _names(
+        [
+            "HCV RNA",
+            "HCV-RNA",
+            "HIV RNA",
+            "HIV-1 RNA",
+            "HIV-RNA",
+            "HCV viral load",
+            "HIV viral load",
+            "HDV RNA",
+            "CMV DNA",
+            "EBV DNA",
+        ]
+    ),
+    "hbv_dna": _names(
+        ["HBV DNA", "HBV-DNA", "HBVDNA", "hepatitis B virus DNA", "HBV viral load", "HBV viral loads", "serum HBV DNA"]
+    ),
+    "x_aptt": _names(["activated partial thromboplastin time", "partial thromboplastin time"], ["APTT", "aPTT", "PTT"]),
+    "inr": r"(?i:international (?:normali[sz]ed|standardi[sz]ed) ratio(?: of prothrombin time)?|PT[- /]INR)|(?-i:INR)",
+    "prothrombin_activity": _names(
+        [
+            "prothrombin activity",
+            "prothrombin time activity",
+            "prothrombin index",
+            "PT activity",
+            "prothrombin activities",
+        ],
+        ["PTA", "PT%"],
+    ),
+    "prothrombin_time": _names(["prothrombin time", "protime", "prothrombin times"], ["PT"]),
+    "total_bilirubin": r"(?:"
+    + _SERUM
+    + _names(
+        [
+            "total bilirubin",
+            "bilirubin total",
+            "bilirubin",
+            "T-bilirubin",
+            "T. bilirubin",
+            "total serum bilirubin",
+            "T-Bil",
+            "Tbili",
+            "T.Bil",
+        ],
+        ["TBil", "TBIL", "TBiL", "Tbil", "STB", "TSB", "TB", "BIL", "Bil"],
+    )
+    + ")",
+    "alt": _names(
+        ["alanine aminotransferase", "alanine transaminase", "alanine amino transferase", "SGPT", "ALAT"],
+        ["ALT", "GPT", "Alt"],
+    ),
+    "ast": _names(
+        ["aspartate aminotransferase", "aspartate transaminase", "aspartate amino transferase", "SGOT", "ASAT"],
+        ["AST", "GOT", "Ast"],
+    ),
+    "x_transaminases": _names(
+        [
+            "transaminases",
+            "transaminase",
+            "aminotransferases",
+            "aminotransferase",
+            "liver enzymes",
+            "liver enzyme",
+            "hepatic enzymes",
+            "transaminase levels",
+            "liver transaminases",
+        ]
+    ),
+    "x_other": _names(
+        [
+            "creatinine ratio",
+            "creatinine ratios",
+            "alkaline phosphatase",
+            "gamma glutamyl transferase",
+            "gamma-glutamyl transferase",
+            "gamma-glutamyltransferase",
+            "gamma GT",
+            "γ-GT",
+            "γGT",
+            "life expectancy",
+            "survival",
+            "expected survival",
+            "cholesterol",
+            "triglyceride",
+            "triglycerides",
+            "sodium",
+            "potassium",
+            "urea",
+            "urea nitrogen",
+            "C-peptide",
+            "C peptide",
+            "glucose",
+            "hematocrit",
+            "haematocrit",
+            "oxygen saturation",
+            "proteinuria",
+            "urine protein",
+            "urinary protein",
+            "protein",
+            "temperature",
+            "lactate",
+            "lactic acid",
+            "gamma globulin",
+            "globulin",
+            "immunoglobulin",
+            "liver stiffness",
+            "stiffness",
+            "FIB-4",
+            "FIB4",
+            "lipase",
+            "amylase",
+            "ferritin",
+            "C-reactive protein",
+            "fibrinogen",
+            "D-dimer",
+            "ammonia",
+            "lesion",
+            "lesions",
+            "tumor",
+            "tumour",
+            "tumors",
+            "tumours",
+            "nodule",
+            "nodules",
+            "diameter",
+            "grade",
+            "grades",
+            "stage",
+            "CTCAE",
+            "alcohol",
+            "ethanol",
+            "drinks",
+            "cigarettes",
+            "episodes",
+            "hypoglycemia",
+            "hypoglycaemia",
+            "insulin",
+            "dose",
+            "doses",
+            "regimen",
+            "regimens",
+            "cycles",
+            "encephalopathy",
+            "mean arterial pressure",
+            "heart rate",
+            "pulse",
+            "respiratory rate",
+            "version",
+            "QT interval",
+            "QTc interval",
+            "New York Heart Association",
+            "childbearing age",
+            "child-bearing age",
+            "child bearing age",
+            "reproductive age",
+            "gestational age",
+            "bone age",
+            "age at diagnosis",
+            "age of onset",
+            "age at onset",
+            "weight loss",
+            "weight gain",
+            "weight change",
+            "birth weight",
+            "molecular weight",
+            "weight-based",
+            "blasts",
+            "blast",
+            "bone marrow",
+            "marrow",
+            "lymphocytes",
+            "lymphocyte count",
+            "eosinophils",
+            "monocytes",
+            "reticulocytes",
+            "red blood cells",
+            "red blood cell",
+            "hemoglobinopathy",
+            "calcium",
+            "magnesium",
+            "phosphate",
+            "phosphorus",
+            "bicarbonate",
+            "uric acid",
+            "cortisol",
+            "testosterone",
+            "estradiol",
+            "vitamin",
+            "vitamin D",
+            "TSH",
+            "thyroid",
+            "troponin",
+            "BNP",
+            "NT-proBNP",
+            "pro-BNP",
+            "CD4",
+            "CD4 count",
+            "CD34",
+            "CD3",
+            "viral load",
+            "anti-HBs",
+            "HBsAg",
+            "HBeAg",
+            "titer",
+            "titre",
+            "interval",
+            "intervals",
+            "Mayo",
+            "SLEDAI",
+            "MMSE",
+            "AUDIT",
+            "AUDIT-C",
+            "PEth",
+            "NAS",
+            "VAS",
+            "FEV1",
+            "DLCO",
+            "FVC",
+            "SpO2",
+            "SaO2",
+            "PaO2",
+            "FiO2",
+            "MAP",
+            "QTc",
+            "QTcF",
+            "QTcB",
+            "QT",
+            "NYHA",
+            "GGT",
+            "ALP",
+            "AKP",
+            "LDL",
+            "LDL-C",
+            "HDL",
+            "BUN",
+            "Hct",
+            "HCT",
+            "CRP",
+            "IgG",
+            "IgM",
+            "IgA",
+            "INR target",
+            "ELF",
+            "FAST",
+            "MAST",
+            "CAP",
+            "kPa",
+            "RECIST",
+            "Gleason",
+            "PSA",
+            "CEA",
+            "CA19-9",
+            "CA-125",
+            "CA 19-9",
+            "ANA",
+            "AMA",
+            "ASMA",
+            "IgE",
+            "HIV",
+            "HCV",
+            "HBV",
+            "BCLC",
+            "CLIF",
+            "CLIF-C",
+            "ACLF grade",
+            "SOFA",
+            "APACHE",
+            "Glasgow",
+            "GCS",
+            "MELD exception",
+            "pack-years",
+            "pack years",
+            "HAMD",
+            "PHQ-9",
+            "NRS",
+            "ASA",
+            "BP target",
+        ]
+    ),
+    "albumin": r"(?:" + _SERUM + _names(["albumin"], ["ALB", "Alb"]) + ")",
+    "creatinine_clearance": _names(
+        [
+            "creatinine clearance",
+            "creatinine clearance rate",
+            "calculated creatinine clearance",
+            "endogenous creatinine clearance",
+            "endogenous creatinine clearance rate",
+            "measured creatinine clearance",
+            "clearance of creatinine",
+        ],
+        ["CrCl", "CrCL", "CRCL", "Ccr", "CCr", "CCR", "CLcr", "CLCr"],
+    ),
+    "egfr": _names(
+        ["estimated glomerular filtration rate", "glomerular filtration rate", "estimated GFR"],
+        ["eGFR", "EGFR", "GFR", "eGFRcr", "eGFR-EPI", "eGFR_CKD-EPI"],
+    ),
+    "creatinine": r"(?:"
+    + _SERUM
+    + _names(
+        ["creatinine", "creatinemia", "creatininemia", "S-creatinine"],
+        ["SCr", "Scr", "sCr", "SCR", "Cr", "CREA", "Crea", "Creat"],
+    )
+    + ")",
+    "platelets": _names(
+        [
+            "platelets",
+            "platelet",
+            "platelet count",
+            "platelet counts",
+            "thrombocytes",
+            "thrombocyte",
+            "thrombocyte count",
+            "blood platelets",
+        ],
+        ["PLT", "Plt", "PLTs"],
+    ),
+    "wbc": _names(
+        [
+            "white blood cells",
+            "white blood cell",
+            "white blood cell count",
+            "white blood cell counts",
+            "white blood count",
+            "white blood counts",
+            "white cell count",
+            "white cells",
+            "leukocytes",
+            "leucocytes",
+            "leukocyte",
+            "leucocyte",
+            "leukocyte count",
+            "leucocyte count",
+            "total leukocyte count",
+            "WBC count",
+        ],
+        ["WBC", "WBCs", "Wbc"],
+    ),
+    "anc": _names(
+        [
+            "absolute neutrophil count",
+            "absolute neutrophil counts",
+            "absolute neutrophils",
+            "absolute neutrophil",
+            "neutrophil count",
+            "neutrophil counts",
+            "neutrophils",
+            "neutrophil",
+            "neutrophile granulocytes",
+            "neutrophil granulocytes",
+            "granulocytes",
+            "granulocyte count",
+            "absolute granulocyte count",
+            "polymorphonuclear leukocytes",
+            "segmented neutrophils",
+        ],
+        ["ANC", "AGC", "NEUT", "PMN"],
+    ),
+    "hemoglobin": _names(
+        ["hemoglobin", "haemoglobin", "hemoglobin level", "haemoglobin level"],
+        ["Hb", "HB", "Hgb", "HGB", "hgb", "HGb", "Hbg"],
+    ),
+    "bmi": _names(["body mass index", "body-mass index", "Quetelet index"], ["BMI", "Bmi"]),
+    "karnofsky": _names(
+        [
+            "Karnofsky performance status",
+            "Karnofsky performance score",
+            "Karnofsky performance scale",
+            "Karnofsky score",
+            "Karnofsky index",
+            "Karnofsky",
+        ],
+        ["KPS"],
+    ),
+    "ecog": _names(
+        [
+            "Eastern Cooperative Oncology Group performance status",
+            "Eastern Cooperative Oncology Group",
+            "ECOG performance status",
+            "ECOG performance score",
+            "ECOG performance standard",
+            "ECOG PS",
+            "ECOG-PS",
+            "ECOG score",
+            "ECOG",
+            "WHO performance status",
+            "WHO performance score",
+            "WHO PS",
+            "WHO/ECOG PS",
+            "WHO/ECOG performance status",
+            "WHO/ECOG",
+            "World Health Organisation performance status",
+            "World Health Organization performance status",
+            "Zubrod",
+            "Zubrod performance status",
+        ]
+    ),
+    "x_performance": _names(["performance status", "performance score", "performance scale"], ["PS"]),
+    "lvef": _names(
+        [
+            "left ventricular ejection fraction",
+            "left ventricle ejection fraction",
+            "left-ventricular ejection fraction",
+            "LV ejection fraction",
+            "ejection fraction",
+            "LV EF",
+        ],
+        ["LVEF", "EF", "LVEF%"],
+    ),
+    "afp": _names(
+        [
+            "alpha-fetoprotein",
+            "alpha fetoprotein",
+            "alphafetoprotein",
+            "α-fetoprotein",
+            "α-FP",
+            "alpha-foetoprotein",
+            "alpha foetoprotein",
+            "alpha feto protein",
+        ],
+        ["AFP"],
+    ),
+    "systolic_bp": _names(
+        [
+            "systolic blood pressure",
+            "systolic pressure",
+            "systolic BP",
+            "arterial systolic blood pressure",
+            "systolic arterial pressure",
+            "systolic",
+        ],
+        ["SBP"],
+    ),
+    "diastolic_bp": _names(["diastolic blood pressure", "diastolic pressure", "diastolic BP", "diastolic"], ["DBP"]),
+    "x_blood_pressure": _names(
+        ["blood pressure", "arterial pressure", "arterial hypertension", "hypertension"], ["BP"]
+    ),
+    "weight": _names(["body weight", "bodyweight", "weight", "weighing", "weighs", "weigh"]),
+    "meld_na": _names(["MELD-Na", "MELD Na", "MELDNa", "MELD-sodium", "MELD sodium", "MELD-Na score", "MELD(Na)"]),
+    "meld": _names(
+        [
+            "Model for End-Stage Liver Disease",
+            "Model for End Stage Liver Disease",
+            "Model of End-Stage Liver Disease",
+            "Model for End-stage Liver Disease score",
+            "End-stage liver disease score",
+            "End-stage liver disease scores",
+            "MELD score",
+            "MELD scores",
+            "MELD-score",
+            "MELD",
+        ]
+    ),
+    "x_child_pugh": _names(
+        [
+            "Child-Turcotte-Pugh",
+            "Child Turcotte Pugh",
+            "Child-Pugh-Turcotte",
+            "Child-Pugh",
+            "Child Pugh",
+            "ChildPugh",
+            "Child's-Pugh",
+            "Child-pugh's",
+            "Child's class",
+            "Child's classification",
+            "Child's grade",
+            "Child class",
+            "Child classification",
+            "Child grade",
+            "Child score",
+            "Child stage",
+            "Child-Pugh-Score",
+        ],
+        ["CTP"],
+    )
+    + r"(?:[\t \pZ]*\((?:CTP|CP|C-P)\))?(?:[\t \pZ]*(?i:score|scores|class|classification|grade|stage|status))?",
+    "age": _names(["age", "aged", "ages"]),
+}
+MENTION = pattern(
+    "threshold-mention",
+    # The character before a name is consumed; the end is `\b` (not consumed), so `ALT/AST` gives two names.
+    r"(?:^|[^\pL\pN_])(?:" + "|".join(f"(?P<{key}>{regex})" for key, regex in _MENTIONS.items()) + r")\b",
+)
+# The key of each capturing group (looking groups up by name is slow in RE2).
+_MENTION_KEYS = {MENTION.groupindex[key]: key for key in _MENTIONS}
+
+# What follows a Child-Pugh name: a class letter, maybe with its score (`B7`), and more of them ("B or C").
+CHILD_PUGH_CLASS = pattern(
+    "threshold-child-pugh-class",
+    r"[\t \pZ]*(?:(?i:of|is|was|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?-i:([ABC])([0-9]{1,2})?)(?:[^\pL\pN]|$)",
+)
+CHILD_PUGH_MORE = pattern(
+    "threshold-child-pugh-more",
+    r"[\t \pZ]*(?:,[\t \pZ]*)?(?:(?i:or|and|to|and/or)|/|-|,)[\t \pZ]*(?:(?i:child[- ]?pugh|class|grade)[\t \pZ]*)?"
+    r"(?-i:([ABC])([0-9]{1,2})?)(?:[^\pL\pN]|$)",
+)
+
+# --- values -------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twenty": 20, "twice": 2}  # fmt: skip
+# A number with the comparators written before it. Number words count only before a ULN multiple.
+NUMBER = pattern(
+    "threshold-number",
+    r"(?P<pre>(?:[≥≤<>=][\t \pZ]*)+)?(?P<num>[0-9]{1,3}(?:[ \x{2009}\x{202f}][0-9]{3})+(?:[.,][0-9]+)?|[0-9]+(?:[.,][0-9]+)*"
+    r"|(?i:" + "|".join(_NUMBER_WORDS) + r"))",
+)
+_H = r"[\t \pZ]*"  # blanks inside a unit
+_LITRE = r"(?:lit(?:er|re)s?|l)"
+_MICROLITRE = rf"(?:microlit(?:er|re)s?|micro{_H}lit(?:er|re)s?|mcl|[μu]l)"
+_ULN_NAME = (
+    rf"(?:ULN|upper{_H}limits?{_H}(?:of{_H})?(?:the{_H})?(?:normal|reference)(?:{_H}(?:range|values?|limits?))?"
+    rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
+    rf"(?:limits?|values?|range))?|(?-i:N))"
+)
+# Units after a number, each a named group (its key); `foreign` units belong to no listed variable.
+_UNITS = {
+    "e9": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[9⁹]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}{_LITRE}|(?-i:G/L)",
+    "e3ul": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[3³]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}(?:{_MICROLITRE}|mm3|mm\^3|mm³|cu{_H}mm|cumm)"
+    rf"|(?-i:K){_H}/{_H}[μu]l|[x×*]{_H}1000{_H}/{_H}(?:mm3|mm³|[μu]l)",
+    "uln": rf"(?:[x×*]|times|-?fold){_H}(?:of{_H})?(?:the{_H})?(?:(?:institutional|local|laboratory){_H})?{_ULN_NAME}"
+    rf"(?:{_H}\({_H}ULN{_H}\))?"
+    rf"|(?:the{_H})?(?:ULN|upper{_H}limits?{_H}of{_H}(?:the{_H})?normal(?:{_H}(?:range|values?))?|upper{_H}normal{_H}limits?)"
+    rf"|times|-?fold",
+    "mm3": rf"(?:(?:cells|platelets|cell){_H})?(?:(?:/|per){_H})?(?:mm3|mm\^3|mm³|mm{_H}3|cumm|cmm)|(?:/|per){_H}cu\.?{_H}mm"
+    rf"|(?:/|per){_H}cubic{_H}millimet(?:er|re)s?",
+    "ul": rf"(?:(?:cells|platelets|cell){_H})?(?:/|per){_H}{_MICROLITRE}",
+    "mgdl": rf"mg{_H}/{_H}d[lL]|mg{_H}/{_H}100{_H}m[lL]|mg{_H}%|mg{_H}/{_H}deciliter|milligrams?{_H}per{_H}decilit(?:er|re)|mg{_H}per{_H}dl",
+    "gdl": rf"g(?:m|ms|r)?{_H}/{_H}d[lL]|g{_H}/{_H}100{_H}m[lL]|grams?{_H}per{_H}decilit(?:er|re)|g{_H}%",
+    "gl": rf"g(?:m|ms|r)?{_H}/{_H}{_LITRE}|grams?{_H}per{_H}lit(?:er|re)",
+    "umol": rf"[μu]mo[l1]{_H}/{_H}{_LITRE}|micromol(?:es)?{_H}(?:/|per){_H}{_LITRE}|(?-i:[μu]M|µM)|[μu]mo[l1]|micromolar",
+    "mmolmol": rf"mmol{_H}/{_H}mol",
+    "mmoll": rf"mmol{_H}/{_H}{_LITRE}|(?-i:mM)",
+    "pct": rf"%|percent|per{_H}cent",
+    "kgm2": rf"kg{_H}/{_H}m(?:2|\^2|²|{_H}2)|(?:kg|kilograms?){_H}per{_H}(?:square{_H}met(?:er|re)s?|m2|m²|sq\.?{_H}m)|kg{_H}/{_H}(?:square|sq\.?){_H}m(?:eters?|etres?)?|kg{_H}m-2|kg{_H}m\^-2",
+    "kg": r"kg|kgs|kilograms?",
+    "lb": r"lbs?|pounds?",
+    "mlmin173": rf"m[lL]{_H}/{_H}min(?:ute)?{_H}(?:/|per){_H}1[.,]73{_H}m(?:2|\^2|²)?|m[lL]{_H}/{_H}1[.,]73{_H}m(?:2|\^2|²)?{_H}/{_H}min",
+    "mlmin": rf"(?:m[lL]|cc){_H}/{_H}min(?:ute)?s?|m[lL]{_H}per{_H}min(?:ute)?",
+    "mmhg": rf"mm{_H}/?{_H}hg",
+    "ul_enz": rf"(?:i?u|units?){_H}/{_H}{_LITRE}|(?:international{_H})?units?{_H}per{_H}lit(?:er|re)",
+    "iuml": rf"(?:iu|u){_H}/{_H}m[lL]|international{_H}units?{_H}(?:/|per){_H}m(?:l|illilit(?:er|re))",
+    "copies": rf"copies{_H}(?:/|per){_H}m[lL]|cp{_H}/{_H}m[lL]",
+    "ngml": rf"ng{_H}/{_H}m[lL]|[μu]g{_H}/{_H}{_LITRE}|ng{_H}per{_H}m[lL]",
+    "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|of{_H}age)|-?years?-old|y/o|yo",
+    "years": r"years?|yrs?|yr|y",
+    "months": r"months?|mos?\.?|mths?|mouths?",
+    "sec": r"seconds?|secs?|s",
+    "points": r"points?|pts?",
+    "foreign": rf"mg{_H}/{_H}(?:g|kg|l|m2|day|d|mmol)|mg|g{_H}/{_H}(?:d|day|week)|gm?s?|meq{_H}/{_H}{_LITRE}"
+    rf"|[np]mol{_H}/{_H}{_LITRE}|pg{_H}/{_H}m[lL]|ng{_H}/{_H}dl|msecs?|ms|milliseconds?|mm|cm|kpa|°{_H}[CF]|°|degrees?"
+    rf"|o{_H}C|bpm|beats|breaths|drinks?|units?|episodes?|cigarettes?|pack{_H}-?years?|lesions?|cycles?|ml|mcg|[μu]g"
+    rf"|iu|cells|mmol|log|copies|weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|grade|x",
+}
+_UNIT_ORDER = list(_UNITS)
+UNIT = pattern(
+    "threshold-unit",
+    rf"{_H}(?:-{_H})?(?i:" + "|".join(f"(?P<{key}>{regex})" for key, regex in _UNITS.items()) + ")",
+)
+_UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
+_ALPHABETIC_END_UNITS = {"sec", "years", "months", "points", "kg", "lb", "foreign", "uln", "years_age", "pct"}
+# A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
+POWER = pattern(
+    "threshold-power",
+    rf"{_H}([x×*]{_H}10{_H})?(?:(?:\^|\*\*|E\+?|e\+?){_H}([0-9]{{1,2}})|{_H}([⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,2}}))",
+)
+_POWER_HINT = pattern("threshold-power-hint", r"[x×*]|10")
+_PER_TIME_HINT = pattern("threshold-per-time-hint", r"/|per|dai|a |over|in ")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+BP_PAIR = pattern("threshold-bp-pair", rf"{_H}/{_H}([0-9]{{2,3}})")
+POST_COMPARATOR = pattern("threshold-post-comparator", rf"{_H}([{_POST_GE}{_POST_LE}{_POST_OLDER}{_POST_YOUNGER}])")
+# A value per unit of time is a rate (a daily rise of bilirubin), not a level.
+PER_TIME = pattern(
+    "threshold-per-time",
+    rf"(?i){_H}(?:/{_H}(?:per{_H})?(?:day|d|24{_H}h|week|wk|month|year)|per{_H}(?:day|week|month|year)|daily|a{_H}day"
+    rf"|over{_H}[0-9]|in{_H}[0-9]+{_H}(?:days?|weeks?|months?|years?)|/{_H}(?:per){_H}(?:day|d))",
+)
+BP_WORD_AFTER = pattern("threshold-bp-word-after", rf"(?i){_H}(?:(systolic)|(diastolic))(?:[^\pL]|$)")
+NOT_ULN_TIMES = pattern(
+    "threshold-not-uln-times",
+    rf"(?i){_H}(?:per|a|an|daily|weekly|monthly|in|each|every|the{_H}dose|more|higher)(?:[^\pL]|$)",
+)
+INCLUSIVE_RANGE = pattern("threshold-inclusive-range", r"(?i)[^;.]{0,12}(?:inclusive|includ(?:ing|ed)|boundary)")
+BETWEEN_BEFORE = pattern("threshold-between-before", r"(?i)(?:between|from)[^0-9;.]{0,30}$")
+RANGE_GAP = pattern("threshold-range-gap", rf"(?i)^{_H}(?:-|~|to|至|and|through|until){_H}$")
+BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|,{_H}and|,{_H}or)?{_H}$")
+LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}and){_H}$")
+# After a `between` of years: words saying it is a time, not an age.
+TIME_AFTER = pattern(
+    "threshold-time-after",
+    rf"(?i){_H}(?:ago|since|after|before|prior|of{_H}(?:treatment|therapy|diagnosis|disease|follow))",
+)
+# People named right before a number of years: the years are their age ("Adult patients ≥ 18 years").
+PERSON_BEFORE = pattern(
+    "threshold-person-before",
+    r"(?i)(?:adults?|patients?|subjects?|participants?|men|women|males?|females?|volunteers?|children|adolescents?"
+    r"|individuals?|persons?|people|boys|girls)[^0-9;.]{0,12}$",
+)
+NOT_AGE_YEARS_BEFORE = pattern(
+    "threshold-not-age-years-before",
+    r"(?i)(?:within|for|past|last|since|during|previous|over|after|before|prior|course|duration|history|diagnos\w*"
+    r"|disease|treatment|therapy|onset|remission|free|smok\w*|menopaus\w*)[^0-9]{0,25}$",
+)
+# A formula's coefficients are not thresholds: `0.957 × ln(Cr) + 0.378 × ln(bilirubin)`.
+FORMULA = pattern(
+    "threshold-formula", r"(?i)(?:^|[^\pL])(?:ln|log|log10|exp)[\t \pZ]*\(|[×*][\t \pZ]*(?:ln|log)(?:[^\pL]|$)"
+)
+CLAUSE_BREAK = pattern("threshold-clause-break", r";|\.[\t \pZ\n]|\n")
+# Words between a name and its number that show the number is not a level of it.
+NOT_A_LEVEL = pattern(
+    "threshold-not-a-level",
+    r"(?i)(?:^|[^\pL])(?:within|since|ago|version|decline|declines|decrease|decreased|increase|increased|increment|rise|rising"
+    r"|ascend\w*|drop|fall|reduction|reduced|change|changes|loss|gain|doubling|fluctuation|variation|daily|dose|dosage"
+    r"|duration|detection|quantification|dynamic"
+    r"|assay|sensitivity|cut-?off|mortality|risk|probability)(?:[^\pL]|$)",
+)
+DURATION_WORD = pattern("threshold-duration-word", r"(?i)(?:^|[^\pL])(?:for|during)(?:[^\pL]|$)")
+# Words in front of a name that make its numbers a change (`daily increase of TBIL ≥17.1 µmol/L`).
+RATE_BEFORE = pattern(
+    "threshold-rate-before",
+    r"(?i)(?:increase|increased|rise|rising|decline|decrease|drop|fall|reduction|change|elevation rate|doubling)"
+    r"(?:[\t \pZ]+(?:of|in))?[\t \pZ]+(?:the[\t \pZ]+)?(?:serum[\t \pZ]+)?$",
+)
+# Words that may join two names that share one value ("ALT and AST", "AST/ALT", "creatinine (Cr)").
+COORDINATED = pattern(
+    "threshold-coordinated",
+    r"(?i)^(?:[\t \pZ,/&()\[\]+-]|and/or|and|or|as well as|both|either|serum|plasma|the|levels?|counts?|values?)*$",
+)
+# What may lie between a value and the next one it is chained to: connectors and a short qualifier.
+CHAIN_GAP = pattern(
+    "threshold-chain-gap",
+    r"(?i)^[\t \pZ,()\[\]/:]*(?:(?:or|and|and/or|but|if|in|for|unless|except|while|when|whereas|with|without|otherwise"
+    r"|respectively|ie|i\.e\.|e\.g\.|eg)(?:[^\pL]|$)[^0-9;]*)?$",
+)
+ACRONYM = pattern("threshold-acronym", r"(?-i:[A-Z][A-Za-z]*[A-Z])")
+PARENTHESIZED = pattern("threshold-parenthesized", r"\([^()]*\)|\[[^\[\]]*\]")
+EXCLUDED = pattern(
+    "threshold-excluded",
+    r"(?i)(?:are|is|be|being|were|will[\t \pZ]+be|shall[\t \pZ]+be)[\t \pZ]+excluded|must[\t \pZ]+not[\t \pZ]+(?:have|be|show|present|exhibit)"
+    r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
+)
+OR_WORD = pattern("threshold-or-word", r"(?i)(?:^|[^\pL])or(?:[^\pL]|$)")
+_ENDS_WITH_COMPARATOR = pattern("threshold-ends-with-comparator", r"[≥≤<>][\t \pZ]*$")
+COMPARATOR_BEFORE = pattern("threshold-comparator-before", r"([≥≤<>])[\t \pZ]*$")
+REVERSED_COMPARATOR = pattern("threshold-reversed-comparator", r"[\t \pZ]*([≥≤<>])[\t \pZ]*")
+# Cheap pre-checks: an item with no digit and no number word has no threshold.
+HAS_NUMBER = pattern("threshold-has-number", r"(?i)[0-9]|(?:^|[^\pL])(?:" + "|".join(_NUMBER_WORDS) + r")(?:[^\pL]|$)")
+STRUCTURED_AGE = textpatterns.AGE
+
+_FLIPPED = {"≥": "<=", "≤": ">=", ">": "<", "<": ">"}
+_SYMBOLS = {"≥": ">=", "≤": "<=", ">": ">", "<": "<", "=": "="}
+_LOWER_BOUNDS = (">", ">=")
+_UPPER_BOUNDS = ("<", "<=")
+_NOT_LEVEL_UNITS = {"foreign", "years", "months"}  # a value in these ends a run of bounds
+_SCORES = {"ecog", "karnofsky", "child_pugh_score"}  # a bare number after these names is `=`
+_COUNTS = {"platelets", "wbc", "anc"}
+_ALLOWED_UNITS: dict[str, set[str]] = {
+    "age": {"", "years", "years_age", "months"},
+    "total_bilirubin": {"", "mgdl", "umol", "uln"},
+    "inr": {"", "uln"},
+    "prothrombin_time": {"", "sec", "uln"},
+    "prothrombin_activity": {"", "pct"},
+    "meld": {"", "points"},
+    "meld_na": {"", "points"},
+    "child_pugh_score": {"", "points"},
+    "alt": {"", "ul_enz", "uln"},
+    "ast": {"", "ul_enz", "uln"},
+    "albumin": {"", "gdl", "gl"},
+    "creatinine": {"", "mgdl", "umol", "uln"},
+    "creatinine_clearance": {"", "mlmin", "mlmin173", "uln"},
+    "egfr": {"", "mlmin", "mlmin173"},
+    "platelets": {"", "e9", "e3ul", "ul", "mm3"},
+    "wbc": {"", "e9", "e3ul", "ul", "mm3"},
+    "anc": {"", "e9", "e3ul", "ul", "mm3"},
+    "hemoglobin": {"", "gdl", "gl", "mmoll"},
+    "hba1c": {"", "pct", "mmolmol"},
+    "bmi": {"", "kgm2"},
+    "ecog": {""},
+    "karnofsky": {"", "pct", "points"},
+    "lvef": {"", "pct"},
+    "afp": {"", "ngml", "iuml"},
+    "hbv_dna": {"", "iuml", "copies"},
+    "systolic_bp": {"", "mmhg"},
+    "diastolic_bp": {"", "mmhg"},
+    "weight": {"", "kg", "lb"},
+}
+# The values a variable can have, in its normalized unit (a multiple of ULN: 0.5 to 100).
+_PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "age": (0, 130), "total_bilirubin": (0.1, 60), "inr": (0.5, 10), "prothrombin_time": (1, 100),
+    "prothrombin_activity": (1, 150), "meld": (6, 60), "meld_na": (6, 60), "child_pugh_score": (5, 15),
+    "alt": (1, 10000), "ast": (1, 10000), "albumin": (0.5, 10), "creatinine": (0.1, 20),
+    "creatinine_clearance": (1, 250), "egfr": (1, 250), "platelets": (1, 2000), "wbc": (0.1, 500),
+    "anc": (0.05, 100), "hemoglobin": (2, 25), "hba1c": (3, 25), "bmi": (10, 100), "ecog": (0, 5),
+    "karnofsky": (10, 100), "lvef": (5, 100), "afp": (0.1, 1e7), "hbv_dna": (1, 1e12), "systolic_bp": (40, 300),
+    "diastolic_bp": (20, 200), "weight": (1, 500),
+}  # fmt: skip
+
+
+class _At:
+    """A match of a pattern at a position, read from a short window of the text: RE2's Python wrapper
+    re-encodes a whole non-ASCII string on every call, which over a long item would cost its square."""
+
+    __slots__ = ("_match", "_offset")
+
+    def __init__(self, match: Any, offset: int) -> None:
+        self._match = match
+        self._offset = offset
+
+    def group(self, index: int = 0) -> Any:
+        return self._match.group(index)
+
+    def start(self, index: int = 0) -> int:
+        return int(self._match.start(index)) + self._offset
+
+    def end(self, index: int = 0) -> int:
+        return int(self._match.end(index)) + self._offset
+
+    @property
+    def lastindex(self) -> int | None:
+        return self._match.lastindex  # type: ignore[no-any-return]
+
+    @property
+    def lastgroup(self) -> str | None:
+        return self._match.lastgroup  # type: ignore[no-any-return]
+
+
+_WINDOW = 160  # no unit, comparator or class letters run longer than this
+
+
+def _at(compiled: textpatterns.TextPattern, text: str, position: int) -> _At | None:
+    """`compiled` matched at `position` of `text` (within `_WINDOW` characters), or None."""
+    match = compiled.match(text[position : position + _WINDOW])
+    return _At(match, position) if match is not None else None
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Value:
+    """A number as the text writes it, with what is attached to it."""
+
+    start: int
+    end: int
+    number: float
+    raw: str
+    pre: str | None = None  # the comparator symbol written before it
+    post: str | None = None  # >= or <= written after it ("or more")
+    older: bool = False  # "or older" / "or younger": an age
+    unit: str = ""
+    unit_key: str = ""
+    pair: float | None = None  # `160/100`
+    rate: bool = False  # a value per day, not a level
+    bp_word: str | None = None  # "systolic" / "diastolic" after it
+    word_number: bool = False
+    thousands_dot: bool = False  # `30.000`: thousands for a cell count
+    high: _Value | None = None  # the upper end of a range `18-70`
+    members: tuple[float, ...] = ()  # a list `0, 1 or 2`
+    between_years: bool = False  # "between 18 and 70 years"
+    inclusive: bool = False  # "(including 18 and 75 years)"
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    key: str
+    comparator_before: str | None = None  # "less than age 18"
+    rate: bool = False  # "daily increase of TBIL"
+    classes: bool = False  # Child-Pugh class letters follow it
+
+
+def _number(raw: str) -> tuple[float, bool] | None:
+    """The number `raw` writes (thousands separators read) and whether it is `30.000`-like."""
+    if raw.isalpha():
+        return float(_NUMBER_WORDS[raw.lower()]), False
+    raw = raw.replace(" ", "").replace("\u2009", "").replace("\u202f", "")  # `100 000`
+    if "," in raw:
+        parts = raw.split(",")
+        if len(parts) == 2 and len(parts[1]) != 3 and "." not in raw:
+            raw = f"{parts[0]}.{parts[1]}"  # a decimal comma
+        else:
+            raw = raw.replace(",", "")
+    thousands_dot = False
+    if raw.count(".") > 1:
+        raw = raw.replace(".", "")
+    elif "." in raw:
+        whole, fraction = raw.split(".")
+        thousands_dot = len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0"
+    try:
+        return float(raw), thousands_dot
+    except ValueError:
+        return None
+
+
+def _mentions(text: str) -> list[_Mention]:
+    found = []
+    for match in MENTION.finditer(text):
+        index = match.lastindex or 0
+        key = _MENTION_KEYS.get(index, "x_other")
+        start, end = match.start(index), match.end(index)
+        before = text[max(0, start - 40) : start]
+        comparator = COMPARATOR_BEFORE.search(before) if _ENDS_WITH_COMPARATOR.search(before) else None
+        rate = bool(before) and RATE_BEFORE.search(before) is not None
+        found.append(_Mention(start, end, key, comparator.group(1) if comparator else None, rate))
+    return found
+
+
+def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
+    """Every number of `text` outside the names, with its comparators and unit."""
+    spans = [(m.start, m.end) for m in mentions]  # in order, not overlapping
+    span_index = 0
+    lowered = text.lower()
+    has_post = any(marker in text for marker in _POST_COMPARATORS)
+    has_pressure_word = "systolic" in lowered or "diastolic" in lowered
+    values: list[_Value] = []
+    consumed = 0
+    number_at = NUMBER.groupindex["num"]
+    pre_at = NUMBER.groupindex["pre"]
+    for match in NUMBER.finditer(text):
+        start, end = match.start(number_at), match.end(number_at)
+        while span_index < len(spans) and spans[span_index][1] <= start:
+            span_index += 1
+        if start < consumed or (span_index < len(spans) and spans[span_index][0] <= start):
+            continue
+        raw = match.group(number_at)
+        if raw[0].isalpha() and (text[start - 1 : start].isalpha() or text[end : end + 1].isalpha()):
+            continue
+        pre_text = match.group(pre_at)
+        if (
+            not pre_text
+            and start
+            and (text[start - 1].isalpha() or text[start - 1] in "-." and text[start - 2 : start - 1].isalpha())
+        ):
+            continue  # part of a name (`A1c`, `FIB-4`, `RECIST 1.1`)
+        read = _number(raw)
+        if read is None:
+            continue
+        value = _Value(match.start(), end, read[0], raw, thousands_dot=read[1], word_number=raw[0].isalpha())
+        if pre_text:
+            value.pre = pre_text.strip()[-1]
+        position = end
+        pair = _at(BP_PAIR, text, position) if "/" in text[position : position + 3] else None
+        if pair and not raw[0].isalpha():
+            value.pair = float(pair.group(1))
+            position = pair.end()
+        unit = _at(UNIT, text, position)
+        power = (
+            _at(POWER, text, position)
+            if (unit is None or unit.lastgroup == "foreign")
+            and (raw == "10" or _POWER_HINT.search(text[position : position + 8]))
+            else None
+        )
+        if power is not None and (power.group(1) or raw == "10"):
+            # `10^4 copies/mL`, `2 x 10^5 IU/mL`: the value is the product
+            exponent = int((power.group(2) or power.group(3)).translate(_SUPERSCRIPTS))
+            value.number = (value.number if power.group(1) else 1.0) * 10.0**exponent
+            position = power.end()
+            unit = _at(UNIT, text, position)
+        if unit is not None:
+            key = _UNIT_GROUPS.get(unit.lastindex or 0, "foreign")
+            after = text[unit.end() : unit.end() + 1]
+            if key in _ALPHABETIC_END_UNITS and after.isalpha():
+                unit = None  # `5 s` is seconds, `5 subjects` is not
+            elif (
+                key == "uln"
+                and unit.group(0).strip().lower() in ("times", "fold", "-fold")
+                and _at(NOT_ULN_TIMES, text, unit.end())
+            ):
+                key = "foreign"  # `3 times per week`
+            if unit is not None:
+                value.unit_key = key
+                value.unit = _unit_as_written(unit.group(0), key)
+                position = unit.end()
+        elif text[position : position + 1].isalpha():
+            continue  # glued to a word (`19del`)
+        if value.word_number and value.unit_key != "uln":
+            continue
+        post = _at(POST_COMPARATOR, text, position) if has_post else None
+        if post:
+            marker = post.group(1)
+            value.post = _POST_COMPARATORS[marker]
+            value.older = marker in (_POST_OLDER, _POST_YOUNGER)
+            position = post.end()
+        value.rate = (
+            _PER_TIME_HINT.search(lowered[position : position + 8]) is not None
+            and _at(PER_TIME, text, position) is not None
+        )
+        bp_word = _at(BP_WORD_AFTER, text, position) if has_pressure_word else None
+        if bp_word:
+            value.bp_word = "systolic_bp" if bp_word.group(1) else "diastolic_bp"
+            position = bp_word.end(1) if bp_word.group(1) else bp_word.end(2)
+        value.end = position
+        consumed = position
+        values.append(value)
+    return _ranges(text, values)
+
+
+def _unit_as_written(written: str, key: str) -> str:
+    if key == "uln":
+        return ULN
+    return " ".join(written.split()).lstrip("- ").strip()
+
+
+def _ranges(text: str, values: list[_Value]) -> list[_Value]:
+    """Join `18-70`, `18 to 75`, `between 18 and 65` into ranges and `0, 1 or 2` into lists; a bound with
+    no unit takes the unit of the bound written right after it (`≥ 18 and ≤ 75 years of age`)."""
+    for bound, after in zip(values, values[1:], strict=False):
+        if not bound.unit_key and after.unit_key and bound.pre and after.pre:
+            if BOUND_GAP.match(text[bound.end : after.start]):
+                bound.unit, bound.unit_key = after.unit, after.unit_key
+    joined: list[_Value] = []
+    index = 0
+    while index < len(values):
+        value = values[index]
+        following = values[index + 1] if index + 1 < len(values) else None
+        if following is not None and not value.post and not following.pre and value.unit_key not in ("uln",):
+            gap = text[value.end : following.start]
+            if RANGE_GAP.match(gap) and (
+                "and" not in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start])
+            ):
+                value.high = following
+                if "and" in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]):
+                    value.between_years = True
+                value.inclusive = _at(INCLUSIVE_RANGE, text, following.end) is not None
+                if not value.unit_key:
+                    value.unit, value.unit_key = following.unit, following.unit_key
+                value.end = following.end
+                value.rate = following.rate
+                value.bp_word = value.bp_word or following.bp_word
+                joined.append(value)
+                index += 2
+                continue
+            if value.pre in (None, "=") and not value.unit_key and LIST_GAP.match(gap) and value.number.is_integer():
+                members = [value.number]
+                last = index
+                while last + 1 < len(values):
+                    nxt = values[last + 1]
+                    if (
+                        nxt.pre
+                        or nxt.post
+                        or not nxt.number.is_integer()
+                        or not LIST_GAP.match(text[values[last].end : nxt.start])
+                    ):
+                        break
+                    members.append(nxt.number)
+                    last += 1
+                    if nxt.unit_key:
+                        break
+                value.members = tuple(members)
+                value.end = values[last].end
+                value.unit, value.unit_key = values[last].unit, values[last].unit_key
+                joined.append(value)
+                index = last + 1
+                continue
+        joined.append(value)
+        index += 1
+    return joined
+
+
+@dataclass
+class _Reading:
+    """The state of one item's reading: its text, side, and the thresholds found so far."""
+
+    text: str  # normalized
+    side: str
+    source_text: str
+    found: list[Threshold]
+    last: dict[str, tuple[int, int]] = field(default_factory=dict)  # per variable: (index in found, value end)
+
+
+def _item_thresholds(item: str, side: str) -> list[Threshold]:
+    """The thresholds of one criterion item."""
+    if HAS_NUMBER.search(item) is None and "hild" not in item and "CTP" not in item:
+        return []
+    text = _normalized(item)
+    mentions = _mentions(text)
+    if not mentions and "year" not in text.lower() and " y" not in text.lower() and "mm" not in text.lower():
+        return []
+    reading = _Reading(text, side, item, [])
+    values = _values(text, mentions)
+    mentions = _outside(mentions, [(v.start, v.end) for v in values])  # `160 mmHg systolic`
+    events: list[_Mention | _Value] = sorted([*mentions, *values], key=lambda event: event.start)
+    group: list[_Mention] = []
+    previous: _Mention | _Value | None = None
+    chained: _Value | None = None  # the last value given to `group`, which a following value may join
+    read_until = 0  # the end of the Child-Pugh classes read so far
+    for position, event in enumerate(events):
+        if isinstance(event, _Mention):
+            if event.start < read_until:
+                continue  # "child-pugh B or child-pugh C": read with the first
+            if (
+                isinstance(previous, _Mention)
+                and group
+                and not previous.classes
+                and COORDINATED.match(text[previous.end : event.start])
+            ):
+                group.append(event)
+            else:
+                group = [event]
+            if event.key == "x_child_pugh":
+                event.end = read_until = _child_pugh_classes(reading, event)
+            previous = event
+            chained = None
+            continue
+        following = next((events[i] for i in range(position + 1, len(events)) if events[i].start >= read_until), None)
+        reversed_comparator = _at(REVERSED_COMPARATOR, text, event.end)
+        if (
+            reversed_comparator is not None
+            and isinstance(following, _Mention)
+            and reversed_comparator.end() >= following.start
+            and event.high is None
+        ):
+            # `17≤MELD score≤30`, `20%<PTA`: the value is a bound of the name after it
+            _emit(reading, [following], event, _FLIPPED[reversed_comparator.group(1)])
+            previous, chained = event, None
+            continue
+        anchor: list[_Mention] = []
+        inherited: str | None = None
+        if isinstance(previous, _Mention) and _name_gap(text[previous.end : event.start]):
+            anchor = group
+        elif isinstance(previous, _Value) and chained is not None:
+            gap = text[previous.end : event.start]
+            if _chain_gap(gap):
+                anchor = group
+                inherited = _comparator_of(chained)
+                if _restated(chained, event, inherited):
+                    previous = event
+                    continue
+            elif _carried(gap) and event.pre:
+                anchor = group
+        if anchor:
+            _emit(reading, anchor, event, inherited=inherited)
+        else:
+            _unanchored(reading, event)
+        previous = event
+        chained = event if anchor and event.unit_key not in _NOT_LEVEL_UNITS else None
+    return reading.found
+
+
+def _outside(mentions: list[_Mention], spans: list[tuple[int, int]]) -> list[_Mention]:
+    """The mentions that do not start inside one of `spans` (both in order of position)."""
+    kept = []
+    index = 0
+    for mention in mentions:
+        while index < len(spans) and spans[index][1] <= mention.start:
+            index += 1
+        if not (index < len(spans) and spans[index][0] < mention.start):
+            kept.append(mention)
+    return kept
+
+
+def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
+    """`≥12 mg/dL (205 μmol/L)`, `> 1000 IU/mL or > 2500 copies/mL`: one bound in a second unit."""
+    comparator = _SYMBOLS[second.pre] if second.pre else second.post or inherited
+    return bool(
+        first.unit_key
+        and second.unit_key
+        and first.unit_key != second.unit_key
+        and comparator == _comparator_of(first)
+        and second.unit_key not in _NOT_LEVEL_UNITS
+    )
+
+
+def _name_gap(gap: str) -> bool:
+    """Whether a value this far after a name is the name's: a few words, no number, no sentence break."""
+    if len(gap) > 60 or any(c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap):
+        return False
+    if CLAUSE_BREAK.search(gap) or NOT_A_LEVEL.search(gap) or DURATION_WORD.search(gap):
+        return False
+    outside = PARENTHESIZED.sub(" ", gap)
+    return len(outside.split()) <= 7 and ACRONYM.search(outside) is None
+
+
+def _chain_gap(gap: str) -> bool:
+    """Whether a value follows the previous one as another bound of the same names."""
+    if len(gap) > 80 or any(c.isdigit() or c in ";\n" for c in gap) or CLAUSE_BREAK.search(gap):
+        return False
+    if ACRONYM.search(PARENTHESIZED.sub(" ", gap)) or NOT_A_LEVEL.search(gap):
+        return False
+    return CHAIN_GAP.match(gap) is not None and len(gap.split()) <= 10
+
+
+def _carried(gap: str) -> bool:
+    """`≤ 2.5 × ULN; ≤ 5 × ULN in the presence of liver metastases`: a new clause that starts with a bound."""
+    if any(c.isdigit() or c == "\n" for c in gap) or len(gap) > 12:
+        return False
+    return CLAUSE_BREAK.search(gap) is not None and CHAIN_GAP.match(gap.replace(";", " ").replace(".", " ")) is not None
+
+
+def _comparator_of(value: _Value) -> str | None:
+    if value.pre:
+        return _SYMBOLS[value.pre]
+    return value.post
+
+
+def _child_pugh_classes(reading: _Reading, mention: _Mention) -> int:
+    """The Child-Pugh classes (and the scores `B7` gives) written after a Child-Pugh name; where they end."""
+    text = reading.text
+    match = _at(CHILD_PUGH_CLASS, text, mention.end)
+    if match is None:
+        return mention.end
+    if match.group(1):  # `Child-Pugh ≤ B7`: a bound on the score, no class of its own
+        mention.classes = True
+        if not match.group(3):
+            return match.end(2)
+        bound = _Value(match.start(1), match.end(3), float(match.group(3)), match.group(3), pre=match.group(1))
+        _emit(reading, [replace_mention(mention, "child_pugh_score")], bound)
+        return match.end(3)
+    letters = [match.group(2)]
+    scores = [float(match.group(3))] if match.group(3) else []
+    end = match.end(3) if match.group(3) else match.end(2)
+    while (more := _at(CHILD_PUGH_MORE, text, end)) is not None:
+        letters.append(more.group(1))
+        if more.group(2):
+            scores.append(float(more.group(2)))
+        end = more.end(2) if more.group(2) else more.end(1)
+    mention.classes = True
+    if mention.comparator_before is not None:
+        return end  # "below Child-Pugh A" names no class
+    side = _side(reading, mention.start)
+    for letter in dict.fromkeys(letters):
+        reading.found.append(
+            Threshold("child_pugh_class", side, "=", letter, value_normalized=letter, text=reading.source_text)
+        )
+    if scores:
+        scored = _Value(mention.start, end, scores[0], str(scores[0]))
+        if len(scores) > 1:
+            scored.members = tuple(scores)
+        _emit(reading, [replace_mention(mention, "child_pugh_score")], scored)
+    return end
+
+
+def replace_mention(mention: _Mention, key: str) -> _Mention:
+    return _Mention(mention.start, mention.end, key, mention.comparator_before, mention.rate)
+
+
+def _side(reading: _Reading, position: int) -> str:
+    """The item's side, or exclusion where the sentence (or the brackets) around `position` excludes."""
+    if reading.side == "exclusion":
+        return "exclusion"
+    text = reading.text
+    bracket = _enclosing_bracket(text, position)
+    start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
+    scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
+    return "exclusion" if EXCLUDED.search(scope) else "inclusion"
+
+
+def _unanchored(reading: _Reading, value: _Value) -> bool:
+    """A value no name claims: an age by its unit (`18 years old`), a pressure by its word (`100 mmHg diastolic`)."""
+    if value.unit_key == "years_age" or (value.older and value.unit_key in ("years", "")):
+        return _emit(reading, [_Mention(value.start, value.start, "age")], value)
+    if value.bp_word:
+        return _emit(reading, [_Mention(value.start, value.start, value.bp_word)], value)
+    before = reading.text[max(0, value.start - 40) : value.start]
+    if (
+        value.unit_key == "years"
+        and (value.pre or value.high is not None)
+        and PERSON_BEFORE.search(before)
+        and NOT_AGE_YEARS_BEFORE.search(before) is None
+        and _at(TIME_AFTER, reading.text, value.end) is None
+    ):  # "Adult patients ≥ 18 years"
+        return _emit(reading, [_Mention(value.start, value.start, "age")], value)
+    if (
+        value.high is not None
+        and value.between_years
+        and value.unit_key == "years"
+        and _at(TIME_AFTER, reading.text, value.end) is None
+        and NOT_AGE_YEARS_BEFORE.search(reading.text[max(0, value.start - 40) : value.start]) is None
+    ):
+        return _emit(reading, [_Mention(value.start, value.start, "age")], value)
+    return False
+
+
+def _variables(names: list[_Mention], value: _Value) -> list[tuple[str, float, float | None]]:
+    """(variable, number, upper end) for each listed variable `names` give this value."""
+    if value.bp_word and any(m.key in ("x_blood_pressure", "systolic_bp", "diastolic_bp") for m in names):
+        return [(value.bp_word, value.number, value.high.number if value.high else None)]
+    keys = list(dict.fromkeys(m.key for m in names))
+    if any(m.rate for m in names):
+        return []
+    out: list[tuple[str, float, float | None]] = []
+    high = value.high.number if value.high else None
+    for key in keys:
+        if key in ("x_blood_pressure", "systolic_bp", "diastolic_bp") and value.pair is not None:
+            if key != "diastolic_bp":
+                out.append(("systolic_bp", value.number, None))
+            if key != "systolic_bp":
+                out.append(("diastolic_bp", value.pair, None))
+            continue
+        if key == "x_transaminases":
+            out += [("alt", value.number, high), ("ast", value.number, high)]
+        elif key == "x_performance":
+            if "ecog" not in keys and "karnofsky" not in keys:
+                out.append(("ecog" if value.number <= 5 else "karnofsky", value.number, high))
+        elif key == "x_child_pugh":
+            out.append(("child_pugh_score", value.number, high))
+        elif key == "prothrombin_time" and value.unit_key == "pct":
+            out.append(("prothrombin_activity", value.number, high))
+        elif not key.startswith("x_"):
+            out.append((key, value.number, high))
+    return list(dict.fromkeys(out))
+
+
+def _emit(
+    reading: _Reading,
+    names: list[_Mention],
+    value: _Value,
+    reversed_to: str | None = None,
+    inherited: str | None = None,
+) -> bool:
+    """Add the thresholds `value` gives the variables `names` name; whether any was added."""
+    if value.rate or FORMULA.search(_scope(reading.text, value.start)):
+        return False
+    added = False
+    for variable, number, high in _variables(names, value):
+        before = names[0].comparator_before
+        threshold = _threshold(reading, variable, value, number, high, before, reversed_to, inherited)
+        if threshold is not None:
+            _merge_or_add(reading, threshold, value)
+            added = True
+    return added
+
+
+def _scope(text: str, position: int) -> str:
+    """The brackets around `position`, or else its sentence without the brackets in it."""
+    bracket = _enclosing_bracket(text, position)
+    if bracket is not None:
+        return text[bracket[0] : bracket[1]]
+    start, end = _sentence(text, position)
+    return _without_brackets(text[start:end])
+
+
+def _enclosing_bracket(text: str, position: int) -> tuple[int, int] | None:
+    """(start, end) of the innermost round brackets that hold `position`, if any (an unclosed one runs on)."""
+    depth = 0
+    for index in range(position - 1, max(-1, position - 300), -1):
+        char = text[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            if depth == 0:
+                closing, level = index + 1, 0
+                while closing < min(len(text), position + 400):
+                    if text[closing] == "(":
+                        level += 1
+                    elif text[closing] == ")":
+                        if level == 0:
+                            return index, closing + 1
+                        level -= 1
+                    closing += 1
+                return index, min(len(text), position + 400)
+            depth -= 1
+    return None
+
+
+def _sentence(text: str, position: int) -> tuple[int, int]:
+    """The clause around `position` (looked for within 400 characters either side)."""
+    low, high = max(0, position - 400), min(len(text), position + 400)
+    start = max(max(text.rfind(mark, low, position) for mark in (";", ". ", "\n")) + 1, low)
+    ends = [i for i in (text.find(mark, position, high) for mark in (";", ". ", "\n")) if i >= 0]
+    return start, (min(ends) if ends else high)
+
+
+def _without_brackets(text: str) -> str:
+    for _ in range(4):  # nested brackets, from the inside out
+        if "(" not in text and "[" not in text:
+            break
+        text = str(PARENTHESIZED.sub(" ", text))
+    return text
+
+
+def _threshold(
+    reading: _Reading,
+    variable: str,
+    value: _Value,
+    number: float,
+    high: float | None,
+    before: str | None,
+    reversed_to: str | None,
+    inherited: str | None,
+) -> Threshold | None:
+    unit_key = value.unit_key
+    if unit_key not in _ALLOWED_UNITS[variable]:
+        return None
+    number = _read_as(variable, number, value)
+    if value.high is not None and high is not None:
+        high = _read_as(variable, high, value.high)
+    comparator: str | None = None
+    low = upper = None
+    low_op = high_op = None
+    if value.high is not None and high is not None:
+        comparator, low, upper = "between", number, high
+        if value.inclusive:
+            low_op, high_op = ">=", "<="
+        if low >= upper:
+            return None
+    elif value.members:
+        if variable not in _SCORES or len(set(value.members)) < 2:
+            return None
+        comparator, low, upper = "between", min(value.members), max(value.members)
+    elif reversed_to is not None:
+        comparator = reversed_to
+    elif value.pre and value.pre != "=":
+        comparator = _SYMBOLS[value.pre]
+    elif value.post:
+        comparator = value.post
+    elif value.pre == "=":
+        comparator = "="
+    elif before is not None:
+        comparator = _SYMBOLS[before]
+    elif inherited:
+        comparator = inherited
+    elif variable in _SCORES:
+        comparator = "="
+    if comparator is None:
+        return None
+    normalized_unit, convert = _normalization(variable, unit_key, number)
+    convert_high = convert
+    if value.high is not None and value.high.unit_key and value.high.unit_key != unit_key:  # `6 months to 17 years`
+        if value.high.unit_key not in _ALLOWED_UNITS[variable]:
+            return None
+        high_unit, convert_high = _normalization(variable, value.high.unit_key, high or 0.0)
+        if high_unit != normalized_unit:
+            return None
+    lowest, highest = _PLAUSIBLE[variable]
+    if unit_key == "uln":
+        lowest, highest = 0.5, 100
+    checks = [(low, convert), (upper, convert_high)] if comparator == "between" else [(number, convert)]
+    for checked, converted in checks:
+        if checked is None or not lowest <= converted(checked) <= highest:
+            return None
+    if comparator == "between":
+        assert low is not None and upper is not None
+        return Threshold(
+            variable, _side(reading, value.start), "between", None, low, upper, low_op, high_op, value.unit,
+            None, _rounded(convert(low)), _rounded(convert_high(upper)), normalized_unit, reading.source_text,
+        )  # fmt: skip
+    return Threshold(
+        variable, _side(reading, value.start), comparator, number, unit=value.unit,
+        value_normalized=_rounded(convert(number)), unit_normalized=normalized_unit, text=reading.source_text,
+    )  # fmt: skip
+
+
+def _read_as(variable: str, number: float, value: _Value) -> float:
+    """`30.000` is thirty thousand in a cell count per mm³ (or with no unit)."""
+    if value.thousands_dot and variable in _COUNTS and value.unit_key in ("", "mm3", "ul"):
+        return number * 1000
+    return number
+
+
+def _rounded(number: float) -> float:
+    return float(f"{number:.6g}")
+
+
+def _merge_or_add(reading: _Reading, threshold: Threshold, value: _Value) -> None:
+    """Add `threshold`; a lower and an upper bound of one variable written together (`≥7 and <14`,
+    `17≤MELD score≤30`, `MELD >10 but below 20`, not `<14 or >35`) become one range."""
+    found = reading.found
+    last = reading.last.get(threshold.variable)
+    reading.last[threshold.variable] = (len(found), value.end)
+    if last is not None and last[0] == len(found) - 1:
+        first = found[-1]
+        between = reading.text[last[1] : value.start]
+        if (
+            first.side == threshold.side
+            and first.comparator in _LOWER_BOUNDS
+            and threshold.comparator in _UPPER_BOUNDS
+            and isinstance(first.value, float)
+            and isinstance(threshold.value, float)
+            and first.value < threshold.value
+            and first.unit_normalized == threshold.unit_normalized
+            and len(between) <= 40
+            and OR_WORD.search(between) is None
+            and ";" not in between
+        ):
+            found[-1] = Threshold(
+                first.variable, first.side, "between", None, first.value, threshold.value, first.comparator,
+                threshold.comparator, threshold.unit or first.unit, None, _float(first.value_normalized),
+                _float(threshold.value_normalized), threshold.unit_normalized, first.text, first.source,
+            )  # fmt: skip
+            reading.last.pop(threshold.variable)
+            return
+    found.append(threshold)
+
+
+def _float(value: float | str | None) -> float | None:
+    return value if isinstance(value, float) else None
+
+
+def _same(number: float) -> float:
+    return number
+
+
+# UCUM unit and factor of each (variable's) written unit.
+_UCUM = {
+    "uln": (ULN, 1.0), "mgdl": ("mg/dL", 1.0), "gdl": ("g/dL", 1.0), "e9": ("10*9/L", 1.0), "e3ul": ("10*9/L", 1.0),
+    "mm3": ("10*9/L", 0.001), "ul": ("10*9/L", 0.001), "pct": ("%", 1.0), "kgm2": ("kg/m2", 1.0), "kg": ("kg", 1.0),
+    "lb": ("kg", 0.45359237), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
+    "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
+    "ngml": ("ng/mL", 1.0), "sec": ("s", 1.0), "years": ("a", 1.0), "years_age": ("a", 1.0),
+    "months": ("a", 1 / 12), "points": ("", 1.0),
+}  # fmt: skip
+# The unit a variable's bare number is in, and the unit of its other common spelling.
+_DEFAULT_UNITS = {
+    "age": "a", "total_bilirubin": "mg/dL", "creatinine": "mg/dL", "albumin": "g/dL", "hemoglobin": "g/dL",
+    "platelets": "10*9/L", "wbc": "10*9/L", "anc": "10*9/L", "prothrombin_activity": "%", "lvef": "%",
+    "hba1c": "%", "bmi": "kg/m2", "creatinine_clearance": "mL/min", "egfr": "mL/min/{1.73_m2}",
+    "systolic_bp": "mm[Hg]", "diastolic_bp": "mm[Hg]", "weight": "kg", "prothrombin_time": "s", "alt": "U/L",
+    "ast": "U/L", "afp": "ng/mL", "hbv_dna": "[IU]/mL",
+}  # fmt: skip
+
+
+def _normalization(variable: str, unit_key: str, number: float) -> tuple[str, Any]:
+    """(UCUM unit, conversion) for a value of `variable` written in `unit_key` (`number` guides a bare value)."""
+    if unit_key == "umol":  # µmol/L: bilirubin 17.1, creatinine 88.4 per mg/dL
+        return "mg/dL", (lambda n: n / 17.1) if variable == "total_bilirubin" else (lambda n: n / 88.4)
+    if unit_key == "gl":
+        return "g/dL", lambda n: n / 10
+    if unit_key == "mmoll":  # haemoglobin: 1 mmol/L is 1.611 g/dL
+        return "g/dL", lambda n: n * 1.611
+    if unit_key == "mmolmol":  # HbA1c IFCC to NGSP
+        return "%", lambda n: n / 10.929 + 2.15
+    if unit_key in _UCUM:
+        unit, factor = _UCUM[unit_key]
+        return unit, (_same if factor == 1.0 else (lambda n: n * factor))
+    if unit_key:
+        return "", _same
+    if variable in _COUNTS and number >= (2000 if variable == "platelets" else 200):
+        return "10*9/L", lambda n: n / 1000  # a bare count per mm³
+    if variable == "total_bilirubin" and number >= 30:
+        return "mg/dL", lambda n: n / 17.1
+    if variable == "creatinine" and number >= 20:
+        return "mg/dL", lambda n: n / 88.4
+    if variable in ("albumin", "hemoglobin") and number >= 25:
+        return "g/dL", lambda n: n / 10
+    return _DEFAULT_UNITS.get(variable, ""), _same
+
+
+# --- records ------------------------------------------------------------------------------------------
+
+
+def _joined_items(items: Iterable[str]) -> list[str]:
+    """Items with the lines a wrapped paragraph was cut into joined again (`... WBC at` + `least 3,000/mm3`)."""
+    joined: list[str] = []
+    for item in items:
+        if joined and _continues(joined[-1], item):
+            joined[-1] = f"{joined[-1]} {item}"
+        else:
+            joined.append(item)
+    return joined
+
+
+_JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "with", "by", "at", "for", "in", "is"})
+
+
+def _continues(previous: str, item: str) -> bool:
+    if not item or previous[-1:] in ".;:)。；":
+        return False
+    last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
+    return item[0].islower() or last_word in _JOINING_WORDS
+
+
+def _structured_age(text: str | None, comparator: str, name: str) -> Threshold | None:
+    match = STRUCTURED_AGE.match(text) if text else None
+    if match is None or text is None:
+        return None
+    number = float(match.group(1))
+    per_year = {"year": 1.0, "month": 12.0, "week": 52.1775, "day": 365.25, "hour": 8766.0, "minute": 525960.0}
+    unit_word = text.strip().split()[-1]
+    return Threshold(
+        "age", "inclusion", comparator, number, unit=unit_word,
+        value_normalized=_rounded(number / per_year[match.group(2).lower()]), unit_normalized="a",
+        text=f"{name}: {text.strip()}", source="structured",
+    )  # fmt: skip
+
+
+def read_thresholds(eligibility: Eligibility) -> tuple[Threshold, ...]:
+    """The structured age bounds, then the thresholds of every inclusion and exclusion item, in order."""
+    found: list[Threshold] = []
+    for text, comparator, name in (
+        (eligibility.min_age, ">=", "minimum age"),
+        (eligibility.max_age, "<=", "maximum age"),
+    ):
+        threshold = _structured_age(text, comparator, name)
+        if threshold is not None:
+            found.append(threshold)
+    for side, items in (("inclusion", eligibility.inclusion), ("exclusion", eligibility.exclusion)):
+        for item in _joined_items(items):
+            found.extend(_item_thresholds(item, side))
+    return tuple(found)
+
+
+def add_thresholds(record: TrialRecord) -> TrialRecord:
+    """`record` with the thresholds of its eligibility criteria (records without criteria unchanged)."""
+    if record.eligibility is None:
+        return record
+    thresholds = read_thresholds(record.eligibility)
+    if not thresholds:
+        return record
+    return replace(record, eligibility=replace(record.eligibility, thresholds=thresholds))
+
+
+__all__ = ["ULN", "VARIABLES", "Threshold", "add_thresholds", "read_thresholds"]

@@ -1,0 +1,421 @@
+"""Numeric eligibility thresholds read from criteria text, and their scoring against hand-labelled gold.
+
+The criterion strings are the hard cases listed in the gold's README (shared/data/ctgov/gold/README-eligibility.md).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.evaluation.thresholds import _score_record, score_thresholds
+from kg.model.records import Eligibility, Provenance, TrialRecord, record_to_dict
+from kg.model.thresholds import Threshold, add_thresholds, read_thresholds
+
+FIXTURES = Path(__file__).parent / "fixtures" / "thresholds"
+
+
+def read(text: str, side: str = "inclusion") -> list[tuple[object, ...]]:
+    """(variable, side, comparator, value or (low, high)) of every threshold one item gives."""
+    items = {"inclusion": (text,), "exclusion": ()} if side == "inclusion" else {"inclusion": (), "exclusion": (text,)}
+    eligibility = Eligibility(inclusion=items["inclusion"], exclusion=items["exclusion"])
+    return [_short(t) for t in read_thresholds(eligibility)]
+
+
+def _short(threshold: Threshold) -> tuple[object, ...]:
+    amount = (threshold.low, threshold.high) if threshold.comparator == "between" else threshold.value
+    return (threshold.variable, threshold.side, threshold.comparator, amount)
+
+
+def only(text: str, side: str = "inclusion") -> Threshold:
+    eligibility = Eligibility(inclusion=(text,)) if side == "inclusion" else Eligibility(exclusion=(text,))
+    (threshold,) = read_thresholds(eligibility)
+    return threshold
+
+
+# --- sides and comparators ----------------------------------------------------------------------------
+
+
+def test_an_exclusion_keeps_its_side_and_comparator() -> None:
+    assert read("INR \\> 2.5", "exclusion") == [("inr", "exclusion", ">", 2.5)]
+
+
+def test_a_must_not_have_sentence_is_an_exclusion_even_in_the_inclusion_list() -> None:
+    text = "Patients must not have a history of congestive heart failure with an LVEF less than 40%."
+    assert read(text) == [("lvef", "exclusion", "<", 40.0)]
+
+
+def test_an_are_excluded_aside_excludes_only_what_it_holds() -> None:
+    text = (
+        "Child-Pugh class A with a WHO/ECOG PS of 2 at enrolment, without main trunk portal vein thrombosis "
+        "(ie, ECOG PS 2 participants with main portal vein tumour thrombosis are excluded from this study)."
+    )
+    assert read(text) == [
+        ("child_pugh_class", "inclusion", "=", "A"),
+        ("ecog", "inclusion", "=", 2.0),
+        ("ecog", "exclusion", "=", 2.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LVEF﹤50%", ("lvef", "inclusion", "<", 50.0)),
+        ("Total bilirubin >/=3 mg/dL", ("total_bilirubin", "inclusion", ">=", 3.0)),
+        ("Hemoglobin \\<= 9 g/dL", ("hemoglobin", "inclusion", "<=", 9.0)),
+        ("Bilirubin no greater than 1.5 mg/dL", ("total_bilirubin", "inclusion", "<=", 1.5)),
+        ("total bilirubin levels of 5 mg/dl or more", ("total_bilirubin", "inclusion", ">=", 5.0)),
+        ("Platelet count smaller than 50,000/mm3", ("platelets", "inclusion", "<", 50000.0)),
+        ("Serum creatinine exceeds 2.0 mg/dL", ("creatinine", "inclusion", ">", 2.0)),
+        ("arterial systolic blood pressure equal to or below 70 mmHg", ("systolic_bp", "inclusion", "<=", 70.0)),
+        ("Creatinine clearance greater than or equal to 60 mL/min", ("creatinine_clearance", "inclusion", ">=", 60.0)),
+        ("Child-Pugh score of 7 or more", ("child_pugh_score", "inclusion", ">=", 7.0)),
+        ("Age: 18 and over", ("age", "inclusion", ">=", 18.0)),
+        ("Patients must be 18 years of age or older.", ("age", "inclusion", ">=", 18.0)),
+    ],
+)
+def test_comparator_glyphs_and_words_are_read(text: str, expected: tuple[object, ...]) -> None:
+    assert read(text) == [expected]
+
+
+def test_two_clauses_of_a_restated_range_stay_two_entries() -> None:
+    assert read("Patients less than age 18 or over 70 years of age.", "exclusion") == [
+        ("age", "exclusion", "<", 18.0),
+        ("age", "exclusion", ">", 70.0),
+    ]
+    assert read("Be less than 20 years old or more than 60 years old", "exclusion") == [
+        ("age", "exclusion", "<", 20.0),
+        ("age", "exclusion", ">", 60.0),
+    ]
+
+
+# --- numbers and units --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["ANC≥1.5×109/L", "Neutrophil count ≥ 1.5x 109 /L", "ANC ≥ 1.5 × 10E9/L", "ANC ≥ 1.5 × 10\\^9/L"]
+)
+def test_lost_superscript_109_per_litre_is_ten_to_the_ninth(text: str) -> None:
+    threshold = only(text)
+    assert (threshold.variable, threshold.value, threshold.unit_normalized) == ("anc", 1.5, "10*9/L")
+    assert threshold.value_normalized == 1.5
+
+
+def test_thousands_separators_are_read_and_counts_per_mm3_become_ten_to_the_ninth_per_litre() -> None:
+    dotted = only("Platelet count more than 30.000 mm3")
+    assert (dotted.value, dotted.value_normalized, dotted.unit_normalized) == (30000.0, 30.0, "10*9/L")
+    comma = only("Absolute neutrophil count at least 1,500/mm3")
+    assert (comma.comparator, comma.value, comma.value_normalized) == (">=", 1500.0, 1.5)
+    assert only("a white blood count greater than 3000/micro liters").value_normalized == 3.0
+
+
+def test_bilirubin_in_micromol_per_litre_is_normalized_to_mg_per_dl() -> None:
+    threshold = only("TB≥171 μmol/L")
+    assert (threshold.variable, threshold.unit, threshold.unit_normalized) == ("total_bilirubin", "μmol/L", "mg/dL")
+    assert threshold.value_normalized == pytest.approx(10.0)
+    misspelt = only("total bilirubin (TBIL) ≥170 µmo1/L")
+    assert misspelt.value_normalized == pytest.approx(170 / 17.1, rel=1e-4)
+
+
+def test_creatinine_in_micromolar_and_albumin_in_grams_per_litre_are_normalized() -> None:
+    creatinine = only("S-creatinine >130μM", "exclusion")
+    assert (creatinine.unit_normalized, creatinine.value_normalized) == ("mg/dL", pytest.approx(130 / 88.4, rel=1e-4))
+    albumin = only("albumin ≥ 35 g/litre")
+    assert (albumin.unit, albumin.unit_normalized, albumin.value_normalized) == ("g/litre", "g/dL", 3.5)
+
+
+def test_a_value_with_no_unit_is_kept_as_written() -> None:
+    threshold = only("Platelet count of > 80,000")
+    assert (threshold.value, threshold.unit, threshold.value_normalized) == (80000.0, "", 80.0)
+    assert only("bilirubin less than 2.0").unit == ""
+
+
+def test_a_list_number_glued_to_a_range_is_not_part_of_it() -> None:
+    assert read("4.18-65 years of age") == [("age", "inclusion", "between", (18.0, 65.0))]
+
+
+# --- ULN multiples ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "variable", "value"),
+    [
+        ("serum total bilirubin [TBil] ≥10 X the upper limit of normal", "total_bilirubin", 10.0),
+        ("total bilirubin ≥ 10×ULN umol/L", "total_bilirubin", 10.0),
+        ("TBIL≤1.5ULN;", "total_bilirubin", 1.5),
+        ("ALT > 3 times normal", "alt", 3.0),
+        ("Hepatic disease, ALAT > 2 x normal.", "alt", 2.0),
+        ("ALT greater than three times the ULN", "alt", 3.0),
+        ("serum creatinine ≥ 1.2 times upper normal limit", "creatinine", 1.2),
+        ("total bilirubin smaller than 10 times of the upper limit of normal value", "total_bilirubin", 10.0),
+        ("INR \\> 1.5 ULN", "inr", 1.5),
+    ],
+)
+def test_every_multiple_of_the_upper_limit_of_normal_is_x_uln(text: str, variable: str, value: float) -> None:
+    threshold = only(text)
+    assert (threshold.variable, threshold.value, threshold.unit, threshold.unit_normalized) == (
+        variable,
+        value,
+        "x ULN",
+        "x ULN",
+    )
+
+
+# --- one clause, several variables ---------------------------------------------------------------------
+
+
+def test_one_bound_named_for_two_variables_gives_each_its_own() -> None:
+    assert read("ALT and AST≤2.5ULN") == [("alt", "inclusion", "<=", 2.5), ("ast", "inclusion", "<=", 2.5)]
+    assert read("SGOT or SGPT > 2.5 x ULN", "exclusion") == [
+        ("ast", "exclusion", ">", 2.5),
+        ("alt", "exclusion", ">", 2.5),
+    ]
+    assert read("transaminases > 3 times", "exclusion") == [
+        ("alt", "exclusion", ">", 3.0),
+        ("ast", "exclusion", ">", 3.0),
+    ]
+
+
+def test_a_second_bound_after_a_clause_break_keeps_the_names_of_the_first() -> None:
+    assert read("AST and ALT ≤ 2.5 × ULN; ≤ 5 × ULN in the presence of liver metastases") == [
+        ("ast", "inclusion", "<=", 2.5),
+        ("alt", "inclusion", "<=", 2.5),
+        ("ast", "inclusion", "<=", 5.0),
+        ("alt", "inclusion", "<=", 5.0),
+    ]
+
+
+def test_blood_pressure_pairs_and_named_pressures_are_systolic_and_diastolic() -> None:
+    expected = [("systolic_bp", "exclusion", ">", 160.0), ("diastolic_bp", "exclusion", ">", 100.0)]
+    assert read("blood pressure >160/100 mm Hg", "exclusion") == expected
+    assert read("blood pressure greater than 160 mmHg systolic or 100 mmHg diastolic", "exclusion") == expected
+
+
+def test_each_variable_of_a_clause_takes_its_own_value() -> None:
+    assert read("Body weight >150 kg or BMI>50", "exclusion") == [
+        ("weight", "exclusion", ">", 150.0),
+        ("bmi", "exclusion", ">", 50.0),
+    ]
+    assert read("platelet≤50,000/mm3 and INR≥1.5") == [
+        ("platelets", "inclusion", "<=", 50000.0),
+        ("inr", "inclusion", ">=", 1.5),
+    ]
+
+
+# --- ranges -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Age 18~65 years old", ("age", (18.0, 65.0))),
+        ("Aged 18 to 75 years (including 18 and 75 years)", ("age", (18.0, 75.0))),
+        ("Age ≥ 18 , ≤70", ("age", (18.0, 70.0))),
+        ("17≤MELD score≤30", ("meld", (17.0, 30.0))),
+        ("Child-Pugh scores of ≥7 and <14", ("child_pugh_score", (7.0, 14.0))),
+        ("MELD >10 but below 20", ("meld", (10.0, 20.0))),
+        ("ECOG performance standard of 0, 1 or 2", ("ecog", (0.0, 2.0))),
+        ("18 years old ≤ age ≤ 70 years old", ("age", (18.0, 70.0))),
+        ("White blood cell counts: between 4,500 to 11,000 per microliter", ("wbc", (4500.0, 11000.0))),
+        ("End-stage liver disease scores ranging from 17-30", ("meld", (17.0, 30.0))),
+        ("All subjects will be between 18 and 70 years.", ("age", (18.0, 70.0))),
+    ],
+)
+def test_two_sided_ranges_written_in_one_clause_are_between(text: str, expected: tuple[object, ...]) -> None:
+    variable, (low, high) = expected  # type: ignore[misc]
+    assert read(text) == [(variable, "inclusion", "between", (low, high))]
+
+
+def test_written_bound_operators_of_a_range_are_kept() -> None:
+    threshold = only("20%<PTA≤40%")
+    assert (threshold.variable, threshold.low_op, threshold.high_op) == ("prothrombin_activity", ">", "<=")
+    assert only("Aged 18 to 75 years (including 18 and 75 years)").low_op == ">="
+
+
+def test_a_lower_and_an_upper_bound_joined_by_or_stay_two_entries() -> None:
+    assert read("Body Mass Index < 14 or >35", "exclusion") == [
+        ("bmi", "exclusion", "<", 14.0),
+        ("bmi", "exclusion", ">", 35.0),
+    ]
+
+
+# --- Child-Pugh class and score -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [
+        ("a Child Pugh score of B", ["B"]),
+        ("child Pugh grade A", ["A"]),
+        ("Child class B or C", ["B", "C"]),
+        ("Decompensated liver disease (Child classification B or C)", ["B", "C"]),
+        ("the liver function grade was child-pugh B or child-pugh C", ["B", "C"]),
+    ],
+)
+def test_a_child_pugh_letter_is_a_class(text: str, letters: list[str]) -> None:
+    assert read(text) == [("child_pugh_class", "inclusion", "=", letter) for letter in letters]
+
+
+def test_b7_or_b8_is_class_b_and_a_score_range() -> None:
+    assert read("Child-Pugh score B7 or B8") == [
+        ("child_pugh_class", "inclusion", "=", "B"),
+        ("child_pugh_score", "inclusion", "between", (7.0, 8.0)),
+    ]
+
+
+def test_a_child_pugh_number_is_a_score() -> None:
+    assert read("Child-Turcotte-Pugh (CTP) score 7 to 12 points.") == [
+        ("child_pugh_score", "inclusion", "between", (7.0, 12.0))
+    ]
+    assert read("Child-Pugh score ≥7 (Child-Pugh B)") == [
+        ("child_pugh_score", "inclusion", ">=", 7.0),
+        ("child_pugh_class", "inclusion", "=", "B"),
+    ]
+
+
+def test_a_class_compared_with_no_letter_of_its_own_gives_nothing() -> None:
+    assert read("the liver function remained below Child-pugh A grade") == []
+
+
+# --- what is not a threshold ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(MELD(i) = 0.957 × ln(Cr) + 0.378 × ln(bilirubin) + 1.120 × ln(INR) + 0.643)",
+        "Detectable serum quantitative HCV-RNA (Cobas Taqman HCV Monitor v2.0) with dynamic range 25- 391000000 IU/ml",
+        "Possession of a smartphone (iPhone6s or newer with iOS version 15.6 or above; Android version 6 or above)",
+        "Patients with hepatic malignancy experiencing ALF have 100% mortality.",
+        "This is a phase III blinded study, which will involve approximately 200 patients.",
+        "Use of human serum albumin within 3 weeks prior to clinical registration",
+        "Spot urine albumin:creatinine ≥30 mg/g unless on RAAS inhibition",
+        "4 Participated in any other drug clinical study before the first dose;",
+        "12 ECG: QTcF: female > 470 ms, male > 450 ms;",
+        "Minimum life expectancy of 12 weeks",
+        "Drug abuse in the past 5 years",
+        "Coagulant function abnormality (APTT > 1.5 ULN)",
+    ],
+)
+def test_numbers_that_are_not_thresholds_give_none(text: str) -> None:
+    assert read(text) == []
+
+
+def test_a_meld_formula_gives_no_threshold_but_the_range_before_it_does() -> None:
+    text = "MELD score between 17-30. (MELD(i) = 0.957 × ln(Cr) + 0.378 × ln(bilirubin) + 1.120 × ln(INR) + 0.643)"
+    assert read(text) == [("meld", "inclusion", "between", (17.0, 30.0))]
+
+
+def test_hba1c_is_not_hemoglobin() -> None:
+    for text in ("Hemoglobin A1c≥11%", "HgbA1c >12%", "A1c \\>9.5%"):
+        assert [t[0] for t in read(text, "exclusion")] == ["hba1c"]
+
+
+def test_a_daily_rise_is_a_rate_not_a_level() -> None:
+    assert read("total bilirubin (TBIL) ≥170 µmo1/L or daily increase of TBIL ≥17.1 µmo1/L") == [
+        ("total_bilirubin", "inclusion", ">=", 170.0)
+    ]
+    assert read("TB≥171 μmol/L or ascend ≥17.1 μmol/L/per day,") == [("total_bilirubin", "inclusion", ">=", 171.0)]
+    assert read("eGFR decline of 5 ml/min over 18 months or 10 ml/min over 3 years") == []
+
+
+def test_a_prothrombin_time_in_percent_is_an_activity() -> None:
+    assert read("prothrombin time <40%", "exclusion") == [("prothrombin_activity", "exclusion", "<", 40.0)]
+
+
+def test_a_bound_restated_in_a_second_unit_is_one_threshold() -> None:
+    text = "HBV-DNA \\> 1000 IU/mL or \\> 2500 copies/mL"
+    assert read(text, "exclusion") == [("hbv_dna", "exclusion", ">", 1000.0)]
+
+
+# --- records ------------------------------------------------------------------------------------------
+
+
+def test_structured_ages_are_inclusion_bounds_as_written() -> None:
+    found = read_thresholds(Eligibility(min_age="18 Years", max_age="6 Months"))
+    assert [(t.comparator, t.value, t.unit, t.value_normalized, t.source) for t in found] == [
+        (">=", 18.0, "Years", 18.0, "structured"),
+        ("<=", 6.0, "Months", 0.5, "structured"),
+    ]
+    assert read_thresholds(Eligibility(min_age="N/A")) == ()
+
+
+def test_lines_of_a_wrapped_paragraph_are_read_as_one() -> None:
+    eligibility = Eligibility(inclusion=("Platelet count at least 100,000/mm3 WBC at", "least 3,000/mm3"))
+    assert [_short(t) for t in read_thresholds(eligibility)] == [
+        ("platelets", "inclusion", ">=", 100000.0),
+        ("wbc", "inclusion", ">=", 3000.0),
+    ]
+
+
+def test_parse_prints_the_thresholds_of_the_eligibility() -> None:
+    record = TrialRecord(
+        nct_id="NCT00000001",
+        provenance=Provenance("ctgov-v2-json", "x.json", 0),
+        eligibility=Eligibility(min_age="18 Years", exclusion=("INR > 2.5",)),
+    )
+    assert add_thresholds(TrialRecord("NCT00000002", Provenance("ctgov-v2-json", "x.json", 1))).eligibility is None
+    printed = record_to_dict(add_thresholds(record))["eligibility"]["thresholds"]
+    assert [(t["variable"], t["side"], t["comparator"], t["value"], t["source"]) for t in printed] == [
+        ("age", "inclusion", ">=", 18.0, "structured"),
+        ("inr", "exclusion", ">", 2.5, "criteria"),
+    ]
+    assert set(printed[1]) >= {"low", "high", "unit", "value_normalized", "unit_normalized", "text"}
+
+
+def test_the_reader_takes_about_ten_times_as_long_on_ten_times_the_text() -> None:
+    line = "Platelets ≥ 100 × 10^9/L, ALT and AST ≤ 2.5 × ULN (≤ 5 × ULN with liver metastases); age 18-75 years; "
+    small, large = line * 50, line * 500
+
+    def timed(text: str) -> float:
+        start = time.perf_counter()
+        read_thresholds(Eligibility(inclusion=(text,)))
+        return time.perf_counter() - start
+
+    timed(small)
+    assert timed(large) < 30 * max(timed(small), 1e-3)
+
+
+# --- scoring ------------------------------------------------------------------------------------------
+
+
+def test_thresholds_match_one_to_one_within_one_percent_and_uncertain_gold_is_left_out() -> None:
+    gold = {
+        "nct_id": "NCT00000001",
+        "thresholds": [
+            {"variable": "inr", "side": "exclusion", "comparator": ">", "value": 2.5, "source": "criteria"},
+            {"variable": "inr", "side": "exclusion", "comparator": ">", "value": 2.5, "source": "criteria"},
+            {"variable": "age", "side": "inclusion", "comparator": "between", "low": 18, "high": 70},
+            {"variable": "egfr", "side": "inclusion", "comparator": ">=", "value": 5, "uncertain": True},
+        ],
+    }
+    found = [
+        {"variable": "inr", "side": "exclusion", "comparator": ">", "value": 2.51, "value_normalized": 2.51},
+        {"variable": "age", "side": "inclusion", "comparator": "between", "low": 18.0, "high": 70.0},
+        {"variable": "egfr", "side": "inclusion", "comparator": ">=", "value": 5.0, "value_normalized": 5.0},
+        {"variable": "inr", "side": "inclusion", "comparator": ">", "value": 2.5, "value_normalized": 2.5},
+    ]
+    from kg.evaluation.thresholds import ThresholdScores
+
+    scores = ThresholdScores()
+    _score_record(gold, found, scores)
+    assert (scores.counts["all:gold"], scores.counts["all:kg"], scores.counts["all:matched"]) == (3, 3, 2)
+    assert scores.matched_uncertain == 1
+    assert scores.by_variable["inr:gold"] == 2 and scores.by_variable["inr:matched"] == 1
+    assert any("missed: inr exclusion" in m for m in scores.misses)
+    assert any("wrong: inr inclusion" in m for m in scores.misses)
+
+
+def test_score_thresholds_reads_the_records_the_gold_names_and_prints_a_table() -> None:
+    gold = FIXTURES / "eligibility-sample.json"
+    scores = score_thresholds(gold, "all", FIXTURES)
+    assert scores.records == 3
+    assert scores.uncertain_left_out == 2
+    assert scores.counts["criteria:gold"] == 29
+    assert scores.precision("criteria") >= 0.95 and scores.recall("criteria") >= 0.9
+    printed = json.loads(json.dumps(scores.to_json()))
+    assert set(printed) >= {"all", "criteria", "by_variable", "records"}
+    assert any(line.startswith("| criteria text alone |") for line in scores.lines())
