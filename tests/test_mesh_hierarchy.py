@@ -217,3 +217,25 @@ def test_an_update_learns_the_ancestry_of_the_whole_store_again(tmp_path: Path, 
     update = run("build", *LIVER_RECORDS, "-o", str(tmp_path / "delta.nt"), "--store", str(store), "--update")
     assert update.exit_code == 0, update.stderr
     assert search(store, "liver diseases") == search(learned_build[1], "liver diseases")
+
+
+def test_recommendation_features_climb_the_hierarchy_for_trials_without_ancestor_lists(learned_build) -> None:
+    """A legacy-XML trial on Liver Failure lists no ancestors; the learned hierarchy gives it the MeSH
+    branches a v1 trial on the same term lists, and the index the build's workers read says the same as a
+    walk of the finished store."""
+    import os
+
+    import pyoxigraph
+
+    from kg.similarity.index import INDEX_DIR, FeatureIndex, index_of_store
+
+    _, store = learned_build
+    generation = Path(os.path.realpath(store))
+    saved = FeatureIndex.load(generation / INDEX_DIR)
+    walked = index_of_store(pyoxigraph.Store.read_only(str(generation)))
+    assert saved is not None
+    assert saved.names.strings() == walked.names.strings()
+    assert (saved.vectors != walked.vectors).nnz == 0
+    row = saved.trials.index("NCT00004467")
+    features = {saved.name(int(j)) for j in saved.columns_of(row)}
+    assert {"mesh:D017093", "mesh-ancestor:D008107"} <= features

@@ -19,7 +19,7 @@ from kg.build.merge import PendingMerges, TrialIndex
 from kg.build.naive import build_in_memory
 from kg.build.provenance import provenance_graph
 from kg.build.summary import BuildSummary, write_rejects
-from kg.model.mesh import AncestryLearner, MeshVocabulary
+from kg.model.mesh import AncestryLearner, MeshVocabulary, hierarchy_above
 from kg.model.records import TrialRecord
 from kg.rdf import iris
 from kg.rdf.mesh_hierarchy import hierarchy_triples
@@ -158,6 +158,8 @@ def _write_mesh_hierarchy(
     triples, pointed_at = hierarchy_triples(named, learned, written)
     if not triples:
         return
+    if sink.reads_features:
+        sink.add_hierarchy(hierarchy_above(named, learned))
     summary.outcome.add(validate_text(triples + pointed_at, config.shacl_engine))
     sink.write_body(pipeline.serialize(triples, config.rdf_format), len(triples))
     if named is not None:

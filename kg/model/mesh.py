@@ -196,6 +196,35 @@ class MeshNames:
         return tuple(found.values())
 
 
+def feature_key(term: MeshTerm) -> str:
+    """How recommendation features name a concept: its MeSH id, else its label."""
+    return term.mesh_id or term.term
+
+
+def hierarchy_above(vocabulary: MeshVocabulary | None, learned: Iterable[LearnedAncestor]) -> dict[str, dict[str, str]]:
+    """Feature key -> {key: label} of every concept above it through NLM's parent edges and the learned
+    ancestors: what a walk up `kg:meshAncestor|meshv:broaderDescriptor` from the concept finds."""
+    steps: dict[str, dict[str, str]] = {}
+    for edge in learned:
+        steps.setdefault(feature_key(edge.descendant), {})[feature_key(edge.ancestor)] = edge.ancestor.term
+    if vocabulary is not None:
+        for mesh_id, parents in vocabulary.parents.items():
+            for parent in parents:
+                if parent in vocabulary.labels:
+                    steps.setdefault(mesh_id, {})[parent] = vocabulary.labels[parent]
+    above: dict[str, dict[str, str]] = {}
+    for start in steps:
+        found: dict[str, str] = {}
+        waiting = [start]
+        while waiting:
+            for key, label in steps.get(waiting.pop(), {}).items():
+                if key not in found and key != start:
+                    found[key] = label
+                    waiting.append(key)
+        above[start] = found
+    return above
+
+
 def learned_ancestor_sets(learned: Iterable[LearnedAncestor]) -> dict[str, set[str]]:
     """Term key -> the keys of its learned ancestors."""
     sets: dict[str, set[str]] = {}
@@ -205,6 +234,8 @@ def learned_ancestor_sets(learned: Iterable[LearnedAncestor]) -> dict[str, set[s
 
 
 __all__ = [
+    "feature_key",
+    "hierarchy_above",
     "AncestryLearner",
     "LearnedAncestor",
     "MeshNames",

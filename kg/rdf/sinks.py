@@ -150,6 +150,11 @@ class RdfSink:
         if self._store is not None:
             self._store.add_features(features)
 
+    def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
+        """The MeSH hierarchy above each concept, for the store's index (nothing without a store)."""
+        if self._store is not None:
+            self._store.add_hierarchy(above)
+
     @property
     def reads_features(self) -> bool:
         return self._store is not None

@@ -5,8 +5,8 @@ features count more than common ones):
 
 | kind | from | base weight |
 |---|---|---|
-| mesh | the trial's condition MeSH terms | 1.0 |
-| mesh-ancestor | the registry's MeSH ancestors of those terms | 0.5 (more general) |
+| mesh | the trial's condition MeSH terms (the registry's, or those kg found in its condition text) | 1.0 |
+| mesh-ancestor | the MeSH concepts above those terms: the registry's ancestor lists, and the graph's hierarchy (NLM's parent edges, ancestors learned from the records) | 0.5 (more general) |
 | condition | the registrant's condition text, normalized | 0.8 |
 | intervention | intervention names, normalized (type prefix dropped) | 1.0 |
 | intervention-mesh | intervention MeSH terms | 1.0 |
@@ -63,10 +63,13 @@ KIND_LABELS = {
 _LABEL, _MESH_ID = str(iris.RDFS.label), str(iris.KG.meshId)
 # Kinds read as MeSH concepts: the path to the concept; its key is its MeSH id, else its label.
 _MESH_PATHS = {
-    "mesh": str(iris.KG.conditionMesh),
-    "mesh-ancestor": str(iris.KG.conditionMeshAncestor),
-    "intervention-mesh": str(iris.KG.interventionMesh),
+    "mesh": (str(iris.KG.conditionMesh), str(iris.KG.conditionMeshFromText)),
+    "mesh-ancestor": (str(iris.KG.conditionMeshAncestor),),
+    "intervention-mesh": (str(iris.KG.interventionMesh),),
 }
+# Steps up the graph's MeSH hierarchy: NLM's parent edges and learned ancestors. Two trials on Liver
+# Failure and on Hepatic Insufficiency share what lies above both; IDF makes a specific one count more.
+HIERARCHY_STEPS = (str(iris.KG.meshAncestor), str(iris.MESHV.broaderDescriptor))
 # Kinds read as a label at the end of a path: the label is the key (normalized for some kinds below).
 _LABEL_PATHS: dict[str, list[tuple[str, ...]]] = {
     "condition": [(str(iris.KG.condition), _LABEL)],
@@ -147,12 +150,14 @@ def features_of(walks: Iterable[tuple[str, Walk]], with_words: bool = True) -> T
         if titles:
             features.trials.setdefault(nct, set())
             features.titles[nct] = titles[-1]
-        for kind, predicate in _MESH_PATHS.items():
+        for kind, predicates in _MESH_PATHS.items():
+            for predicate in predicates:
+                for concept in walk.nodes(predicate):
+                    _add_concept(features, kind, nct, walk, concept)
+        for predicate in _MESH_PATHS["mesh"]:
             for concept in walk.nodes(predicate):
-                ids = walk.values(_MESH_ID, start=concept)
-                for label in walk.values(_LABEL, start=concept):
-                    for key in ids or [label]:
-                        _add_feature(features, kind, nct, key, label)
+                for above in _above(walk, concept):
+                    _add_concept(features, "mesh-ancestor", nct, walk, above)
         for kind, paths in _LABEL_PATHS.items():
             for path in paths:
                 for label in walk.values(*path):
@@ -169,6 +174,28 @@ def features_of(walks: Iterable[tuple[str, Walk]], with_words: bool = True) -> T
     if with_words:
         add_words(features, texts)
     return features
+
+
+def _add_concept(features: TrialFeatures, kind: str, nct: str, walk: Walk, concept: object) -> None:
+    """A MeSH concept as a feature keyed by its MeSH id, else by its label."""
+    ids = walk.values(_MESH_ID, start=concept)
+    for label in walk.values(_LABEL, start=concept):
+        for key in ids or [label]:
+            _add_feature(features, kind, nct, key, label)
+
+
+def _above(walk: Walk, concept: object) -> list[object]:
+    """Every concept above `concept` in the graph's hierarchy, each once."""
+    found: dict[object, None] = {}
+    waiting = [concept]
+    while waiting:
+        node = waiting.pop()
+        for step in HIERARCHY_STEPS:
+            for parent in walk.nodes(step, start=node):
+                if parent not in found and parent != concept:
+                    found[parent] = None
+                    waiting.append(parent)
+    return list(found)
 
 
 def _add_feature(features: TrialFeatures, kind: str, nct: str, key: str, label: str) -> None:

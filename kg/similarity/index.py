@@ -339,6 +339,37 @@ class IndexBuilder:
             if known is None or label < known:  # the same whatever order trials arrive in
                 self.labels[feature] = label
 
+    def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
+        """Each trial's MeSH terms' concepts higher up (`kg.model.mesh.hierarchy_above`) as `mesh-ancestor`
+        features: the graph's hierarchy is known only once every trial is built, after the workers read
+        each trial's features; a walk of the finished store finds the same ones."""
+        names = list(self.vocabulary)
+
+        def number(feature: str) -> int:
+            column = self.vocabulary.get(feature)
+            if column is None:
+                column = self.vocabulary[feature] = len(names)
+                names.append(feature)
+            return column
+
+        for row, columns in enumerate(self.columns):
+            own = {names[c] for c in columns}
+            added = {
+                f"mesh-ancestor:{key}": label
+                for name in own
+                if name.startswith("mesh:")
+                for key, label in above.get(name[5:], {}).items()
+                if f"mesh-ancestor:{key}" not in own
+            }
+            for feature, label in added.items():
+                known = self.labels.get(feature)
+                if known is None or label < known:
+                    self.labels[feature] = label
+            if added:
+                extra = np.fromiter((number(f) for f in added), np.int32, len(added))
+                self.columns[row] = np.concatenate([columns, extra])
+                self.counts[row] = np.concatenate([self.counts[row], np.ones(len(added), np.float32)])
+
     def index(self) -> FeatureIndex:
         if self.trials != sorted(self.trials):  # rows in NCT id order, as a store is read
             order = sorted(range(len(self.trials)), key=self.trials.__getitem__)

@@ -132,6 +132,11 @@ class StoreWriter:
             self.index_builder = IndexBuilder()
         self.index_builder.add(features)
 
+    def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
+        """The MeSH hierarchy above each concept, for the features read before it was known."""
+        if self.index_builder is not None:
+            self.index_builder.add_hierarchy(above)
+
     def add(self, text: str, triples: int) -> None:
         """Text of whole statements (N-Triples lines, or Turtle subject blocks without prefixes)."""
         outputs.stop_if_interrupted()
