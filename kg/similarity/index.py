@@ -41,7 +41,7 @@ from kg.similarity.walk import trial_chunks
 
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 class Texts:
