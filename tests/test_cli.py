@@ -195,7 +195,8 @@ FULL_TRIAL = str(FIXTURES / "shapes" / "valid" / "full-trial.ttl")  # one trial:
 
 ERROR_PATHS = [
     BadInput("a missing file", ("parse", "{tmp}/nowhere.json"), 2, "{tmp}/nowhere.json: unreadable-file"),
-    BadInput("a missing input", ("build", "{tmp}/nowhere", "-o", "{tmp}/g.ttl"), 2, "{tmp}/nowhere: unreadable-file"),
+    BadInput("a missing input", ("build", "{tmp}/nowhere", "-o", "{tmp}/g.ttl"), 2,
+             "{tmp}/nowhere: no such file or folder (nothing was built)"),
     BadInput("an unknown extension", ("validate", "{tmp}/graph.xyz"), 2, "cannot tell the RDF format"),
     BadInput("an unparseable graph", ("stats", "{tmp}/broken.ttl"), 2, "{tmp}/broken.ttl: cannot read the graph"),
     BadInput("an unparseable graph", ("load", "{tmp}/broken.ttl", "--store", "{tmp}/st"), 2,
@@ -221,6 +222,10 @@ ERROR_PATHS = [
              2, "{tmp}/nowhere is not a kg store"),
     BadInput("a registry that refuses", ("fetch", "NCT00000410", "--out", "{tmp}/f", "--retries", "0",
                                          "--base-url", "http://127.0.0.1:{closed}"), 2, "Connection refused"),
+    BadInput("a date not on the calendar", ("fetch", "--since", "2025-13-45", "--out", "{tmp}/f", "--base-url",
+                                            "http://127.0.0.1:{closed}"), 2, "give a date on the calendar"),
+    BadInput("a malformed NCT id", ("recommend", "NCT3945487", "--graph", FULL_TRIAL), 2,
+             "'NCT3945487' is not an NCT id"),
     BadInput("a malformed NCT id", ("fetch", "NOTANID", "--out", "{tmp}/f", "--base-url", "http://127.0.0.1:{closed}"),
              2, "'NOTANID' is not an NCT id"),
     BadInput("a java that does not run", ("ontology", "check"), 2, "Java at {tmp}/bin/java does not run",

@@ -24,7 +24,7 @@ from tests.conftest import EXAMPLES, FIXTURES
 from tests.conftest import run_kg as run
 
 PARAMS = {"trials-by-condition": {"term": "Liver Diseases"}, "related-trials": {"trial": "NCT03945487"},
-          "trial-record": {"trial": "NCT03945487"}, "recruiting-by-country": {}}  # fmt: skip
+          "trial-record": {"trial": "NCT03945487"}, "recruiting-by-country": {}, "trials-by-threshold": {"total_bilirubin": "12mg/dL", "inr": "1.8", "meld": "24"}}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +132,26 @@ def test_inline_and_file_queries_in_every_select_format(built, tmp_path: Path) -
 def test_a_syntax_error_is_reported_with_its_position_and_exit_2(built) -> None:
     result = run("query", "--store", str(built[1]), "SELECT * WHERE { ?s ?p }")
     assert result.exit_code == 2 and "line 1, column" in result.stderr
+    assert "a variable, IRI or value" in result.stderr and "u{00B7}" not in result.stderr  # words, not grammar
+    assert "  SELECT * WHERE { ?s ?p }\n" in result.stderr  # the line, with a caret under the place
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("SELECT * WHERE { ?s ex:p ?o }", "the prefix ex: is not declared (add `PREFIX ex: <…>`"),
+        ("SELEC * WHERE { ?s ?p ?o }", "a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE"),
+        ("SELECT * WHERE { ?s ?p ?o", "found the end of the query where the query needs one of: `,`, `.`"),
+    ],
+)
+def test_common_syntax_errors_are_named_in_words(built, text: str, says: str) -> None:
+    result = run("query", "--store", str(built[1]), text)
+    assert result.exit_code == 2 and says in result.stderr and "['" not in result.stderr
+
+
+def test_a_canned_query_about_a_trial_the_graph_lacks_is_an_error(built) -> None:
+    result = run("query", "--store", str(built[1]), "--name", "trial-record", "--param", "trial=NCT00000001")
+    assert result.exit_code == 2 and "no trial NCT00000001 in this graph" in result.stderr and result.stdout == ""
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class BuildConfig:
         if self.jobs < 1 or self.batch_size < 1:
             raise ConfigError("--jobs and --batch-size must be 1 or more")
         formats.for_output(self.output, self.rdf_format)  # an extension naming another format is refused now
+        missing = [path for path in self.inputs if not os.path.lexists(path)]
+        if missing:  # a mistyped path is the user's to fix, not a record to count as rejected
+            raise ConfigError(f"{missing[0]}: no such file or folder (nothing was built)")
 
     @property
     def written_format(self) -> str:

@@ -92,18 +92,114 @@ def run_oxigraph(
         result = store.query(query.text, substitutions=substitutions)
         return _oxigraph_answer(query, result, row_limit, _Budget(max_bytes))
     except SyntaxError as error:
-        raise QueryError(_syntax_error(str(error))) from error
+        raise QueryError(_syntax_error(str(error), query.text)) from error
     except (OSError, RuntimeError) as error:  # Oxigraph's evaluation errors, e.g. a parameter not projected
         raise QueryError(f"the query failed: {error}") from error
 
 
-def _syntax_error(message: str) -> str:
-    """Oxigraph's `error at 1:25: expected …` in kg's words, with the position."""
+def _syntax_error(message: str, text: str = "") -> str:
+    """Oxigraph's `error at 1:25: expected one of LATERAL, SERVICE, [_]` in words a person can act on: the
+    position, what stands there, what could, and the line with a caret under the place."""
     where, sep, rest = message.removeprefix("error at ").partition(": ")
     line, colon, column = where.partition(":")
-    if sep and colon and line.isdigit() and column.isdigit():
-        return f"SPARQL syntax error at line {line}, column {column}: {rest}"
-    return f"SPARQL syntax error: {message}"
+    if not (sep and colon and line.isdigit() and column.isdigit()):
+        return f"SPARQL syntax error: {message}"
+    lines = text.splitlines() or [""]
+    number, place = int(line), int(column)
+    shown = lines[number - 1] if 0 < number <= len(lines) else ""
+    start = shown.rfind(" ", 0, max(place - 1, 0)) + 1  # the whole word the place is in
+    here = shown[start:].split()[0] if shown[start:].split() else ""
+    undeclared = _undeclared_prefix(text)
+    form = _query_form(text)
+    if undeclared:
+        what = f"the prefix {undeclared}: is not declared (add `PREFIX {undeclared}: <…>` before the query)"
+    elif form is not None:
+        what = f"a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE (after any PREFIX lines), not `{form}`"
+    else:
+        found = f"`{here}`" if here and place <= len(shown) else "the end of the query"
+        what = f"found {found} where the query needs {_expected_in_words(rest)}"
+    caret = " " * (place - 1) + "^"
+    return f"SPARQL syntax error at line {line}, column {column}: {what}\n  {shown}\n  {caret}"
+
+
+def _words(text: str) -> list[str]:
+    """The query's words outside IRIs, strings and comments (roughly: enough to name a cause)."""
+    kept: list[str] = []
+    inside = ""
+    for raw_line in text.splitlines():
+        for char in raw_line:
+            if inside:
+                if char == inside:
+                    inside = ""
+                continue
+            if char in "<\"'":
+                inside = ">" if char == "<" else char
+                kept.append(" ")
+            elif char == "#":
+                break
+            else:
+                kept.append(" " if char in "{}()[],;" else char)
+        kept.append(" ")
+    return "".join(kept).split()
+
+
+def _undeclared_prefix(text: str) -> str | None:
+    """`ex` when `ex:p` is used and no `PREFIX ex:` is declared (Oxigraph then names some keyword)."""
+    words = _words(text)
+    declared = {words[i + 1].lower() for i, w in enumerate(words[:-1]) if w.upper() == "PREFIX"}
+    for word in words:
+        prefix, colon, _ = word.partition(":")
+        if not colon or word[:1] in "?$" or word[:1].isdigit() or f"{prefix.lower()}:" in declared:
+            continue
+        if all(c.isalnum() or c in "_-." for c in prefix):
+            return prefix
+    return None
+
+
+def _query_form(text: str) -> str | None:
+    """The first word after the PREFIX/BASE lines when it is not a query form (`SELEC`), else None."""
+    words = _words(text)
+    index = 0
+    while index < len(words) and words[index].upper() in ("PREFIX", "BASE"):
+        index += 2 if words[index].upper() == "PREFIX" else 1  # IRIs are not words here
+    first = words[index] if index < len(words) else ""
+    return None if first.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "") else first
+
+
+_CHARACTER_CLASS = "a name"
+
+
+def _expected_in_words(expected: str) -> str:
+    """`one of ",", ".", [_], ['A' ..= 'Z' …]` -> `one of: \`,\`, \`.\`, a name, a variable, IRI or value`."""
+    body = expected.removeprefix("expected ").removeprefix("one of ")
+    words: list[str] = []
+    depth, token, quoted = 0, "", False
+    for char in body + ",":
+        if char == '"':
+            quoted = not quoted
+        elif char == "[" and not quoted:
+            depth += 1
+        elif char == "]" and not quoted:
+            depth -= 1
+        if char == "," and depth == 0 and not quoted:
+            words.append(_token_in_words(token.strip()))
+            token = ""
+        else:
+            token += char
+    unique = list(dict.fromkeys(w for w in words if w))
+    if len(unique) > 8:
+        unique = [*unique[:8], "…"]
+    return unique[0] if len(unique) == 1 else "one of: " + ", ".join(unique)
+
+
+def _token_in_words(token: str) -> str:
+    if token == "[_]":
+        return "a variable, IRI or value"
+    if token.startswith("["):
+        return "a variable name" if token == "['_']" else _CHARACTER_CLASS
+    if token.startswith('"') and token.endswith('"'):
+        return f"`{token[1:-1]}`"
+    return token
 
 
 def _oxigraph_answer(

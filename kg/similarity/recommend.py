@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from kg.errors import UnknownTrial
+from kg.model import codes
 from kg.query.engines import oxigraph_source
 from kg.similarity import METHODS
 from kg.similarity.index import FeatureIndex, index_of_store, saved_index
@@ -29,7 +31,11 @@ def load_index(store_dir: Path | None = None, graph_file: Path | None = None) ->
 
 
 def recommend(index: SparseIndex, nct_id: str, top: int = 10, method: str = "hybrid") -> list[Recommendation]:
-    return index.top(nct_id.strip().upper(), method, top)
+    """The trials most like `nct_id`; a malformed id is told apart from one the graph lacks."""
+    wanted = nct_id.strip().upper()
+    if not codes.NCT_ID_PATTERN.fullmatch(wanted):
+        raise UnknownTrial(f"{nct_id!r} is not an NCT id (NCT and 8 digits, e.g. NCT03945487)")
+    return index.top(wanted, method, top)
 
 
 def as_json(results: list[Recommendation]) -> list[dict[str, object]]:

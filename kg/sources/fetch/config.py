@@ -7,6 +7,7 @@ network is touched.
 
 from __future__ import annotations
 
+import datetime
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,8 @@ def search_parameters(config: FetchConfig) -> dict[str, str]:
             raise FetchError(f"--status {', '.join(unknown)}: not an API v2 status (e.g. RECRUITING, COMPLETED)")
         params["filter.overallStatus"] = ",".join(config.statuses)
     if config.since:
-        if not codes.DATE_PATTERN.fullmatch(config.since):
-            raise FetchError(f"--since {config.since!r}: give a date as YYYY-MM-DD")
+        if not codes.DATE_PATTERN.fullmatch(config.since) or not _is_calendar_date(config.since):
+            raise FetchError(f"--since {config.since!r}: give a date on the calendar as YYYY-MM-DD")
         params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{config.since},MAX]"
     return params
 
@@ -94,3 +95,11 @@ def parse_base_url(base_url: str) -> Origin:
     port = port or (443 if scheme == "https" else 80)
     path = urllib.parse.quote(parts.path.rstrip("/"), safe="/%:@!$&'()*+,;=-._~")
     return Origin(scheme, parts.hostname, port, path)
+
+
+def _is_calendar_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
