@@ -217,6 +217,8 @@ ERROR_PATHS = [
     BadInput("a missing input", ("score-mesh-ancestry", "{tmp}/nowhere"), 2, "{tmp}/nowhere' does not exist"),
     BadInput("a MeSH file in neither of NLM's formats", ("build", FULL_TRIAL, "-o", "{tmp}/g.nt", "--mesh", FULL_TRIAL),
              2, "neither NLM's descriptor XML"),
+    BadInput("a table format kg does not write", ("table", "--graph", FULL_TRIAL, "-o", "{tmp}/t.json"), 2,
+             "write the table as .csv, .tsv, .parquet or .xlsx"),
     BadInput("a missing store", ("evaluate", "--store", "{tmp}/nowhere"), 2, "{tmp}/nowhere is not a kg store"),
     BadInput("a missing store", ("export", "--format", "graphml", "-o", "{tmp}/t.graphml", "--store", "{tmp}/nowhere"),
              2, "{tmp}/nowhere is not a kg store"),
