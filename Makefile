@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test bench lint clean java fuzz eval
+.PHONY: help install demo test bench lint clean java chromium fuzz eval
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -15,13 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) java ## Create .venv with the kg command (and a Java runtime for the reasoner)
+install: $(STAMP) java chromium ## Create .venv with the kg command (and Java for the reasoner, Chromium for the report's browser test)
 
 java: ## Install a Java runtime for HermiT if none is present
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "no Java found: installing default-jre-headless"; \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null); \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
+
+chromium: ## Install Debian's Chromium for the report's browser test, where apt-get can run (the test skips otherwise)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "no Chromium found: installing Debian's chromium (for tests/test_report.py)"; \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: the browser test will skip"; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then (sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: the browser test will skip"; \
+	  else echo "no root: Chromium not installed, the browser test will skip"; fi; }
 
 demo: install ## Build, validate and load the bundled examples, ask them a question, recommend related trials
 	@mkdir -p out

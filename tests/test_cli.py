@@ -219,6 +219,8 @@ ERROR_PATHS = [
              2, "neither NLM's descriptor XML"),
     BadInput("a table format kg does not write", ("table", "--graph", FULL_TRIAL, "-o", "{tmp}/t.json"), 2,
              "write the table as .csv, .tsv, .parquet or .xlsx"),
+    BadInput("a missing store", ("report", "--store", "{tmp}/nowhere", "-o", "{tmp}/r.html"), 2,
+             "{tmp}/nowhere is not a kg store"),
     BadInput("a missing store", ("evaluate", "--store", "{tmp}/nowhere"), 2, "{tmp}/nowhere is not a kg store"),
     BadInput("a missing store", ("export", "--format", "graphml", "-o", "{tmp}/t.graphml", "--store", "{tmp}/nowhere"),
              2, "{tmp}/nowhere is not a kg store"),

@@ -1,4 +1,4 @@
-"""Commands that give people something to share: `kg table`."""
+"""Commands that give people something to share: `kg table` and `kg report`."""
 
 from __future__ import annotations
 
@@ -49,3 +49,31 @@ def table(
     selection = Selection(condition, intervention, term)
     rows = make_table(*graph_source(store_dir, graph_file), selection, output)
     click.echo(f"{rows} trials ({selection.describe()}) written to {output}", err=True)
+
+
+@main.command()
+@selection_options
+@graph_source_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (self-contained: it fetches nothing when opened).")  # fmt: skip
+def report(
+    condition: str | None,
+    intervention: str | None,
+    term: str | None,
+    store_dir: Path | None,
+    graph_file: Path | None,
+    output: Path,
+) -> None:
+    """Write a landscape report: phases, statuses, years, sponsors, countries, doses, eligibility, network, table.
+
+    Example:
+
+        kg report --condition "liver diseases" -o out/liver-report.html
+    """
+    from kg.report.page import make_report
+    from kg.report.selection import Selection
+
+    selection = Selection(condition, intervention, term)
+    trials, full_table = make_report(*graph_source(store_dir, graph_file), selection, output)
+    beside = f"; the full table is {full_table}" if full_table else ""
+    click.echo(f"report of {trials} trials ({selection.describe()}) written to {output}{beside}", err=True)
