@@ -30,14 +30,18 @@ chromium: ## Install Debian's Chromium for the report's browser test, where apt-
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then (sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: the browser test will skip"; \
 	  else echo "no root: Chromium not installed, the browser test will skip"; fi; }
 
-demo: install ## Build, validate and load the bundled examples, ask them a question, recommend related trials
+demo: install ## Build the bundled MSC/liver sample into kg-store, ask it a question, recommend, write the report and the table
 	@mkdir -p out
-	$(BIN)/kg build examples -o out/examples.ttl --store out/kg-store
-	$(BIN)/kg validate out/examples.ttl
-	$(BIN)/kg stats out/examples.ttl | head -25
+	$(BIN)/kg build samples/msc-liver -o out/msc-liver.ttl --store kg-store
+	$(BIN)/kg validate out/msc-liver.ttl
+	$(BIN)/kg stats out/msc-liver.ttl
 	$(BIN)/kg ontology check
-	$(BIN)/kg query --store out/kg-store --name phase-status-counts
-	$(BIN)/kg recommend NCT04267848 --explain --top 5 --store out/kg-store
+	$(BIN)/kg query --name trials-by-condition --param term="liver failure"
+	$(BIN)/kg recommend NCT03945487 --explain --top 5
+	$(BIN)/kg table -o out/msc-liver-trials.csv
+	$(BIN)/kg report --condition "liver diseases" -o out/msc-liver-report.html
+	@echo; echo "make demo: the graph is out/msc-liver.ttl, the store kg-store (what kg query, recommend, table and report read by default),"; \
+	echo "the trial table out/msc-liver-trials.csv and the landscape report out/msc-liver-report.html (open it in a browser)."
 
 test: install ## Run the test suite
 	$(BIN)/pytest

@@ -334,6 +334,63 @@ def test_a_bound_restated_in_a_second_unit_is_one_threshold() -> None:
 # --- records ------------------------------------------------------------------------------------------
 
 
+# --- general rules developed on kg's own gold (gold/eligibility-extra.json) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Child under the age of 16 years at recruitment", ("age", "inclusion", "<", 16.0)),
+        ("Patients over the age of 18 years", ("age", "inclusion", ">", 18.0)),
+        ("Baseline creatinine greater or equal to 1.0 mg/dl", ("creatinine", "inclusion", ">=", 1.0)),
+        ("Known cardiac ejection fraction of > or = 45%", ("lvef", "inclusion", ">=", 45.0)),
+        ("Patients with minimal weight of 50 KG", ("weight", "inclusion", ">=", 50.0)),
+        ("ALT at least twice normal", ("alt", "inclusion", ">=", 2.0)),
+    ],
+)
+def test_more_comparator_words_are_read(text: str, expected: tuple[object, ...]) -> None:
+    assert read(text) == [expected]
+
+
+def test_a_lower_and_an_upper_age_bound_joined_by_and_are_one_range() -> None:
+    assert read("Age greater than or equal to 6 and less than 13 years.") == [
+        ("age", "inclusion", "between", (6.0, 13.0))
+    ]
+    assert read("Age 18 years or older and less than 65 years") == [("age", "inclusion", "between", (18.0, 65.0))]
+    # a later number of years is not a second bound of the age
+    assert read("Age ≥18 years and 2 years since diagnosis") == [("age", "inclusion", ">=", 18.0)]
+    assert read("Age ≥ 18 years, and diagnosed with diabetes for ≥ 5 years") == [("age", "inclusion", ">=", 18.0)]
+
+
+def test_names_listed_with_an_ideographic_comma_share_the_value() -> None:
+    assert read("Aspartate aminotransferase(AST)、alanine aminotransferase(ALT) ≤ 2.5×ULN") == [
+        ("ast", "inclusion", "<=", 2.5),
+        ("alt", "inclusion", "<=", 2.5),
+    ]
+
+
+def test_a_bound_after_a_dash_and_or_keeps_the_names_of_the_first() -> None:
+    text = "AST and/or ALT =\\< 3 x upper limit of normal (ULN) - or =\\< 5 x ULN if related to leukemic involvement"
+    assert read(text) == [
+        ("ast", "inclusion", "<=", 3.0),
+        ("alt", "inclusion", "<=", 3.0),
+        ("ast", "inclusion", "<=", 5.0),
+        ("alt", "inclusion", "<=", 5.0),
+    ]
+
+
+def test_pt_inr_and_activated_partial_prothrombin_time_are_not_a_prothrombin_time() -> None:
+    text = "Prothrombin time (PT)-international normalized ratio (INR) < 2,3"
+    assert read(text) == [("inr", "inclusion", "<", 2.3)]
+    text = "International standardized ratio (INR) < 1.5, and activated partial prothrombin time (APTT) < 1.5×ULN"
+    assert read(text) == [("inr", "inclusion", "<", 1.5)]
+
+
+def test_a_urine_protein_to_creatinine_ratio_is_not_creatinine() -> None:
+    text = "Nephrotic syndrome defined as a ratio of urinary total protein to urinary creatinine of > 6.0"
+    assert read(text, "exclusion") == []
+
+
 def test_structured_ages_are_inclusion_bounds_as_written() -> None:
     found = read_thresholds(Eligibility(min_age="18 Years", max_age="6 Months"))
     assert [(t.comparator, t.value, t.unit, t.value_normalized, t.source) for t in found] == [

@@ -66,7 +66,7 @@ class Threshold:
 _GLYPHS = str.maketrans(
     {"﹤": "<", "＜": "<", "﹥": ">", "＞": ">", "≦": "≤", "⩽": "≤", "≧": "≥", "⩾": "≥", "＝": "=", "–": "-",
      "—": "-", "‐": "-", "‑": "-", "−": "-", "，": ",", "；": ";", "：": ":", "（": "(", "）": ")", "～": "~",
-     "\u00a0": " ", "µ": "μ", "ｍ": "m", "％": "%"}
+     "\u00a0": " ", "µ": "μ", "ｍ": "m", "％": "%", "、": ","}
 )  # fmt: skip
 # Private-use markers a comparator written after its number becomes ("5 mg/dL or more").
 _POST_GE, _POST_LE, _POST_OLDER, _POST_YOUNGER = "\ue000", "\ue001", "\ue002", "\ue003"
@@ -93,6 +93,11 @@ _COMPARATOR_WORDS = {
         "equal to or higher than",
         "equal to or above",
         "equal or greater than",
+        "greater or equal to",
+        "greater or equal",
+        "more or equal to",
+        "higher or equal to",
+        "larger or equal to",
         "equal or more than",
         "equal or higher than",
         "not less than",
@@ -107,6 +112,8 @@ _COMPARATOR_WORDS = {
         "a minimum of",
         "minimum of",
         "minimum",
+        "minimal",
+        "> or =",
         ">/=",
         ">=",
         "=>",
@@ -125,6 +132,10 @@ _COMPARATOR_WORDS = {
         "equal to or below",
         "equal to or smaller than",
         "equal or less than",
+        "less or equal to",
+        "less or equal",
+        "lower or equal to",
+        "smaller or equal to",
         "equal or lower than",
         "not more than",
         "no more than",
@@ -146,6 +157,8 @@ _COMPARATOR_WORDS = {
         "a maximum of",
         "maximum of",
         "maximum",
+        "maximal",
+        "< or =",
         "</=",
         "<=",
         "=<",
@@ -172,7 +185,12 @@ _COMPARATOR_WORDS = {
     "=": _words("equal to", "equals"),
 }
 # Words that imply age as well as a comparator: they become a comparator and the word `age`.
-_AGE_COMPARATOR_WORDS = {"age >": _words("older than"), "age <": _words("younger than")}
+_AGE_COMPARATOR_WORDS = {
+    "age >": _words("older than", "over the age of", "above the age of"),
+    "age <": _words("younger than", "under the age of", "below the age of"),
+}
+# Number words that stand for a multiple: "ALT at least twice normal" is `≥ 2 times normal`.
+_MULTIPLE_WORDS = {"2 times": _words("twice"), "3 times": _words("thrice")}
 _POST_WORDS = {
     _POST_OLDER: _words("or older", "and older"),
     _POST_YOUNGER: _words("or younger", "and younger"),
@@ -183,7 +201,7 @@ _POST_WORDS = {
     _POST_LE: _words("or less", "or lower", "or below", "or under", "and under", "and below", "or fewer",
                      "or smaller", "and less", "and lower"),
 }  # fmt: skip
-_REPLACEMENTS = {**_POST_WORDS, **_AGE_COMPARATOR_WORDS, **_COMPARATOR_WORDS}
+_REPLACEMENTS = {**_POST_WORDS, **_AGE_COMPARATOR_WORDS, **_MULTIPLE_WORDS, **_COMPARATOR_WORDS}
 _REPLACEMENT_ORDER = list(_REPLACEMENTS)
 # A phrase is a comparator only as whole words: the character before and after it is captured and kept.
 COMPARATOR_WORD = pattern(
@@ -217,7 +235,9 @@ def _normalized(text: str) -> str:
             than = _at(_THAN_NEXT, text, end)
             if than is not None or _at(_NUMBER_NEXT, text, end):
                 # "less than 18 or over 70", "20 years old or more than 60": `or` and the next number's comparator
-                key = "or " + (">" if key in (_POST_GE, _POST_OLDER) else "<")
+                # "6 and less than 13" keeps its `and` (a range), "18 or more than" its `or`
+                joining = "and " if match.group(2)[:3].lower() == "and" else "or "
+                key = joining + (">" if key in (_POST_GE, _POST_OLDER) else "<")
                 end = than.end(1) if than is not None else end
         parts += [text[position : match.start(2)], f" {key} "]
         position = end
@@ -254,7 +274,7 @@ _MENTIONS: dict[str, str] = {
         ],
         ["DBIL", "DBil", "IBIL"],
     ),
-    "x_uacr": r"(?i:(?:spot )?(?:urine|urinary) (?:albumin|protein)(?:[- :/]*(?:to[- ])?creatinine(?: ratio)?)?|albumin[- :/]*(?:to[- ])?creatinine(?: ratio)?|albuminuria|microalbumin\w*|protein[- :/]*(?:to[- ])?creatinine(?: ratio)?)|(?-i:UACR|UPCR|ACR|uACR)",
+    "x_uacr": r"(?i:(?:spot )?(?:urine|urinary) (?:total )?(?:albumin|protein)(?:[- :/]*(?:to[- ](?:urine |urinary |total )*)?creatinine(?: ratio)?)?|albumin[- :/]*(?:to[- ](?:urine |urinary )?)?creatinine(?: ratio)?|albuminuria|microalbumin\w*|protein[- :/]*(?:to[- ](?:urine |urinary |total )*)?creatinine(?: ratio)?)|(?-i:UACR|UPCR|ACR|uACR)",
     "x_albumin_drug": _names(
         [
             "human serum albumin",
@@ -305,8 +325,18 @@ _MENTIONS: dict[str, str] = {
     "hbv_dna": _names(
         ["HBV DNA", "HBV-DNA", "HBVDNA", "hepatitis B virus DNA", "HBV viral load", "HBV viral loads", "serum HBV DNA"]
     ),
-    "x_aptt": _names(["activated partial thromboplastin time", "partial thromboplastin time"], ["APTT", "aPTT", "PTT"]),
-    "inr": r"(?i:international (?:normali[sz]ed|standardi[sz]ed) ratio(?: of prothrombin time)?|PT[- /]INR)|(?-i:INR)",
+    "x_aptt": _names(
+        [
+            "activated partial thromboplastin time",
+            "partial thromboplastin time",
+            "activated partial prothrombin time",
+            "partial prothrombin time",
+        ],
+        ["APTT", "aPTT", "PTT"],
+    ),
+    # "Prothrombin time (PT)-international normalized ratio (INR)" is one test, the INR.
+    "inr": r"(?i:(?:prothrombin[\t \pZ]+time[\t \pZ]*(?:\(PT\)[\t \pZ]*)?-[\t \pZ]*)?international[\t \pZ]+"
+    r"(?:normali[sz]ed|standardi[sz]ed)[\t \pZ]+ratio(?:[\t \pZ]+of[\t \pZ]+prothrombin[\t \pZ]+time)?|PT[- /]INR)|(?-i:INR)",
     "prothrombin_activity": _names(
         [
             "prothrombin activity",
@@ -571,6 +601,7 @@ _MENTIONS: dict[str, str] = {
     "creatinine_clearance": _names(
         [
             "creatinine clearance",
+            "creatinin clearance",
             "creatinine clearance rate",
             "calculated creatinine clearance",
             "endogenous creatinine clearance",
@@ -587,7 +618,7 @@ _MENTIONS: dict[str, str] = {
     "creatinine": r"(?:"
     + _SERUM
     + _names(
-        ["creatinine", "creatinemia", "creatininemia", "S-creatinine"],
+        ["creatinine", "creatinin", "creatinemia", "creatininemia", "S-creatinine"],
         ["SCr", "Scr", "sCr", "SCR", "Cr", "CREA", "Crea", "Creat"],
     )
     + ")",
@@ -918,7 +949,7 @@ COORDINATED = pattern(
 # What may lie between a value and the next one it is chained to: connectors and a short qualifier.
 CHAIN_GAP = pattern(
     "threshold-chain-gap",
-    r"(?i)^[\t \pZ,()\[\]/:]*(?:(?:or|and|and/or|but|if|in|for|unless|except|while|when|whereas|with|without|otherwise"
+    r"(?i)^[\t \pZ,()\[\]/:-]*(?:(?:or|and|and/or|but|if|in|for|unless|except|while|when|whereas|with|without|otherwise"
     r"|respectively|ie|i\.e\.|e\.g\.|eg)(?:[^\pL]|$)[^0-9;]*)?$",
 )
 ACRONYM = pattern("threshold-acronym", r"(?-i:[A-Z][A-Za-z]*[A-Z])")
@@ -1310,7 +1341,7 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             anchor = group
         elif isinstance(previous, _Value) and chained is not None:
             gap = text[previous.end : event.start]
-            if _chain_gap(gap):
+            if _chain_gap(gap) and (chained.unit_key != "years" or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
                 if _restated(chained, event, inherited):
@@ -1323,7 +1354,11 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         else:
             _unanchored(reading, event)
         previous = event
-        chained = event if anchor and event.unit_key not in _NOT_LEVEL_UNITS else None
+        # A number of years ends a run of bounds, except an age's: "age ≥ 6 and < 13 years".
+        level = event.unit_key not in _NOT_LEVEL_UNITS or (
+            event.unit_key == "years" and any(mention.key == "age" for mention in anchor)
+        )
+        chained = event if anchor and level else None
     return reading.found
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__
+from kg.rdf import iris
 from kg.report.landscape import (
     ENROLLMENT_BINS,
     MAX_POINTS,
@@ -329,7 +330,8 @@ def _table_section(found: Landscape, full_table: str | None) -> str:
         for column in COLUMNS:
             value = html.escape(row[column])
             if column == "nct_id":
-                value = f'<a href="https://clinicaltrials.gov/study/{value}" rel="noopener noreferrer">{value}</a>'
+                page = html.escape(str(iris.trial_iri(row[column])))  # a trial's IRI is its registry page
+                value = f'<a href="{page}" rel="noopener noreferrer">{value}</a>'
             cells.append(f"<td>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = ""

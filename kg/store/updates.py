@@ -11,7 +11,7 @@ import pyoxigraph
 from kg.errors import StoreError
 from kg.model.mesh import AncestryLearner
 from kg.model.records import MeshTerm
-from kg.rdf import iris
+from kg.rdf import formats, iris
 from kg.rdf.mapping import mesh_concept
 from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.terms import ntriples_of_text
@@ -98,7 +98,7 @@ def relearn_mesh_ancestry(store: pyoxigraph.Store) -> int:
     written = {mesh_concept(t)[0] for edge in learned for t in (edge.descendant, edge.ancestor)}
     triples, _ = hierarchy_triples(None, learned, written)
     if triples:
-        store.load(ntriples_of_text(triples).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.load(ntriples_of_text(triples).encode("utf-8"), format=formats.named("nt").oxigraph)
     return len(learned)
 
 
