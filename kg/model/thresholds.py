@@ -1039,11 +1039,9 @@ class _At:
     def lastindex(self) -> int | None:
         return self._match.lastindex  # type: ignore[no-any-return]
 
-    @property
-    def lastgroup(self) -> str | None:
-        return self._match.lastgroup  # type: ignore[no-any-return]
 
 
+_FOREIGN_UNIT = UNIT.groupindex["foreign"]  # compared by number: RE2 looks group names up slowly
 _WINDOW = 160  # no unit, comparator or class letters run longer than this
 
 
@@ -1167,7 +1165,7 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
         unit = _at(UNIT, text, position)
         power = (
             _at(POWER, text, position)
-            if (unit is None or unit.lastgroup == "foreign")
+            if (unit is None or unit.lastindex == _FOREIGN_UNIT)
             and (raw == "10" or _POWER_HINT.search(text[position : position + 8]))
             else None
         )
