@@ -1040,7 +1040,6 @@ class _At:
         return self._match.lastindex  # type: ignore[no-any-return]
 
 
-
 _FOREIGN_UNIT = UNIT.groupindex["foreign"]  # compared by number: RE2 looks group names up slowly
 _WINDOW = 160  # no unit, comparator or class letters run longer than this
 

@@ -202,6 +202,12 @@ def eligibility_iri(nct_id: str) -> URIRef:
     return KGR[f"trial/{nct_id}/eligibility"]
 
 
+def threshold_iri(nct_id: str, index: int) -> URIRef:
+    """A numeric bound of the trial's eligibility, under the trial's owned prefix so `kg build --update`
+    removes it with the trial's other nodes."""
+    return KGR[f"trial/{nct_id}/eligibility/threshold/{index + 1}"]
+
+
 def outcome_iri(nct_id: str, index: int) -> URIRef:
     return KGR[f"trial/{nct_id}/outcome/{index + 1}"]
 

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Literal, URIRef
 
@@ -44,6 +45,9 @@ from kg.rdf.terms import (
     string_text,
     typed_text,
 )
+
+if TYPE_CHECKING:
+    from kg.model.thresholds import Threshold  # only its type: the reader's patterns are not needed here
 
 Triple = TextTriple
 KG = TextVocabulary(iris.KG)
@@ -391,6 +395,60 @@ def _map_eligibility(record: TrialRecord, out: TrialTriples) -> None:
         out.add(node, KG.inclusionCriterion, literal_text(item))
     for item in eligibility.exclusion:
         out.add(node, KG.exclusionCriterion, literal_text(item))
+    for index, threshold in enumerate(eligibility.thresholds):
+        _map_threshold(iri_text(iris.threshold_iri(record.nct_id, index)), node, threshold, out)
+
+
+def _map_threshold(node: str, eligibility: str, threshold: Threshold, out: TrialTriples) -> None:
+    """A numeric bound as written and normalized, so a query can compare a patient's value with it."""
+    out.add(eligibility, KG.hasThreshold, node)
+    out.add(node, RDF.type, KG.Threshold)
+    out.add(node, RDFS.label, literal_text(threshold_label(threshold)))
+    out.add(node, KG.thresholdVariable, literal_text(threshold.variable))
+    out.add(node, KG.criterionSide, literal_text(threshold.side))
+    out.add(node, KG.comparator, literal_text(threshold.comparator))
+    if isinstance(threshold.value, str):  # a Child-Pugh class letter
+        out.add(node, KG.thresholdClass, literal_text(threshold.value))
+    elif threshold.value is not None:
+        out.add(node, KG.thresholdValue, decimal_literal(threshold.value))
+    for predicate, number in (
+        (KG.thresholdLow, threshold.low),
+        (KG.thresholdHigh, threshold.high),
+        (KG.normalizedLow, threshold.low_normalized),
+        (KG.normalizedHigh, threshold.high_normalized),
+    ):
+        if number is not None:
+            out.add(node, predicate, decimal_literal(number))
+    if isinstance(threshold.value_normalized, float):
+        out.add(node, KG.normalizedValue, decimal_literal(threshold.value_normalized))
+    out.add(node, KG.lowOperator, text(threshold.low_op))
+    out.add(node, KG.highOperator, text(threshold.high_op))
+    out.add(node, SCHEMA.unitText, text(threshold.unit or None))
+    out.add(node, KG.normalizedUnit, text(threshold.unit_normalized or None))
+    out.add(node, KG.criterionText, text(threshold.text or None))
+    out.add(node, KG.thresholdSource, literal_text(threshold.source))
+
+
+def threshold_label(threshold: Threshold) -> str:
+    """`total_bilirubin >= 12 mg/dL (inclusion)`, `meld 17 to 30 (inclusion)`: the bound as written."""
+    unit = f" {threshold.unit}" if threshold.unit else ""
+    if threshold.comparator == "between":
+        low, high = _number_text(threshold.low), _number_text(threshold.high)
+        if threshold.low_op or threshold.high_op:
+            bound = f"{threshold.low_op or '>='} {low} and {threshold.high_op or '<='} {high}"
+        else:
+            bound = f"{low} to {high}"
+    else:
+        value = threshold.value
+        bound = f"{threshold.comparator} {value if isinstance(value, str) else _number_text(value)}"
+    return f"{threshold.variable} {bound}{unit} ({threshold.side})"
+
+
+def _number_text(value: float | None) -> str:
+    """A number as a person writes it: `12`, `1.5`, `100000` (no exponent, no trailing zero)."""
+    if value is None:
+        return "?"
+    return format(Decimal(repr(float(value))).normalize(), "f")
 
 
 def _map_locations_outcomes_references(record: TrialRecord, out: TrialTriples) -> None:
