@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from kg import textpatterns
@@ -1822,4 +1823,42 @@ def add_thresholds(record: TrialRecord) -> TrialRecord:
     return replace(record, eligibility=replace(record.eligibility, thresholds=thresholds))
 
 
-__all__ = ["ULN", "VARIABLES", "Threshold", "add_thresholds", "read_thresholds"]
+# A patient's value given to a query: a number (`12`, `1.8`, `100,000`, `1,5`), then perhaps a unit.
+PATIENT_VALUE = pattern(
+    "threshold-patient-value",
+    r"(?s)[\t \pZ]*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:[.,][0-9]+)?|\.[0-9]+)[\t \pZ]*(.*?)[\t \pZ]*",
+)
+# The micro sign and other glyphs as the reader's units spell them.
+_UNIT_GLYPHS = str.maketrans({"µ": "μ", "\u00a0": " ", "％": "%", "×": "x"})
+
+
+def patient_value(variable: str, value: str) -> str:
+    """A patient's value of `variable` (`12mg/dL`, `205 µmol/L`, `2xULN`, `24`) as `<number> <normalized
+    unit>` (`11.9883 mg/dL`, `2 x ULN`, `24`): normalized as the thresholds kg reads are, so a query compares
+    like with like, and a multiple of the upper limit of normal meets only thresholds written as one.
+    Raises ValueError, saying why, for a value kg cannot read."""
+    if variable not in VARIABLES:
+        raise ValueError(f"not one of kg's threshold variables ({', '.join(VARIABLES)})")
+    match = PATIENT_VALUE.fullmatch(value)
+    parsed = _number(match.group(1)) if match else None
+    if match is None or parsed is None:
+        raise ValueError(f"{value!r} is not a number with an optional unit (e.g. 12mg/dL, 205 µmol/L, 2xULN, 24)")
+    number, written_unit = parsed[0], str(match.group(2)).translate(_UNIT_GLYPHS)
+    unit_key = ""
+    if written_unit:
+        unit = UNIT.match(written_unit)
+        if unit is None or unit.end() != len(written_unit):
+            raise ValueError(f"kg does not know the unit {match.group(2)!r} in {value!r}")
+        unit_key = _UNIT_GROUPS.get(unit.lastindex or 0, "foreign")
+    if unit_key not in _ALLOWED_UNITS[variable]:
+        raise ValueError(f"{match.group(2)!r} is not a unit of {variable}")
+    unit_name, convert = _normalization(variable, unit_key, number)
+    normalized = _rounded(convert(number))
+    highest = 100.0 if unit_name == ULN else _PLAUSIBLE[variable][1]
+    if not 0 <= normalized <= highest:
+        raise ValueError(f"{value!r} is not a plausible value (at most {highest:g} {unit_name})")
+    lexical = format(Decimal(repr(normalized)).normalize(), "f")
+    return f"{lexical} {unit_name}" if unit_name else lexical
+
+
+__all__ = ["ULN", "VARIABLES", "Threshold", "add_thresholds", "patient_value", "read_thresholds"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -110,49 +109,15 @@ def term_for(kind: str, value: str, name: str) -> URIRef | Literal:
     return Literal(value)
 
 
-# A patient's value: a number (`12`, `1.8`, `100,000`, `1,5`), then perhaps a unit (`mg/dL`, `µmol/L`, `xULN`).
-_MEASURE = re.compile(r"\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:[.,][0-9]+)?|\.[0-9]+)\s*(.*?)\s*", re.S)
-
-
 def measure_text(variable: str, value: str) -> str:
-    """A patient's value of `variable` (a parameter named after one of kg's threshold variables) as the
-    text `<number> <normalized unit>` (`12 mg/dL`, `2 x ULN`, `24`): normalized as kg normalizes the
-    thresholds it reads, so the query compares like with like (205 µmol/L of bilirubin is 11.9883 mg/dL)
-    and a multiple of the upper limit of normal meets only thresholds written as one."""
-    # kg.model.thresholds compiles its patterns on import: only a measure parameter needs them. Its
-    # normalization is private there; reusing it keeps one table of units and factors.
-    from kg.model import thresholds
+    """A patient's value of a threshold variable as the query compares it (`kg.model.thresholds.patient_value`);
+    a value kg cannot read is the user's error."""
+    from kg.model import thresholds  # compiles its patterns on import: only a measure parameter needs them
 
-    if variable not in thresholds.VARIABLES:
-        raise QueryError(
-            f"parameter {variable}: not one of kg's threshold variables ({', '.join(thresholds.VARIABLES)})"
-        )
-    match = _MEASURE.fullmatch(value)
-    parsed = thresholds._number(match.group(1)) if match else None
-    if match is None or parsed is None:
-        raise QueryError(
-            f"parameter {variable}: {value!r} is not a number with an optional unit (e.g. 12mg/dL, 205 µmol/L, 2xULN, 24)"
-        )
-    number, written_unit = parsed[0], match.group(2).translate(_UNIT_GLYPHS)
-    unit_key = ""
-    if written_unit:
-        unit = thresholds.UNIT.match(written_unit)
-        if unit is None or unit.end() != len(written_unit):
-            raise QueryError(f"parameter {variable}: kg does not know the unit {match.group(2)!r} in {value!r}")
-        unit_key = thresholds._UNIT_GROUPS.get(unit.lastindex or 0, "foreign")
-    if unit_key not in thresholds._ALLOWED_UNITS[variable]:
-        raise QueryError(f"parameter {variable}: {match.group(2)!r} is not a unit of {variable}")
-    unit_name, convert = thresholds._normalization(variable, unit_key, number)
-    normalized = thresholds._rounded(convert(number))
-    highest = 100.0 if unit_name == thresholds.ULN else thresholds._PLAUSIBLE[variable][1]
-    if not 0 <= normalized <= highest:
-        raise QueryError(f"parameter {variable}: {value!r} is not a plausible value (at most {highest:g} {unit_name})")
-    lexical = format(Decimal(repr(normalized)).normalize(), "f")
-    return f"{lexical} {unit_name}" if unit_name else lexical
-
-
-# The micro sign and full-width letters as the threshold reader's units spell them.
-_UNIT_GLYPHS = str.maketrans({"µ": "μ", "\u00a0": " ", "％": "%", "×": "x"})
+    try:
+        return thresholds.patient_value(variable, value)
+    except ValueError as error:
+        raise QueryError(f"parameter {variable}: {error}") from None
 
 
 def bindings(params: dict[str, str], declared: tuple[Param, ...]) -> dict[str, URIRef | Literal]:
