@@ -31,8 +31,9 @@ from kg.query.engines import run_oxigraph, run_rdflib  # noqa: E402
 from kg.query.prepare import prepare  # noqa: E402
 from kg.rdf.rdfio import load_graph  # noqa: E402
 
-PARAMS = {"trials-by-condition": {"term": "Neoplasms"}, "related-trials": {"trial": "NCT04267848"},
-          "trial-record": {"trial": "NCT04267848"}}  # fmt: skip
+PARAMS = {"trials-by-condition": {"term": "neoplasms"}, "related-trials": {"trial": "NCT04267848"},
+          "trial-record": {"trial": "NCT04267848"},
+          "trials-by-threshold": {"total_bilirubin": "12mg/dL", "inr": "1.8", "meld": "24"}}  # fmt: skip
 
 
 def timed(function, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
