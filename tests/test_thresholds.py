@@ -476,3 +476,12 @@ def test_score_thresholds_reads_the_records_the_gold_names_and_prints_a_table() 
     printed = json.loads(json.dumps(scores.to_json()))
     assert set(printed) >= {"all", "criteria", "by_variable", "records"}
     assert any(line.startswith("| criteria text alone |") for line in scores.lines())
+
+
+def test_an_item_naming_no_listed_variable_gives_nothing_but_a_bare_age_still_counts() -> None:
+    """Items that name only other things ("life expectancy", "NYHA class") are skipped before their
+    numbers are read; an age needs no name before it, in years or as "and older/younger"."""
+    other = Eligibility(exclusion=("Life expectancy less than 6 months", "NYHA class III or IV"))
+    assert read_thresholds(other) == ()
+    ages = Eligibility(inclusion=("Adult patients (18 and older) able to give consent",))
+    assert [(t.variable, t.comparator, t.value) for t in read_thresholds(ages)] == [("age", ">=", 18.0)]

@@ -1041,7 +1041,17 @@ class _At:
         return self._match.lastindex  # type: ignore[no-any-return]
 
 
-_FOREIGN_UNIT = UNIT.groupindex["foreign"]  # compared by number: RE2 looks group names up slowly
+_FOREIGN_UNIT = UNIT.groupindex["foreign"]
+# Names that can give a listed variable a value: the variables' own, and the few other names read as one
+# (transaminases as ALT and AST, performance status, Child-Pugh, blood pressure). An item naming none of
+# them (only "life expectancy", "NYHA class", …) is skipped before its numbers are read.
+_UNNAMED_HINTS = ("year", " y", "mm", _POST_OLDER, _POST_YOUNGER)  # values that need no name before them
+_PRODUCTIVE = frozenset(key for key in _MENTIONS if not key.startswith("x_")) | {
+    "x_blood_pressure",
+    "x_transaminases",
+    "x_performance",
+    "x_child_pugh",
+}  # compared by number: RE2 looks group names up slowly
 _WINDOW = 160  # no unit, comparator or class letters run longer than this
 
 
@@ -1293,8 +1303,12 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         return []
     text = _normalized(item)
     mentions = _mentions(text)
-    if not mentions and "year" not in text.lower() and " y" not in text.lower() and "mm" not in text.lower():
-        return []
+    if not any(m.key in _PRODUCTIVE for m in mentions):
+        lowered = (
+            text.lower()
+        )  # no listed variable named: only an age (`18 years`, `59 and younger`) or a pressure (`mmHg`) is left
+        if not any(hint in lowered for hint in _UNNAMED_HINTS):
+            return []
     reading = _Reading(text, side, item, [])
     values = _values(text, mentions)
     mentions = _outside(mentions, [(v.start, v.end) for v in values])  # `160 mmHg systolic`
