@@ -52,3 +52,14 @@ def test_every_readme_command_that_can_run_here_works_after_the_demo(tmp_path: P
 def test_the_commands_not_run_here_say_why(marker: str) -> None:
     skipped = [c for c in readme_commands() if marker in c]
     assert all(c.partition("#")[2].strip() for c in skipped)  # the reason is in the line's comment
+
+
+def test_the_readme_sample_build_summary_is_a_real_run(tmp_path: Path) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("records read: 55 from 55 file(s)")
+    shown = text[start : text.index("```", start)]
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", "kg build examples/ -o out/graph.ttl"], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == shown
