@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium, visit
-from tests.conftest import FIXTURES
+from tests.conftest import EXAMPLES, FIXTURES
 from tests.conftest import run_kg as run
 
 MSC = [str(FIXTURES / "seeds"), str(FIXTURES / "v1"), str(FIXTURES / "mesh" / "records"),
@@ -139,3 +139,20 @@ def test_the_page_opens_in_chromium_draws_every_chart_and_fetches_nothing(report
     assert seen.facts["charts"] >= 8 and seen.facts["drawn"] == seen.facts["charts"]
     assert seen.facts["rows"] == seen.facts["trials"] and seen.facts["shown"] == min(50, seen.facts["trials"])
     assert seen.screenshot.startswith(b"\x89PNG") and len(seen.screenshot) > 50_000  # a drawn page, not a blank one
+
+
+def test_text_from_records_cannot_become_markup(tmp_path: Path) -> None:
+    """A registrant's text is data: titles, sponsors and conditions that look like HTML are shown, never run."""
+    record = json.loads((EXAMPLES / "NCT00710099.json").read_text(encoding="utf-8"))
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = "<script>alert(1)</script> trial"
+    protocol["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = '<img src=x onerror="alert(2)">'
+    protocol["conditionsModule"]["conditions"] = ["</svg><script>alert(3)</script>"]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "NCT00710099.json").write_text(json.dumps(record), encoding="utf-8")
+    assert (
+        run("build", str(tmp_path / "in"), "-o", str(tmp_path / "g.nt"), "--store", str(tmp_path / "s")).exit_code == 0
+    )
+    assert run("report", "--store", str(tmp_path / "s"), "-o", str(tmp_path / "r.html")).exit_code == 0
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert text.count("<script") == 1 and "<img" not in text and "&lt;script&gt;alert(1)" in text
