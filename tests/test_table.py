@@ -95,3 +95,15 @@ def test_parquet_and_xlsx_hold_the_same_rows_as_csv(msc_store: Path, tmp_path: P
 def test_an_unknown_extension_is_refused_before_anything_is_read(tmp_path: Path) -> None:
     result = run("table", "--store", str(tmp_path / "nowhere"), "-o", str(tmp_path / "t.json"))
     assert result.exit_code == 2 and "write the table as .csv, .tsv, .parquet or .xlsx" in result.stderr
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_xlsx(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from kg.report.table import COLUMNS, write_table
+
+    row = dict.fromkeys(COLUMNS, "")
+    row |= {"nct_id": "NCT00000001", "title": '=HYPERLINK("http://example.invalid","x")', "enrollment": "12"}
+    write_table([row], tmp_path / "t.xlsx")
+    cell = load_workbook(tmp_path / "t.xlsx").active["B2"]
+    assert cell.value == row["title"] and cell.data_type == "s"

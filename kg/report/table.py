@@ -155,6 +155,10 @@ def _write_xlsx(rows: list[dict[str, str]], path: Path) -> None:
     sheet.append(list(COLUMNS))
     for row in rows:
         sheet.append([int(row[c]) if c == "enrollment" and row[c] else row[c] for c in COLUMNS])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a registrant's text, never a formula Excel would run
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = sheet.dimensions
     book.save(str(path))
