@@ -109,10 +109,8 @@ class AncestryLearner:
         above = {term_key(a): a for a in ancestors}
         if not own or not above:
             return
-        for key, ancestor in above.items():
-            self._named.setdefault(key, ancestor)
         named = set(own) | set(above)
-        for key, term in (*own.items(), *above.items()):
+        for key, term in (*above.items(), *own.items()):  # an ancestor's name as listed wins
             self._named.setdefault(key, term)
             listed = named - {key}  # a term's ancestor may be listed among the terms
             self._with[key] = listed if key not in self._with else self._with[key] & listed

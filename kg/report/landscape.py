@@ -19,7 +19,7 @@ import pyoxigraph
 from kg.rdf import iris
 from kg.report.selection import Selection
 from kg.report.table import row_of
-from kg.similarity.walk import Walk, trials
+from kg.similarity.walk import Walk
 
 T = TypeVar("T")
 MAX_POINTS = 400  # dose and threshold marks drawn (each labelled with its NCT id)
@@ -57,11 +57,9 @@ class Landscape:
 def landscape(store: pyoxigraph.Store, selection: Selection | None = None) -> Landscape:
     """Count the selected trials of a store."""
     selection = selection or Selection()
-    wanted = selection.condition_trials(store)
     found = Landscape(selection.describe())
-    for nct, walk in trials(store, wanted):
-        if selection.admits(walk):
-            _add_trial(found, nct, walk)
+    for nct, walk in selection.trials(store):
+        _add_trial(found, nct, walk)
     chosen = {row["nct_id"] for row in found.rows}
     found.edges = [edge for edge in found.edges if edge[1] in chosen]
     return found

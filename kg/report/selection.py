@@ -8,6 +8,7 @@ titles, summaries, conditions, keywords and interventions. Text matches ignore c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyoxigraph
@@ -16,7 +17,7 @@ from kg.query.catalog import canned_query
 from kg.query.engines import run_oxigraph
 from kg.query.prepare import prepare
 from kg.rdf import iris
-from kg.similarity.walk import Walk
+from kg.similarity.walk import Walk, trials
 
 _INTERVENTION = str(iris.KG.hasIntervention)
 _INTERVENTION_TEXTS = [(str(iris.RDFS.label),), (str(iris.KG.otherName),), (str(iris.KG.interventionType),)]
@@ -44,6 +45,12 @@ class Selection:
     def describe(self) -> str:
         given = [f"{name} {value!r}" for name, value in vars(self).items() if value]
         return " and ".join(given) if given else "every trial"
+
+    def trials(self, store: pyoxigraph.Store) -> Iterator[tuple[str, Walk]]:
+        """(NCT id, walk) of each selected trial with a record, in NCT id order."""
+        for nct, walk in trials(store, self.condition_trials(store)):
+            if self.admits(walk):
+                yield nct, walk
 
     def condition_trials(self, store: pyoxigraph.Store) -> set[str] | None:
         """NCT ids `trials-by-condition` finds for `--condition` (None without one)."""

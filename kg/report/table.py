@@ -19,7 +19,7 @@ from kg.errors import InputError
 from kg.rdf import iris
 from kg.rdf.sinks import atomic_path, write_atomically
 from kg.report.selection import Selection
-from kg.similarity.walk import Walk, trials
+from kg.similarity.walk import Walk
 
 COLUMNS = (
     "nct_id", "title", "official_title", "status", "phases", "study_type", "start_date", "completion_date",
@@ -58,11 +58,8 @@ _DOSES = (str(K.hasArm), str(K.hasDose))
 
 def table_rows(store: pyoxigraph.Store, selection: Selection | None = None) -> Iterator[dict[str, str]]:
     """One row per trial with a record, in NCT id order, for the trials the selection admits."""
-    selection = selection or Selection()
-    wanted = selection.condition_trials(store)
-    for nct, walk in trials(store, wanted):
-        if selection.admits(walk):
-            yield row_of(nct, walk)
+    for nct, walk in (selection or Selection()).trials(store):
+        yield row_of(nct, walk)
 
 
 def row_of(nct: str, walk: Walk) -> dict[str, str]:
