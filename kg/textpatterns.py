@@ -52,10 +52,15 @@ class TextPattern:
 
     __slots__ = ("name", "regex", "groupindex", "_compiled")
 
-    def __init__(self, name: str, regex: str) -> None:
+    def __init__(self, name: str, regex: str, max_mem: int | None = None) -> None:
         self.name = name
         self.regex = regex
-        self._compiled = re2.compile(regex)
+        if max_mem is None:
+            self._compiled = re2.compile(regex)
+        else:  # a large alternation: RE2's default 8 MiB budget leaves its DFA too small, and it falls back slowly
+            options = re2.Options()
+            options.max_mem = max_mem
+            self._compiled = re2.compile(regex, options)
         self.groupindex: dict[str, int] = dict(self._compiled.groupindex)
 
     def __repr__(self) -> str:
@@ -111,11 +116,12 @@ def _decoded(item: Any) -> Any:
 PATTERNS: dict[str, TextPattern] = {}
 
 
-def pattern(name: str, regex: str) -> TextPattern:
-    """`regex` compiled with RE2 and registered under `name` (a name is registered once)."""
+def pattern(name: str, regex: str, max_mem: int | None = None) -> TextPattern:
+    """`regex` compiled with RE2 and registered under `name` (a name is registered once); `max_mem` raises
+    RE2's memory budget (bytes) for a pattern too large for the default."""
     if name in PATTERNS:
         raise ValueError(f"text pattern {name!r} is registered twice")
-    compiled = TextPattern(name, regex)
+    compiled = TextPattern(name, regex, max_mem)
     PATTERNS[name] = compiled
     return compiled
 

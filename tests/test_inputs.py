@@ -365,5 +365,7 @@ def test_a_tabular_page_gets_mesh_ids_from_another_trials_record_in_the_build(tm
     }
     ancestors = set(graph.objects(trial, KG.conditionMeshAncestor))
     assert URIRef("http://id.nlm.nih.gov/mesh/D008107") in ancestors and len(ancestors) == 3
-    alone = run("build", str(page), "-o", str(tmp_path / "alone.ttl"))
+    alone = run("build", str(page), "--mesh", "none", "-o", str(tmp_path / "alone.ttl"))
     assert "that no known terms split, left out: 2" in alone.stderr
+    named_by_mesh = run("build", str(page), "-o", str(tmp_path / "bundled.ttl"))  # MeSH's own names split them
+    assert "that no known terms split, left out: 0" in named_by_mesh.stderr

@@ -13,7 +13,7 @@ import pytest
 
 from kg.evaluation.thresholds import _score_record, score_thresholds
 from kg.model.records import Eligibility, Provenance, TrialRecord, record_to_dict
-from kg.model.thresholds import Threshold, add_thresholds, read_thresholds
+from kg.model.thresholds import Threshold, add_thresholds, patient_value, read_thresholds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "thresholds"
 
@@ -294,10 +294,11 @@ def test_a_class_compared_with_no_letter_of_its_own_gives_nothing() -> None:
         "Use of human serum albumin within 3 weeks prior to clinical registration",
         "Spot urine albumin:creatinine ≥30 mg/g unless on RAAS inhibition",
         "4 Participated in any other drug clinical study before the first dose;",
-        "12 ECG: QTcF: female > 470 ms, male > 450 ms;",
-        "Minimum life expectancy of 12 weeks",
         "Drug abuse in the past 5 years",
-        "Coagulant function abnormality (APTT > 1.5 ULN)",
+        "History of hepatic encephalopathy within the last 3 months",
+        "Alcohol abuse within 6 months before screening",
+        "Insulin > 50 units/day",
+        "agree to use contraception or abstinence for 3 months after the last dose",
     ],
 )
 def test_numbers_that_are_not_thresholds_give_none(text: str) -> None:
@@ -383,7 +384,7 @@ def test_pt_inr_and_activated_partial_prothrombin_time_are_not_a_prothrombin_tim
     text = "Prothrombin time (PT)-international normalized ratio (INR) < 2,3"
     assert read(text) == [("inr", "inclusion", "<", 2.3)]
     text = "International standardized ratio (INR) < 1.5, and activated partial prothrombin time (APTT) < 1.5×ULN"
-    assert read(text) == [("inr", "inclusion", "<", 1.5)]
+    assert read(text) == [("inr", "inclusion", "<", 1.5), ("aptt", "inclusion", "<", 1.5)]
 
 
 def test_a_urine_protein_to_creatinine_ratio_is_not_creatinine() -> None:
@@ -479,9 +480,212 @@ def test_score_thresholds_reads_the_records_the_gold_names_and_prints_a_table() 
 
 
 def test_an_item_naming_no_listed_variable_gives_nothing_but_a_bare_age_still_counts() -> None:
-    """Items that name only other things ("life expectancy", "NYHA class") are skipped before their
-    numbers are read; an age needs no name before it, in years or as "and older/younger"."""
-    other = Eligibility(exclusion=("Life expectancy less than 6 months", "NYHA class III or IV"))
+    """Items that name only other things ("FEV1", "pack-years") are skipped before their numbers are
+    read; an age needs no name before it, in years or as "and older/younger"."""
+    other = Eligibility(exclusion=("FEV1 less than 60% of predicted", "Smoking more than 20 pack-years"))
     assert read_thresholds(other) == ()
     ages = Eligibility(inclusion=("Adult patients (18 and older) able to give consent",))
     assert [(t.variable, t.comparator, t.value) for t in read_thresholds(ages)] == [("age", ">=", 18.0)]
+
+
+# --- the variables beyond the shared gold's list ----------------------------------------------------------
+
+
+def shown(text: str, side: str = "inclusion") -> list[tuple[object, ...]]:
+    """(variable, side, comparator, value or (low, high), normalized unit) of each threshold read."""
+    return [
+        (t.variable, t.side, t.comparator, (t.low, t.high) if t.comparator == "between" else t.value, t.unit_normalized)
+        for t in read_thresholds(
+            Eligibility(
+                inclusion=(text,) if side == "inclusion" else (), exclusion=(text,) if side == "exclusion" else ()
+            )
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "expected"),
+    [
+        ("Life expectancy: At least 12 weeks", "inclusion", [("life_expectancy", "inclusion", ">=", 12.0, "mo")]),
+        ("Minimum life expectancy of 12 weeks", "inclusion", [("life_expectancy", "inclusion", ">=", 12.0, "mo")]),
+        (
+            "Patient survival expected to be no less than one year",
+            "inclusion",
+            [("life_expectancy", "inclusion", ">=", 1.0, "mo")],
+        ),
+        ("Life expectancy longer than 12 months.", "inclusion", [("life_expectancy", "inclusion", ">", 12.0, "mo")]),
+        (
+            "Have a non-pulmonary condition that limits lifespan to ≤1 year.",
+            "exclusion",
+            [("life_expectancy", "exclusion", "<=", 1.0, "mo")],
+        ),
+        (
+            "Abstinence from alcohol for at least 6 months",
+            "inclusion",
+            [("alcohol_abstinence", "inclusion", ">=", 6.0, "mo")],
+        ),
+    ],
+)
+def test_durations_are_read_in_any_unit_of_time_and_normalized_to_months(text: str, side: str, expected: list) -> None:
+    assert shown(text, side) == expected
+
+
+def test_twelve_weeks_of_life_expectancy_are_about_two_and_three_quarter_months() -> None:
+    (threshold,) = read_thresholds(Eligibility(inclusion=("Life expectancy > 12 weeks",)))
+    assert (threshold.value, threshold.unit, threshold.value_normalized) == (12.0, "weeks", 2.75981)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chronic alcohol abuse (daily consumption > 20 g/day)", [("alcohol_intake", "exclusion", ">", 20.0, "g/d")]),
+        (
+            "Alcohol users (more than 2 drinks of alcohol per day).",
+            [("alcohol_intake", "exclusion", ">", 2.0, "{drink}/d")],
+        ),
+        (
+            "Alcohol intake: women \\>20g/d, men \\>30g/d",
+            [("alcohol_intake", "exclusion", ">", 20.0, "g/d"), ("alcohol_intake", "exclusion", ">", 30.0, "g/d")],
+        ),
+        (
+            "Has an average weekly intake of greater than 21 units or an average daily intake of greater than 3 units",
+            [("alcohol_intake", "exclusion", ">", 21.0, "{unit}"), ("alcohol_intake", "exclusion", ">", 3.0, "{unit}")],
+        ),
+        (  # one bound said twice ("i.e."), read once
+            "Alcohol abuse is defined as daily consumption of >3 alcoholic beverages (i.e. > 21 alcoholic beverages per week)",
+            [("alcohol_intake", "exclusion", ">", 3.0, "{drink}")],
+        ),
+    ],
+)
+def test_alcohol_intake_is_read_in_grams_drinks_or_units_per_day_or_week(text: str, expected: list) -> None:
+    assert shown(text, "exclusion") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "expected"),
+    [
+        (
+            "New York Heart Association (NYHA) Class III or IV, cardiac disease",
+            "exclusion",
+            [("nyha_class", "exclusion", "between", (3.0, 4.0), "")],
+        ),
+        (
+            "Class III or IV heart failure as defined by the New York Heart Association (NYHA)",
+            "exclusion",
+            [("nyha_class", "exclusion", "between", (3.0, 4.0), "")],
+        ),
+        ("congestive heart-failure NYHA class ≥ II", "exclusion", [("nyha_class", "exclusion", ">=", 2.0, "")]),
+        ("those meeting NYHA Class II or higher criteria", "exclusion", [("nyha_class", "exclusion", ">=", 2.0, "")]),
+        (
+            "heart failure higher than New York Heart Association (NYHA) class II",
+            "exclusion",
+            [("nyha_class", "exclusion", ">", 2.0, "")],
+        ),
+        (
+            "Patients are diagnosed with heart failure degree IV according to NYHA",
+            "exclusion",
+            [("nyha_class", "exclusion", "=", 4.0, "")],
+        ),
+        ("NYHA I-II functional status", "inclusion", [("nyha_class", "inclusion", "between", (1.0, 2.0), "")]),
+        (
+            "hepatic encephalopathy (grade II or lower)",
+            "inclusion",
+            [("hepatic_encephalopathy_grade", "inclusion", "<=", 2.0, "")],
+        ),
+        (
+            "hepatic encephalopathy above grade II (inclusive)",
+            "exclusion",
+            [("hepatic_encephalopathy_grade", "exclusion", ">=", 2.0, "")],
+        ),
+        (
+            "advanced hepatic encephalopathy Grades 3 & 4 (West Haven criteria)",
+            "exclusion",
+            [("hepatic_encephalopathy_grade", "exclusion", "between", (3.0, 4.0), "")],
+        ),
+    ],
+)
+def test_nyha_classes_and_encephalopathy_grades_are_read_as_numbers_before_or_after_their_name(
+    text: str, side: str, expected: list
+) -> None:
+    assert shown(text, side) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "QT interval male ≥ 450 ms, female ≥ 470 ms",
+            [("qtc", "exclusion", ">=", 450.0, "ms"), ("qtc", "exclusion", ">=", 470.0, "ms")],
+        ),
+        (
+            "QTc interval prolongation (male \\> 450 ms; female \\> 470 ms)",
+            [("qtc", "exclusion", ">", 450.0, "ms"), ("qtc", "exclusion", ">", 470.0, "ms")],
+        ),
+        (
+            "an abnormal QTc interval value in the ECG test, defined as >450 msec",
+            [("qtc", "exclusion", ">", 450.0, "ms")],
+        ),
+        ("LDL greater than 190mg/dl", [("ldl_cholesterol", "exclusion", ">", 190.0, "mg/dL")]),
+        (
+            "Fasting triglycerides ≥400mg/dL (4.56mmol/L) at Screening",
+            [("triglycerides", "exclusion", ">=", 400.0, "mg/dL")],
+        ),
+        (
+            "AST, ALT and Alkaline phosphatase ≤ 2.5 ⋅ ULN",
+            [
+                ("ast", "exclusion", "<=", 2.5, "x ULN"),
+                ("alt", "exclusion", "<=", 2.5, "x ULN"),
+                ("alp", "exclusion", "<=", 2.5, "x ULN"),
+            ],
+        ),
+        (
+            "aspartate transaminase or alkaline phosphatase ˃ 2 times upper limit of normal",
+            [("ast", "exclusion", ">", 2.0, "x ULN"), ("alp", "exclusion", ">", 2.0, "x ULN")],
+        ),
+        ("Alkaline phosphatase < 5 x UNL", [("alp", "exclusion", "<", 5.0, "x ULN")]),
+        ("a partial thromboplastin time (PTT) of 18-28 seconds", [("aptt", "exclusion", "between", (18.0, 28.0), "s")]),
+    ],
+)
+def test_qtc_lipids_alkaline_phosphatase_and_aptt_are_read_like_the_laboratory_values(
+    text: str, expected: list
+) -> None:
+    assert shown(text, "exclusion") == expected
+
+
+def test_triglycerides_in_mmol_per_litre_are_normalized_to_mg_per_dl_and_haemoglobin_still_to_g_per_dl() -> None:
+    (tg,) = read_thresholds(Eligibility(exclusion=("Triglycerides > 5.6 mmol/L",)))
+    assert (tg.value, tg.value_normalized, tg.unit_normalized) == (5.6, 495.992, "mg/dL")
+    (hb,) = read_thresholds(Eligibility(inclusion=("Hemoglobin ≥ 6.2 mmol/L",)))
+    assert (hb.value_normalized, hb.unit_normalized) == (9.9882, "g/dL")
+
+
+def test_a_pdq_label_line_and_its_value_on_the_next_line_are_read_together() -> None:
+    pdq = Eligibility(inclusion=("Life expectancy:", "At least 12 weeks", "Age:", "18 and over", "Hematopoietic:"))
+    found = [(t.variable, t.comparator, t.value, t.text) for t in read_thresholds(pdq)]
+    assert ("life_expectancy", ">=", 12.0, "Life expectancy: At least 12 weeks") in found
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [("nyha_class", "III", "3"), ("nyha_class", "2", "2"), ("hepatic_encephalopathy_grade", "grade 2", "2"),
+     ("qtc", "480ms", "480 ms"), ("life_expectancy", "12 weeks", "2.75981 mo"), ("triglycerides", "2.3 mmol/L", "203.711 mg/dL")],
+)  # fmt: skip
+def test_a_patients_class_grade_or_duration_is_read_as_the_thresholds_are(
+    variable: str, value: str, expected: str
+) -> None:
+    assert patient_value(variable, value) == expected
+
+
+def test_a_class_that_is_no_nyha_class_is_refused() -> None:
+    with pytest.raises(ValueError, match="class I-IV"):
+        patient_value("nyha_class", "V")
+
+
+def test_a_gold_file_scores_only_the_variables_it_was_labelled_for() -> None:
+    """The shared gold lists 29 variables: kg's QTc or NYHA readings of its records are not counted
+    against it; kg's own gold for the ten more variables scores exactly those."""
+    shared = score_thresholds(FIXTURES / "eligibility-sample.json", "all", FIXTURES)
+    assert not {"qtc", "nyha_class", "aptt", "life_expectancy"} & set(shared.variables())
+    more = score_thresholds(FIXTURES / "eligibility-more-sample.json", "all", FIXTURES)
+    assert set(more.variables()) == {"life_expectancy", "qtc", "nyha_class", "aptt"}
+    assert (more.counts["criteria:gold"], more.counts["criteria:matched"], more.counts["criteria:kg"]) == (5, 5, 5)

@@ -26,7 +26,7 @@ from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.sinks import RdfSink
 from kg.rdf.terms import Triple, iri_of_text
 from kg.sources import Document, Reject
-from kg.sources.mesh_vocabulary import read_mesh_vocabulary
+from kg.sources.mesh_vocabulary import BUNDLED_MESH, read_mesh_vocabulary
 from kg.sources.snapshot import InputSnapshot
 from kg.store import load_store, stored_updates, update_store
 from kg.validation.shacl import validate_text, validate_triples, write_report
@@ -163,7 +163,8 @@ def _write_mesh_hierarchy(
     summary.outcome.add(validate_text(triples + pointed_at, config.shacl_engine))
     sink.write_body(pipeline.serialize(triples, config.rdf_format), len(triples))
     if named is not None:
-        summary.notes.append(f"MeSH hierarchy from {config.mesh_file}: {len(named)} descriptors")
+        source = "kg's bundled MeSH 2024" if config.mesh_file == BUNDLED_MESH else str(config.mesh_file)
+        summary.notes.append(f"MeSH hierarchy from {source}: {len(named)} descriptors")
     summary.notes.append(f"MeSH ancestors learned from the records: {len(learned)}")
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 from kg.errors import ConfigError
 from kg.rdf import formats
 from kg.similarity import METHODS
+from kg.sources.mesh_vocabulary import BUNDLED_MESH
 from kg.validation import ENGINES as SHACL_ENGINES
+
+
+def mesh_file_of(option: str | None) -> Path | None:
+    """`--mesh`: absent means the bundled MeSH, `none` no NLM hierarchy, anything else the user's file."""
+    if option is None:
+        return BUNDLED_MESH
+    return None if option.strip().lower() == "none" else Path(option)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +38,9 @@ class BuildConfig:
     update: bool = False  # with store_dir: rebuild only trials newer than the store's copy
     related: int | None = None  # add each trial's top K computed neighbours
     related_method: str = METHODS[0]
-    mesh_file: Path | None = None  # NLM's MeSH (descYYYY.xml or MeSH RDF N-Triples): the real hierarchy
+    # NLM's MeSH hierarchy above the graph's descriptors: the bundled 2024 Diseases/Psychiatry table, the
+    # user's own NLM file (descYYYY.xml, MeSH RDF N-Triples or a MeSH table), or None (learned ancestry only).
+    mesh_file: Path | None = BUNDLED_MESH
     # Set by `build` itself: the last-update date the store holds per trial (update), and the resolved
     # paths a walk of the input folders skips (its own outputs).
     stored_updates: dict[str, str] | None = None
@@ -52,6 +62,8 @@ class BuildConfig:
         if self.jobs < 1 or self.batch_size < 1:
             raise ConfigError("--jobs and --batch-size must be 1 or more")
         formats.for_output(self.output, self.rdf_format)  # an extension naming another format is refused now
+        if self.mesh_file is not None and not self.mesh_file.is_file():
+            raise ConfigError(f"--mesh {self.mesh_file}: no such file (nothing was built)")
         missing = [path for path in self.inputs if not os.path.lexists(path)]
         if missing:  # a mistyped path is the user's to fix, not a record to count as rejected
             raise ConfigError(f"{missing[0]}: no such file or folder (nothing was built)")

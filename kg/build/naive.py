@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from rdflib import Graph
 
@@ -14,17 +15,21 @@ from kg.rdf.mapping import map_trial
 from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.terms import iri_of_text, rdflib_triples
 from kg.sources import iter_records
+from kg.sources.mesh_vocabulary import BUNDLED_MESH, read_mesh_vocabulary
 
 
-def build_in_memory(inputs: list[str], input_format: str = "auto", include_contacts: bool = False) -> Graph:
+def build_in_memory(
+    inputs: list[str], input_format: str = "auto", include_contacts: bool = False, mesh_file: Path | None = BUNDLED_MESH
+) -> Graph:
     """The naive reference: every trial mapped into one rdflib graph, no workers, no streaming (no
     provenance or validation). The streaming build must give the same graph; the benchmark times both."""
+    vocabulary = read_mesh_vocabulary(mesh_file) if mesh_file is not None else None
     records = [r for r in iter_records(inputs, input_format, include_contacts) if isinstance(r, TrialRecord)]
     index = TrialIndex()
     for record in records:
         index.offer(record)
     index.resolve()
-    index.name_mesh_terms()
+    index.name_mesh_terms(vocabulary)
     graph, described, learner = Graph(), set(), AncestryLearner()
     for trial in index.trials(records):
         if not trial.mesh_terms:
@@ -40,6 +45,9 @@ def build_in_memory(inputs: list[str], input_format: str = "auto", include_conta
             described.add(node)
             for triple in rdflib_triples(triples):
                 graph.add(triple)
-    for triple in rdflib_triples(hierarchy_triples(None, learner.learned(), described)[0]):
+    named = None
+    if vocabulary is not None:
+        named = vocabulary.around(iris.mesh_id_of(iri_of_text(node)) or "" for node in described)
+    for triple in rdflib_triples(hierarchy_triples(named, learner.learned(), described)[0]):
         graph.add(triple)
     return graph

@@ -105,10 +105,12 @@ def parse(inputs: tuple[str, ...], input_format: str, include_contacts: bool, ou
 )
 @click.option(
     "--mesh",
-    "mesh_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="NLM's MeSH (descYYYY.xml or MeSH RDF N-Triples, gzip or not): adds the real hierarchy "
-    "(meshv:broaderDescriptor) above the graph's descriptors, with entry terms as synonyms.",
+    "mesh_source",
+    metavar="FILE|none",
+    help="The MeSH hierarchy (meshv:broaderDescriptor) written above the graph's descriptors, with entry "
+    "terms as synonyms: by default kg's bundled MeSH 2024 (Diseases and Psychiatry trees); FILE: NLM's "
+    "own (descYYYY.xml, MeSH RDF N-Triples or a MeSH table, gzip or not), e.g. a newer year; none: only "
+    "the ancestry learned from the records.",
 )
 def build(
     inputs: tuple[str, ...],
@@ -124,7 +126,7 @@ def build(
     update: bool,
     jobs: int | None,
     shacl_engine: str,
-    mesh_file: Path | None,
+    mesh_source: str | None,
 ) -> None:
     """Build a validated knowledge graph from registry records.
 
@@ -136,6 +138,7 @@ def build(
     """
     from kg.build import BuildConfig
     from kg.build import build as run_build
+    from kg.build.config import mesh_file_of
     from kg.build.pipeline import default_jobs
 
     config = BuildConfig(
@@ -152,7 +155,7 @@ def build(
         update=update,
         related=related_k,
         related_method=related_method,
-        mesh_file=mesh_file,
+        mesh_file=mesh_file_of(mesh_source),
     )
     with ProgressBar() as progress:
         summary = run_build(config, on_reject=RejectPrinter(), progress=progress)

@@ -4,13 +4,15 @@ What `kg parse` reads into `eligibility.thresholds` is matched one to one with t
 same record: variable, side and comparator equal, and the value within 1 % (as written, or kg's normalized
 value against the gold's; a Child-Pugh class letter equal; for `between`, low and high). Gold entries
 marked `uncertain` are left out, and a kg threshold that matches only one of them is not counted against
-precision. Precision and recall are given overall, for the criteria text alone (source `criteria`: what
+precision. Only the variables the gold file lists (its `variables`) are scored: a gold file labelled for
+some of kg's variables says nothing of kg's thresholds on the others. Precision and recall are given overall, for the criteria text alone (source `criteria`: what
 the reader does, without the structured age fields) and per variable. Records are split into halves by
 a hash of their NCT id, so rules can be tuned on one half and reported on the other.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,11 +91,21 @@ def score_thresholds(gold_file: Path, half: str = "all", base: Path | None = Non
     """Score kg's thresholds of every gold record (in `half`) against the gold. Records are found relative
     to `base`, by default the nearest folder above the gold file that holds `shared/`."""
     scores = ThresholdScores()
+    labelled = _labelled_variables(gold_file)
     for entry, parsed in gold_entries(gold_file, "trials", "threshold", half, base):
         scores.records += 1
         found = ((parsed or {}).get("eligibility") or {}).get("thresholds") or []
-        _score_record(entry, found, scores)
+        _score_record(entry, [t for t in found if labelled is None or t["variable"] in labelled], scores)
     return scores
+
+
+def _labelled_variables(gold_file: Path) -> set[str] | None:
+    """The variables the gold file was labelled for (None: it does not say, every variable is scored)."""
+    try:
+        listed = json.loads(gold_file.read_text(encoding="utf-8")).get("variables")
+    except (OSError, ValueError, AttributeError):
+        return None  # gold_entries names the file's fault
+    return set(listed) if isinstance(listed, list) and listed else None
 
 
 def _score_record(entry: dict[str, Any], found: list[dict[str, Any]], scores: ThresholdScores) -> None:

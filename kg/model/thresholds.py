@@ -35,6 +35,9 @@ VARIABLES = (
     "child_pugh_score", "child_pugh_class", "alt", "ast", "albumin", "creatinine", "creatinine_clearance",
     "egfr", "platelets", "hemoglobin", "wbc", "anc", "hba1c", "bmi", "ecog", "karnofsky", "lvef", "afp",
     "hbv_dna", "systolic_bp", "diastolic_bp", "weight",
+    # beyond the shared gold's list: the frequent variables its README names (labelled in gold/eligibility-more.json)
+    "life_expectancy", "alcohol_intake", "alcohol_abstinence", "ldl_cholesterol", "triglycerides", "qtc",
+    "nyha_class", "hepatic_encephalopathy_grade", "alp", "aptt",
 )  # fmt: skip
 
 ULN = "x ULN"
@@ -65,7 +68,7 @@ class Threshold:
 
 # Glyphs that mean a comparator, and the ways of writing `≥`/`≤` with two characters.
 _GLYPHS = str.maketrans(
-    {"﹤": "<", "＜": "<", "﹥": ">", "＞": ">", "≦": "≤", "⩽": "≤", "≧": "≥", "⩾": "≥", "＝": "=", "–": "-",
+    {"﹤": "<", "＜": "<", "﹥": ">", "＞": ">", "˂": "<", "˃": ">", "≦": "≤", "⩽": "≤", "≧": "≥", "⩾": "≥", "＝": "=", "–": "-",
      "—": "-", "‐": "-", "‑": "-", "−": "-", "，": ",", "；": ";", "：": ":", "（": "(", "）": ")", "～": "~",
      "\u00a0": " ", "µ": "μ", "ｍ": "m", "％": "%", "、": ","}
 )  # fmt: skip
@@ -181,8 +184,11 @@ _COMPARATOR_WORDS = {
         "over",
         "superior to",
         "elevated above",
+        "longer than",
     ),
-    "<": _words("less than", "lower than", "smaller than", "fewer than", "below", "under", "inferior to"),
+    "<": _words(
+        "less than", "lower than", "smaller than", "fewer than", "below", "under", "inferior to", "shorter than"
+    ),
     "=": _words("equal to", "equals"),
 }
 # Words that imply age as well as a comparator: they become a comparator and the word `age`.
@@ -326,7 +332,7 @@ _MENTIONS: dict[str, str] = {
     "hbv_dna": _names(
         ["HBV DNA", "HBV-DNA", "HBVDNA", "hepatitis B virus DNA", "HBV viral load", "HBV viral loads", "serum HBV DNA"]
     ),
-    "x_aptt": _names(
+    "aptt": _names(
         [
             "activated partial thromboplastin time",
             "partial thromboplastin time",
@@ -387,23 +393,136 @@ _MENTIONS: dict[str, str] = {
             "liver transaminases",
         ]
     ),
+    "life_expectancy": _names(
+        [
+            "life expectancy",
+            "life-expectancy",
+            "life expectation",
+            "expected survival",
+            "expected survival time",
+            "expected survival period",
+            "expected survival duration",
+            "estimated survival",
+            "estimated life expectancy",
+            "predicted survival",
+            "anticipated survival",
+            "survival expectancy",
+            "survival expected",
+            "expected to survive",
+            "expected to live",
+            "expect time of survive",
+            "expected lifespan",
+            "expected life span",
+            "lifespan",
+            "life span",
+        ]
+    ),
+    # before `alcohol_intake`: "alcohol abstinence" is a name of its own, not "alcohol"
+    "alcohol_abstinence": _names(
+        [
+            "abstinence from alcohol",
+            "abstinent from alcohol",
+            "abstain from alcohol",
+            "abstained from alcohol",
+            "abstinence from drinking",
+            "alcohol abstinence",
+            "alcohol-abstinent",
+            "alcohol free",
+            "alcohol-free",
+            "free of alcohol",
+            "sobriety",
+            "stopped drinking",
+            "stop drinking",
+            "ceased drinking",
+        ]
+    ),
+    "alcohol_intake": _names(
+        [
+            "alcohol",
+            "alcohol consumption",
+            "alcohol intake",
+            "alcohol use",
+            "ethanol",
+            "ethanol intake",
+            "ethanol consumption",
+            "alcoholic beverages",
+            "alcoholic beverage",
+            "alcoholic drinks",
+            "drinks of alcohol",
+            "daily intake",
+            "weekly intake",
+            "daily consumption",
+            "weekly consumption",
+        ]
+    ),
+    "ldl_cholesterol": _names(
+        [
+            "LDL cholesterol",
+            "LDL-cholesterol",
+            "low-density lipoprotein cholesterol",
+            "low density lipoprotein cholesterol",
+            "low-density lipoprotein",
+            "low density lipoprotein",
+        ],
+        ["LDL", "LDL-C", "LDLc", "LDL-c"],
+    ),
+    "triglycerides": _names(
+        [
+            "triglycerides",
+            "triglyceride",
+            "triglyceride levels",
+            "triglyceride level",
+            "fasting triglycerides",
+            "fasting triglyceride",
+            "serum triglycerides",
+            "triacylglycerol",
+        ],
+        ["TG", "TGs"],
+    ),
+    "qtc": _names(
+        [
+            "corrected QT interval",
+            "corrected QT",
+            "QT corrected",
+            "QTc interval",
+            "QTcF interval",
+            "QTcB interval",
+            "QT/QTc interval",
+            "QT interval",
+        ],
+        ["QTc", "QTcF", "QTcB", "QTC", "QTcf", "QT/QTc", "QTc-F", "QT"],
+    ),
+    "nyha_class": _names(
+        [
+            "New York Heart Association",
+            "New York Heart Classification",
+            "New York Heart Association Classification",
+            "NYHA functional class",
+            "NYHA class",
+            "NYHA classification",
+        ],
+        ["NYHA"],
+    ),
+    "hepatic_encephalopathy_grade": _names(
+        ["hepatic encephalopathy", "portosystemic encephalopathy", "portal-systemic encephalopathy", "encephalopathy"],
+        ["HE"],
+    ),
+    "alp": _names(
+        ["alkaline phosphatase", "alkaline phosphatases", "alkaline phosphate", "alk phos", "alk. phos."],
+        ["ALP", "AKP"],
+    ),
     "x_other": _names(
         [
             "creatinine ratio",
             "creatinine ratios",
-            "alkaline phosphatase",
             "gamma glutamyl transferase",
             "gamma-glutamyl transferase",
             "gamma-glutamyltransferase",
             "gamma GT",
             "γ-GT",
             "γGT",
-            "life expectancy",
             "survival",
-            "expected survival",
             "cholesterol",
-            "triglyceride",
-            "triglycerides",
             "sodium",
             "potassium",
             "urea",
@@ -448,8 +567,6 @@ _MENTIONS: dict[str, str] = {
             "grades",
             "stage",
             "CTCAE",
-            "alcohol",
-            "ethanol",
             "drinks",
             "cigarettes",
             "episodes",
@@ -461,15 +578,11 @@ _MENTIONS: dict[str, str] = {
             "regimen",
             "regimens",
             "cycles",
-            "encephalopathy",
             "mean arterial pressure",
             "heart rate",
             "pulse",
             "respiratory rate",
             "version",
-            "QT interval",
-            "QTc interval",
-            "New York Heart Association",
             "childbearing age",
             "child-bearing age",
             "child bearing age",
@@ -542,16 +655,7 @@ _MENTIONS: dict[str, str] = {
             "PaO2",
             "FiO2",
             "MAP",
-            "QTc",
-            "QTcF",
-            "QTcB",
-            "QT",
-            "NYHA",
             "GGT",
-            "ALP",
-            "AKP",
-            "LDL",
-            "LDL-C",
             "HDL",
             "BUN",
             "Hct",
@@ -801,6 +905,7 @@ MENTION = pattern(
     "threshold-mention",
     # The character before a name is consumed; the end is `\b` (not consumed), so `ALT/AST` gives two names.
     r"(?:^|[^\pL\pN_])(?:" + "|".join(f"(?P<{key}>{regex})" for key, regex in _MENTIONS.items()) + r")\b",
+    max_mem=64 << 20,
 )
 # The key of each capturing group (looking groups up by name is slow in RE2).
 _MENTION_KEYS = {MENTION.groupindex[key]: key for key in _MENTIONS}
@@ -814,6 +919,29 @@ CHILD_PUGH_MORE = pattern(
     "threshold-child-pugh-more",
     r"[\t \pZ]*(?:,[\t \pZ]*)?(?:(?i:or|and|to|and/or)|/|-|,)[\t \pZ]*(?:(?i:child[- ]?pugh|class|grade)[\t \pZ]*)?"
     r"(?-i:([ABC])([0-9]{1,2})?)(?:[^\pL\pN]|$)",
+)
+
+# NYHA classes and encephalopathy grades: roman or arabic, one or a range, after the name or before it.
+_CLASS_NUMBERS = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "Ⅰ": 1.0, "Ⅱ": 2.0, "Ⅲ": 3.0, "Ⅳ": 4.0, "0": 0.0,
+                  "1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0}  # fmt: skip
+_CLASS = r"(?-i:(IV|III|II|I|Ⅳ|Ⅲ|Ⅱ|Ⅰ|[0-4]))"
+_CLASS_JOIN = r"[\t \pZ]*(?:-|~|to|or|and|&|/|,|through)[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?"
+_CLASS_WORD = (
+    r"(?i:(?:functional[\t \pZ]+)?(?:class(?:es|ification)?|grades?|degree|stage|category|rating(?:[\t \pZ]+of)?))"
+)
+CLASS_AFTER = pattern(
+    "threshold-class-after",
+    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:[^0-9;.\n≥≤<>]{0,40}?" + _CLASS_WORD + r")?[\t \pZ]*\(?[\t \pZ]*"
+    r"(?:(?i:of|is|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*"
+    + _CLASS
+    + "(?:"
+    + _CLASS_JOIN
+    + _CLASS
+    + r")?(?:[^\pL\pN]|$)",
+)
+CLASS_BEFORE = pattern(
+    "threshold-class-before",
+    _CLASS_WORD + r"[\t \pZ]*([≥≤<>])?[\t \pZ]*" + _CLASS + "(?:" + _CLASS_JOIN + _CLASS + r")?(?:[^\pL\pN]|$)",
 )
 
 # --- values -------------------------------------------------------------------------------------------
@@ -831,15 +959,16 @@ _LITRE = r"(?:lit(?:er|re)s?|l)"
 _MICROLITRE = rf"(?:microlit(?:er|re)s?|micro{_H}lit(?:er|re)s?|mcl|[μu]l)"
 _ULN_NAME = (
     rf"(?:ULN|upper{_H}limits?{_H}(?:of{_H})?(?:the{_H})?(?:normal|reference)(?:{_H}(?:range|values?|limits?))?"
-    rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
+    rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|(?-i:UNL|ULRR)|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
     rf"(?:limits?|values?|range))?|(?-i:N))"
 )
+_PER_DAY_OR_WEEK = rf"(?:{_H}(?:/|per|a|each){_H}(?:day|d|week|wk)|{_H}(?:daily|weekly))?"
 # Units after a number, each a named group (its key); `foreign` units belong to no listed variable.
 _UNITS = {
     "e9": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[9⁹]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}{_LITRE}|(?-i:G/L)",
     "e3ul": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[3³]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}(?:{_MICROLITRE}|mm3|mm\^3|mm³|cu{_H}mm|cumm)"
     rf"|(?-i:K){_H}/{_H}[μu]l|[x×*]{_H}1000{_H}/{_H}(?:mm3|mm³|[μu]l)",
-    "uln": rf"(?:[x×*]|times|-?fold){_H}(?:of{_H})?(?:the{_H})?(?:(?:institutional|local|laboratory){_H})?{_ULN_NAME}"
+    "uln": rf"(?:[x×*⋅·]|times|-?fold){_H}(?:of{_H})?(?:the{_H})?(?:(?:institutional|local|laboratory){_H})?{_ULN_NAME}"
     rf"(?:{_H}\({_H}ULN{_H}\))?"
     rf"|(?:the{_H})?(?:ULN|upper{_H}limits?{_H}of{_H}(?:the{_H})?normal(?:{_H}(?:range|values?))?|upper{_H}normal{_H}limits?)"
     rf"|times|-?fold",
@@ -868,6 +997,15 @@ _UNITS = {
     "months": r"months?|mos?\.?|mths?|mouths?",
     "sec": r"seconds?|secs?|s",
     "points": r"points?|pts?",
+    "weeks": r"weeks?|wks?|wk",
+    "days": r"days?",
+    "ms": r"msecs?|ms|milliseconds?",
+    # alcohol: grams a day or week; drinks (or units of alcohol), perhaps per day or week
+    "alcohol_g": rf"(?:g|gm|gms|grams?)(?:{_H}of{_H}(?:pure{_H})?(?:alcohol|ethanol))?{_H}(?:(?:/|per|a|each){_H}"
+    rf"(?:day|d|week|wk)|daily|weekly)",
+    "alcohol_drinks": rf"(?:(?:standard|alcoholic){_H})?(?:drinks?|beverages?)(?:{_H}of{_H}alcohol)?{_PER_DAY_OR_WEEK}"
+    rf"|(?:alcohol{_H})?units?{_H}of{_H}alcohol{_PER_DAY_OR_WEEK}|alcohol{_H}units?{_PER_DAY_OR_WEEK}",
+    "alcohol_units": rf"units?{_PER_DAY_OR_WEEK}",
     "foreign": rf"mg{_H}/{_H}(?:g|kg|l|m2|day|d|mmol)|mg|g{_H}/{_H}(?:d|day|week)|gm?s?|meq{_H}/{_H}{_LITRE}"
     rf"|[np]mol{_H}/{_H}{_LITRE}|pg{_H}/{_H}m[lL]|ng{_H}/{_H}dl|msecs?|ms|milliseconds?|mm|cm|kpa|°{_H}[CF]|°|degrees?"
     rf"|o{_H}C|bpm|beats|breaths|drinks?|units?|episodes?|cigarettes?|pack{_H}-?years?|lesions?|cycles?|ml|mcg|[μu]g"
@@ -879,7 +1017,10 @@ UNIT = pattern(
     rf"{_H}(?:-{_H})?(?i:" + "|".join(f"(?P<{key}>{regex})" for key, regex in _UNITS.items()) + ")",
 )
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
-_ALPHABETIC_END_UNITS = {"sec", "years", "months", "points", "kg", "lb", "foreign", "uln", "years_age", "pct"}
+_ALPHABETIC_END_UNITS = {
+    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "pct",
+    "alcohol_g", "alcohol_drinks", "alcohol_units",
+}  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
 POWER = pattern(
     "threshold-power",
@@ -936,6 +1077,9 @@ NOT_A_LEVEL = pattern(
     r"|assay|sensitivity|cut-?off|mortality|risk|probability)(?:[^\pL]|$)",
 )
 DURATION_WORD = pattern("threshold-duration-word", r"(?i)(?:^|[^\pL])(?:for|during)(?:[^\pL]|$)")
+TEST_NAMES = pattern("threshold-test-names", r"(?:^|[^\pL])(?-i:ECGs?|EKGs?)(?:[^\pL]|$)")  # a test, not a measure
+ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
+INTAKE_WORDS = pattern("threshold-intake-words", r"(?i)(?:^|[^\pL])(?:daily|weekly)(?:[^\pL]|$)")
 # Words in front of a name that make its numbers a change (`daily increase of TBIL ≥17.1 µmol/L`).
 RATE_BEFORE = pattern(
     "threshold-rate-before",
@@ -951,7 +1095,8 @@ COORDINATED = pattern(
 CHAIN_GAP = pattern(
     "threshold-chain-gap",
     r"(?i)^[\t \pZ,()\[\]/:-]*(?:(?:or|and|and/or|but|if|in|for|unless|except|while|when|whereas|with|without|otherwise"
-    r"|respectively|ie|i\.e\.|e\.g\.|eg)(?:[^\pL]|$)[^0-9;]*)?$",
+    r"|respectively|ie|i\.e\.|e\.g\.|eg|men|women|males?|females?|for[\t \pZ]+(?:men|women|males?|females?))"
+    r"(?:[^\pL]|$)[^0-9;]*)?$",
 )
 ACRONYM = pattern("threshold-acronym", r"(?-i:[A-Z][A-Za-z]*[A-Z])")
 PARENTHESIZED = pattern("threshold-parenthesized", r"\([^()]*\)|\[[^\[\]]*\]")
@@ -972,7 +1117,12 @@ _FLIPPED = {"≥": "<=", "≤": ">=", ">": "<", "<": ">"}
 _SYMBOLS = {"≥": ">=", "≤": "<=", ">": ">", "<": "<", "=": "="}
 _LOWER_BOUNDS = (">", ">=")
 _UPPER_BOUNDS = ("<", "<=")
-_NOT_LEVEL_UNITS = {"foreign", "years", "months"}  # a value in these ends a run of bounds
+# A value in these ends a run of bounds, unless a variable named before it is measured in them.
+_NOT_LEVEL_UNITS = {"foreign", "years", "months", "weeks", "days", "ms", "alcohol_g", "alcohol_drinks", "alcohol_units"}
+_ALCOHOL_UNITS = {"alcohol_g", "alcohol_drinks", "alcohol_units"}
+_DURATIONS = {"life_expectancy", "alcohol_abstinence"}  # measured in time: "for", "within" may come before
+_CLASSES = {"nyha_class", "hepatic_encephalopathy_grade"}  # classes I-IV, read by `_classes`, not as numbers
+_CLASS_HINTS = ("hild", "CTP", "NYHA", "York Heart", "ncephalopathy")  # classes a text writes without digits
 _SCORES = {"ecog", "karnofsky", "child_pugh_score"}  # a bare number after these names is `=`
 _COUNTS = {"platelets", "wbc", "anc"}
 _ALLOWED_UNITS: dict[str, set[str]] = {
@@ -1004,6 +1154,16 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "systolic_bp": {"", "mmhg"},
     "diastolic_bp": {"", "mmhg"},
     "weight": {"", "kg", "lb"},
+    "life_expectancy": {"", "days", "weeks", "months", "years"},
+    "alcohol_abstinence": {"days", "weeks", "months", "years"},
+    "alcohol_intake": {"alcohol_g", "alcohol_drinks", "alcohol_units"},
+    "ldl_cholesterol": {"", "mgdl", "mmoll", "uln"},
+    "triglycerides": {"", "mgdl", "mmoll", "uln"},
+    "qtc": {"", "ms"},
+    "nyha_class": set(),  # classes, not numbers
+    "hepatic_encephalopathy_grade": set(),
+    "alp": {"", "ul_enz", "uln"},
+    "aptt": {"", "sec", "uln"},
 }
 # The values a variable can have, in its normalized unit (a multiple of ULN: 0.5 to 100).
 _PLAUSIBLE: dict[str, tuple[float, float]] = {
@@ -1013,7 +1173,9 @@ _PLAUSIBLE: dict[str, tuple[float, float]] = {
     "creatinine_clearance": (1, 250), "egfr": (1, 250), "platelets": (1, 2000), "wbc": (0.1, 500),
     "anc": (0.05, 100), "hemoglobin": (2, 25), "hba1c": (3, 25), "bmi": (10, 100), "ecog": (0, 5),
     "karnofsky": (10, 100), "lvef": (5, 100), "afp": (0.1, 1e7), "hbv_dna": (1, 1e12), "systolic_bp": (40, 300),
-    "diastolic_bp": (20, 200), "weight": (1, 500),
+    "diastolic_bp": (20, 200), "weight": (1, 500), "life_expectancy": (0.1, 240), "alcohol_abstinence": (0.03, 240),
+    "alcohol_intake": (0.5, 500), "ldl_cholesterol": (20, 1000), "triglycerides": (20, 5000), "qtc": (300, 700),
+    "nyha_class": (1, 4), "hepatic_encephalopathy_grade": (0, 4), "alp": (1, 5000), "aptt": (10, 200),
 }  # fmt: skip
 
 
@@ -1042,6 +1204,7 @@ class _At:
 
 
 _FOREIGN_UNIT = UNIT.groupindex["foreign"]
+_WORD_NUMBER_UNITS = {"uln", "years", "months", "weeks", "days"}  # "twice the ULN", "one year", not "one of"
 # Names that can give a listed variable a value: the variables' own, and the few other names read as one
 # (transaminases as ALT and AST, performance status, Child-Pugh, blood pressure). An item naming none of
 # them (only "life expectancy", "NYHA class", …) is skipped before its numbers are read.
@@ -1202,7 +1365,7 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
                 position = unit.end()
         elif text[position : position + 1].isalpha():
             continue  # glued to a word (`19del`)
-        if value.word_number and value.unit_key != "uln":
+        if value.word_number and value.unit_key not in _WORD_NUMBER_UNITS:
             continue
         post = _at(POST_COMPARATOR, text, position) if has_post else None
         if post:
@@ -1295,11 +1458,12 @@ class _Reading:
     source_text: str
     found: list[Threshold]
     last: dict[str, tuple[int, int]] = field(default_factory=dict)  # per variable: (index in found, value end)
+    classes_until: int = 0  # the end of the NYHA / encephalopathy classes read so far
 
 
 def _item_thresholds(item: str, side: str) -> list[Threshold]:
     """The thresholds of one criterion item."""
-    if HAS_NUMBER.search(item) is None and "hild" not in item and "CTP" not in item:
+    if HAS_NUMBER.search(item) is None and not any(hint in item for hint in _CLASS_HINTS):
         return []
     text = _normalized(item)
     mentions = _mentions(text)
@@ -1332,6 +1496,8 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
                 group = [event]
             if event.key == "x_child_pugh":
                 event.end = read_until = _child_pugh_classes(reading, event)
+            elif event.key in _CLASSES:
+                _classes(reading, event)
             previous = event
             chained = None
             continue
@@ -1349,10 +1515,12 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             continue
         anchor: list[_Mention] = []
         inherited: str | None = None
-        if isinstance(previous, _Mention) and _name_gap(text[previous.end : event.start]):
+        if isinstance(previous, _Mention) and _name_gap(text[previous.end : event.start], {m.key for m in group}):
             anchor = group
         elif isinstance(previous, _Value) and chained is not None:
             gap = text[previous.end : event.start]
+            if {m.key for m in group} <= {"alcohol_intake"}:
+                gap = INTAKE_WORDS.sub(" ", gap)
             if _chain_gap(gap) and (chained.unit_key != "years" or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
@@ -1366,10 +1534,13 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         else:
             _unanchored(reading, event)
         previous = event
-        # A number of years ends a run of bounds, except an age's: "age ≥ 6 and < 13 years".
+        # A number of years ends a run of bounds, except an age's: "age ≥ 6 and < 13 years"; so do other
+        # units of no variable named before ("QTc > 450 ms" goes on: "female > 470 ms").
         level = event.unit_key not in _NOT_LEVEL_UNITS or (
             event.unit_key == "years" and any(mention.key == "age" for mention in anchor)
         )
+        if not level and (event.unit_key == "ms" or event.unit_key in _ALCOHOL_UNITS):
+            level = any(event.unit_key in _ALLOWED_UNITS.get(mention.key, ()) for mention in anchor)
         chained = event if anchor and level else None
     return reading.found
 
@@ -1389,6 +1560,10 @@ def _outside(mentions: list[_Mention], spans: list[tuple[int, int]]) -> list[_Me
 def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
     """`≥12 mg/dL (205 μmol/L)`, `> 1000 IU/mL or > 2500 copies/mL`: one bound in a second unit."""
     comparator = _SYMBOLS[second.pre] if second.pre else second.post or inherited
+    if first.unit_key in _ALCOHOL_UNITS and second.unit_key in _ALCOHOL_UNITS:  # "> 3 drinks (i.e. > 21 a week)"
+        return comparator == _comparator_of(first) and _alcohol_unit(first.unit_key, first.unit) != _alcohol_unit(
+            second.unit_key, second.unit
+        )
     return bool(
         first.unit_key
         and second.unit_key
@@ -1398,18 +1573,22 @@ def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
     )
 
 
-def _name_gap(gap: str) -> bool:
-    """Whether a value this far after a name is the name's: a few words, no number, no sentence break."""
+def _name_gap(gap: str, keys: set[str]) -> bool:
+    """Whether a value this far after a name is the name's: a few words, no number, no sentence break (a
+    duration's "for" and an alcohol intake's "daily" are the name's own words)."""
     if len(gap) > 60 or any(c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap):
         return False
-    if CLAUSE_BREAK.search(gap) or NOT_A_LEVEL.search(gap) or DURATION_WORD.search(gap):
+    if keys and keys <= {"alcohol_intake"}:
+        gap = INTAKE_WORDS.sub(" ", gap)
+    if CLAUSE_BREAK.search(gap) or NOT_A_LEVEL.search(gap) or (DURATION_WORD.search(gap) and not keys <= _DURATIONS):
         return False
-    outside = PARENTHESIZED.sub(" ", gap)
+    outside = TEST_NAMES.sub(" ", PARENTHESIZED.sub(" ", gap))  # "QTc interval value in the ECG test, defined as"
     return len(outside.split()) <= 7 and ACRONYM.search(outside) is None
 
 
 def _chain_gap(gap: str) -> bool:
     """Whether a value follows the previous one as another bound of the same names."""
+    gap = ABBREVIATION_DOTS.sub(r"\1\2", gap)  # "(i.e. > 21 a week)": the dots end no sentence
     if len(gap) > 80 or any(c.isdigit() or c in ";\n" for c in gap) or CLAUSE_BREAK.search(gap):
         return False
     if ACRONYM.search(PARENTHESIZED.sub(" ", gap)) or NOT_A_LEVEL.search(gap):
@@ -1467,6 +1646,49 @@ def _child_pugh_classes(reading: _Reading, mention: _Mention) -> int:
     return end
 
 
+def _classes(reading: _Reading, mention: _Mention) -> None:
+    """The NYHA classes or encephalopathy grades a name has, written after it ("NYHA class III or IV",
+    "encephalopathy (grade II or lower)", "> grade II (inclusive)") or just before it ("Class III or IV heart
+    failure as defined by the NYHA", "grade 2 or higher encephalopathy"); one written once is read once."""
+    if mention.start < reading.classes_until:
+        return
+    text = reading.text
+    match = _at(CLASS_AFTER, text, mention.end)
+    if match is not None:
+        reading.classes_until = match.end(3)
+        first, second, comparator = match.group(3), match.group(4), match.group(1) or match.group(2)
+        end = match.end(4) if second else match.end(3)
+    else:
+        window_start = max(reading.classes_until, mention.start - 80)
+        before = [m for m in CLASS_BEFORE.finditer(text[window_start : mention.start])]
+        if not before:
+            return
+        found = before[-1]
+        between = text[window_start + found.end() : mention.start]
+        if CLAUSE_BREAK.search(between) or len(between.split()) > 8:
+            return
+        reading.classes_until = mention.end
+        first, second, comparator = found.group(2), found.group(3), found.group(1)
+        end = window_start + found.end(3 if found.group(3) else 2)
+    post = _at(POST_COMPARATOR, text, end)
+    low = _CLASS_NUMBERS[first]
+    side = _side(reading, mention.start)
+    if second:
+        high = _CLASS_NUMBERS[second]
+        if high > low:
+            reading.found.append(
+                Threshold(mention.key, side, "between", None, low, high, unit="", low_normalized=low,
+                          high_normalized=high, text=reading.source_text)
+            )  # fmt: skip
+        return
+    if comparator is None:
+        comparator = mention.comparator_before  # "heart failure higher than NYHA class II"
+    written = _SYMBOLS[comparator] if comparator else (_POST_COMPARATORS[post.group(1)] if post else "=")
+    if written in (">", "<") and _at(INCLUSIVE_RANGE, text, end) is not None:
+        written += "="  # "above grade II (inclusive)"
+    reading.found.append(Threshold(mention.key, side, written, low, value_normalized=low, text=reading.source_text))
+
+
 def replace_mention(mention: _Mention, key: str) -> _Mention:
     return _Mention(mention.start, mention.end, key, mention.comparator_before, mention.rate)
 
@@ -1488,6 +1710,8 @@ def _unanchored(reading: _Reading, value: _Value) -> bool:
         return _emit(reading, [_Mention(value.start, value.start, "age")], value)
     if value.bp_word:
         return _emit(reading, [_Mention(value.start, value.start, value.bp_word)], value)
+    if value.unit_key == "alcohol_drinks":  # "> 3 alcoholic beverages per day", "21 units of alcohol a week"
+        return _emit(reading, [_Mention(value.start, value.start, "alcohol_intake")], value)
     before = reading.text[max(0, value.start - 40) : value.start]
     if (
         value.unit_key == "years"
@@ -1649,9 +1873,11 @@ def _threshold(
         comparator = inherited
     elif variable in _SCORES:
         comparator = "="
+    elif variable in _DURATIONS and _side(reading, value.start) == "inclusion":
+        comparator = ">="  # "life expectancy of 3 months", "6 months of abstinence"
     if comparator is None:
         return None
-    normalized_unit, convert = _normalization(variable, unit_key, number)
+    normalized_unit, convert = _normalization(variable, unit_key, number, value.unit)
     convert_high = convert
     if value.high is not None and value.high.unit_key and value.high.unit_key != unit_key:  # `6 months to 17 years`
         if value.high.unit_key not in _ALLOWED_UNITS[variable]:
@@ -1735,26 +1961,48 @@ _UCUM = {
     "lb": ("kg", 0.45359237), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
     "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
     "ngml": ("ng/mL", 1.0), "sec": ("s", 1.0), "years": ("a", 1.0), "years_age": ("a", 1.0),
-    "months": ("a", 1 / 12), "points": ("", 1.0),
+    "months": ("a", 1 / 12), "points": ("", 1.0), "ms": ("ms", 1.0),
 }  # fmt: skip
+# Durations (life expectancy, abstinence) in months.
+_MONTHS = {"days": 12 / 365.25, "weeks": 12 / 52.1775, "months": 1.0, "years": 12.0, "": 1.0}
+# mmol/L to mg/dL (haemoglobin: g/dL).
+_FROM_MMOL = {"hemoglobin": ("g/dL", 1.611), "ldl_cholesterol": ("mg/dL", 38.67), "triglycerides": ("mg/dL", 88.57)}
 # The unit a variable's bare number is in, and the unit of its other common spelling.
 _DEFAULT_UNITS = {
     "age": "a", "total_bilirubin": "mg/dL", "creatinine": "mg/dL", "albumin": "g/dL", "hemoglobin": "g/dL",
     "platelets": "10*9/L", "wbc": "10*9/L", "anc": "10*9/L", "prothrombin_activity": "%", "lvef": "%",
     "hba1c": "%", "bmi": "kg/m2", "creatinine_clearance": "mL/min", "egfr": "mL/min/{1.73_m2}",
     "systolic_bp": "mm[Hg]", "diastolic_bp": "mm[Hg]", "weight": "kg", "prothrombin_time": "s", "alt": "U/L",
-    "ast": "U/L", "afp": "ng/mL", "hbv_dna": "[IU]/mL",
+    "ast": "U/L", "afp": "ng/mL", "hbv_dna": "[IU]/mL", "ldl_cholesterol": "mg/dL", "triglycerides": "mg/dL",
+    "qtc": "ms", "alp": "U/L", "aptt": "s",
 }  # fmt: skip
 
 
-def _normalization(variable: str, unit_key: str, number: float) -> tuple[str, Any]:
+def _alcohol_unit(unit_key: str, written: str) -> str:
+    """`g/d`, `{drink}/wk`, `{unit}`, …: grams, drinks or (country-sized) units, per day or week as written."""
+    amount = {"alcohol_g": "g", "alcohol_drinks": "{drink}", "alcohol_units": "{unit}"}[unit_key]
+    lowered = written.lower()
+    if any(word in lowered for word in ("week", "wk")):
+        return f"{amount}/wk"
+    if any(word in lowered for word in ("day", "/d", "dai")):
+        return f"{amount}/d"
+    return amount
+
+
+def _normalization(variable: str, unit_key: str, number: float, written: str = "") -> tuple[str, Any]:
     """(UCUM unit, conversion) for a value of `variable` written in `unit_key` (`number` guides a bare value)."""
     if unit_key == "umol":  # µmol/L: bilirubin 17.1, creatinine 88.4 per mg/dL
         return "mg/dL", (lambda n: n / 17.1) if variable == "total_bilirubin" else (lambda n: n / 88.4)
     if unit_key == "gl":
         return "g/dL", lambda n: n / 10
     if unit_key == "mmoll":  # haemoglobin: 1 mmol/L is 1.611 g/dL
-        return "g/dL", lambda n: n * 1.611
+        unit, factor = _FROM_MMOL.get(variable, ("", 1.0))
+        return unit, lambda n: n * factor
+    if variable in _DURATIONS and unit_key in _MONTHS:
+        months = _MONTHS[unit_key]
+        return "mo", (_same if months == 1.0 else (lambda n: n * months))
+    if unit_key in _ALCOHOL_UNITS:
+        return _alcohol_unit(unit_key, written), _same
     if unit_key == "mmolmol":  # HbA1c IFCC to NGSP
         return "%", lambda n: n / 10.929 + 2.15
     if unit_key in _UCUM:
@@ -1791,6 +2039,8 @@ _JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "
 
 
 def _continues(previous: str, item: str) -> bool:
+    if previous[-1:] == ":" and len(previous.split()) <= 3 and item and item[-1:] != ":":
+        return True  # a label and its value on the next line: "Life expectancy:" + "At least 12 weeks" (PDQ)
     if not item or previous[-1:] in ".;:)。；":
         return False
     last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
@@ -1853,6 +2103,13 @@ def patient_value(variable: str, value: str) -> str:
     Raises ValueError, saying why, for a value kg cannot read."""
     if variable not in VARIABLES:
         raise ValueError(f"not one of kg's threshold variables ({', '.join(VARIABLES)})")
+    if variable in _CLASSES:  # NYHA class, encephalopathy grade: `3`, `III`
+        grade = _CLASS_NUMBERS.get(value.strip().upper().removeprefix("CLASS").removeprefix("GRADE").strip())
+        if grade is None or (variable == "nyha_class" and grade < 1):
+            raise ValueError(
+                f"{value!r} is not a {'class I-IV' if variable == 'nyha_class' else 'grade 0-4'} (e.g. 3 or III)"
+            )
+        return format(Decimal(repr(grade)).normalize(), "f")
     match = PATIENT_VALUE.fullmatch(value)
     parsed = _number(match.group(1)) if match else None
     if match is None or parsed is None:

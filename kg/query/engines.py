@@ -170,7 +170,7 @@ _CHARACTER_CLASS = "a name"
 
 
 def _expected_in_words(expected: str) -> str:
-    """`one of ",", ".", [_], ['A' ..= 'Z' …]` -> `one of: \`,\`, \`.\`, a name, a variable, IRI or value`."""
+    """`one of ",", ".", [_], ['A' ..= 'Z' …]` -> "one of: `,`, `.`, a variable, IRI or value, a name"."""
     body = expected.removeprefix("expected ").removeprefix("one of ")
     words: list[str] = []
     depth, token, quoted = 0, "", False

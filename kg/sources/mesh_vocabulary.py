@@ -1,6 +1,8 @@
-"""NLM's MeSH, as the user downloaded it: the descriptor file (`descYYYY.xml`) or MeSH RDF N-Triples
-(`mesh.nt`, `mesh.nt.gz`), both free from NLM. `kg build --mesh FILE` reads one into a
-`kg.model.mesh.MeshVocabulary`.
+"""NLM's MeSH: the descriptor file (`descYYYY.xml`) or MeSH RDF N-Triples (`mesh.nt`, `mesh.nt.gz`), both
+free from NLM, or a MeSH table (tab-separated descriptor id, name, entry terms and tree numbers, the last
+two `|`-separated; the layout of the table kg bundles). `kg build --mesh FILE` reads one into a
+`kg.model.mesh.MeshVocabulary`; without `--mesh` a build reads the bundled table (`BUNDLED_MESH`: NLM's
+2024 descriptors of the Diseases and Psychiatry trees, where trials' conditions lie).
 
 Both are read as streams (the XML with `iterparse`, each record cleared once read; the N-Triples line by
 line): the full files are 0.3 and 2 GB. The XML goes through defusedxml, so a file that declares entities
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
@@ -33,6 +36,9 @@ _STATEMENT = textpatterns.pattern(
 _LITERAL = textpatterns.pattern("mesh-ntriples-literal", r'^"((?:[^"\\]|\\.)*)"')
 _ESCAPE = textpatterns.pattern("mesh-ntriples-escape", r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 _DESCRIPTOR_ID = textpatterns.pattern("mesh-descriptor-id", r"^D\d{6,9}$")
+_TABLE_ROW = textpatterns.pattern("mesh-table-row", r"^D\d{6,9}\t")
+
+BUNDLED_MESH = Path(str(resources.files("kg") / "data" / "mesh" / "mesh2024-conditions.tsv.gz"))
 
 
 def read_mesh_vocabulary(path: Path) -> MeshVocabulary:
@@ -44,10 +50,13 @@ def read_mesh_vocabulary(path: Path) -> MeshVocabulary:
                 return _read_descriptor_xml(stream, path)
             if head.startswith(b"<http"):
                 return _read_ntriples(stream)
+            if head.startswith(b"#") or _TABLE_ROW.match(head.decode("utf-8", "replace")):
+                return _read_table(stream, path)
     except OSError as error:
         raise InputError(f"--mesh {path}: cannot read it ({error.strerror or error})") from error
     raise InputError(
-        f"--mesh {path}: neither NLM's descriptor XML (descYYYY.xml) nor MeSH RDF N-Triples (mesh.nt): "
+        f"--mesh {path}: neither NLM's descriptor XML (descYYYY.xml), MeSH RDF N-Triples (mesh.nt) nor a MeSH "
+        "table (descriptor id, name, entry terms, tree numbers; tab-separated): "
         "download one from https://www.nlm.nih.gov/databases/download/mesh.html"
     )
 
@@ -62,7 +71,6 @@ def _open(path: Path) -> IO[bytes]:
 def _read_descriptor_xml(stream: IO[bytes], path: Path) -> MeshVocabulary:
     """`<DescriptorRecord>`s: `DescriptorUI`, `DescriptorName/String`, tree numbers, every concept's terms."""
     vocabulary = MeshVocabulary()
-    tree_owner: dict[str, str] = {}
     trees: dict[str, list[str]] = {}
     try:
         events = SafeET.iterparse(stream, events=("end",), forbid_dtd=False, forbid_entities=True, forbid_external=True)
@@ -81,13 +89,39 @@ def _read_descriptor_xml(stream: IO[bytes], path: Path) -> MeshVocabulary:
                     vocabulary.synonyms[mesh_id] = synonyms
                 numbers = [(t.text or "").strip() for t in element.iterfind("TreeNumberList/TreeNumber")]
                 trees[mesh_id] = [n for n in numbers if n]
-                for number in trees[mesh_id]:
-                    tree_owner[number] = mesh_id
             element.clear()
     except DefusedXmlException as error:
         raise InputError(f"--mesh {path}: refused, the XML declares entities ({type(error).__name__})") from error
     except XmlSyntaxError as error:
         raise InputError(f"--mesh {path}: malformed XML ({error})") from error
+    _add_parents(vocabulary, trees)
+    return vocabulary
+
+
+def _read_table(stream: IO[bytes], path: Path) -> MeshVocabulary:
+    """Rows `id<TAB>name<TAB>entry|terms<TAB>tree|numbers` (more columns ignored; `#` lines are comments)."""
+    vocabulary = MeshVocabulary()
+    trees: dict[str, list[str]] = {}
+    for number, raw in enumerate(stream, 1):
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) < 4 or not _DESCRIPTOR_ID.match(cells[0]) or not cells[1].strip():
+            raise InputError(f"--mesh {path}: line {number} is not `descriptor id, name, entry terms, tree numbers`")
+        mesh_id, name = cells[0], cells[1].strip()
+        vocabulary.labels[mesh_id] = name
+        synonyms = tuple(t for t in dict.fromkeys(s.strip() for s in cells[2].split("|")) if t and t != name)
+        if synonyms:
+            vocabulary.synonyms[mesh_id] = synonyms
+        trees[mesh_id] = [n.strip() for n in cells[3].split("|") if n.strip()]
+    _add_parents(vocabulary, trees)
+    return vocabulary
+
+
+def _add_parents(vocabulary: MeshVocabulary, trees: dict[str, list[str]]) -> None:
+    """Parent descriptors from tree numbers: `C06.552` is the parent of `C06.552.380`."""
+    tree_owner = {number: mesh_id for mesh_id, numbers in trees.items() for number in numbers}
     for mesh_id, numbers in trees.items():
         parents = dict.fromkeys(
             tree_owner[parent]
@@ -96,7 +130,6 @@ def _read_descriptor_xml(stream: IO[bytes], path: Path) -> MeshVocabulary:
         )
         if parents:
             vocabulary.parents[mesh_id] = tuple(parents)
-    return vocabulary
 
 
 def _read_ntriples(stream: IO[bytes]) -> MeshVocabulary:
