@@ -303,3 +303,28 @@ def test_recommendation_features_climb_the_hierarchy_for_trials_without_ancestor
     row = saved.trials.index("NCT00004467")
     features = {saved.name(int(j)) for j in saved.columns_of(row)}
     assert {"mesh:D017093", "mesh-ancestor:D008107"} <= features
+
+
+def test_a_damaged_gzip_is_named_not_a_traceback(tmp_path: Path) -> None:
+    whole = gzip.compress((MESH / "mesh-extract.nt").read_bytes())
+    cut = tmp_path / "cut.nt.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match="cut.nt.gz: a damaged gzip"):
+        read_mesh_vocabulary(cut)
+    corrupt = tmp_path / "corrupt.nt.gz"
+    corrupt.write_bytes(whole[:20] + b"\xff" * 40 + whole[60:])
+    with pytest.raises(InputError, match="corrupt.nt.gz: a damaged gzip"):
+        read_mesh_vocabulary(corrupt)
+
+
+def test_learned_ancestors_that_nlms_tree_contradicts_are_left_out() -> None:
+    """Pathologic Processes met beside Liver Diseases in every trial naming it is learned to lie below it;
+    NLM's tree says otherwise, so with NLM's hierarchy the edge is dropped (and kept without it)."""
+    from kg.model.mesh import LearnedAncestor, agreeing_with
+
+    bundled = read_mesh_vocabulary(BUNDLED_MESH)
+    wrong = LearnedAncestor(term("D010335", "Pathologic Processes"), LIVER_DISEASES, 3)
+    right = LearnedAncestor(term("D017093", "Liver Failure"), LIVER_DISEASES, 3)
+    elsewhere = LearnedAncestor(term("C000657245", "COVID-19 variant"), LIVER_DISEASES, 3)  # not in NLM's file
+    assert agreeing_with(bundled, [wrong, right, elsewhere]) == [right, elsewhere]
+    assert agreeing_with(None, [wrong, right]) == [wrong, right]

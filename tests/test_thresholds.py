@@ -548,7 +548,8 @@ def test_twelve_weeks_of_life_expectancy_are_about_two_and_three_quarter_months(
             [("alcohol_intake", "exclusion", ">", 20.0, "g/d"), ("alcohol_intake", "exclusion", ">", 30.0, "g/d")],
         ),
         (
-            "Has an average weekly intake of greater than 21 units or an average daily intake of greater than 3 units",
+            "Has an average weekly intake of greater than 21 units or an average daily intake of greater than 3 units. "
+            "One unit is equivalent to a half-pint of beer or 1 measure of spirits or 1 glass of wine",
             [("alcohol_intake", "exclusion", ">", 21.0, "{unit}"), ("alcohol_intake", "exclusion", ">", 3.0, "{unit}")],
         ),
         (  # one bound said twice ("i.e."), read once
@@ -689,3 +690,48 @@ def test_a_gold_file_scores_only_the_variables_it_was_labelled_for() -> None:
     more = score_thresholds(FIXTURES / "eligibility-more-sample.json", "all", FIXTURES)
     assert set(more.variables()) == {"life_expectancy", "qtc", "nyha_class", "aptt"}
     assert (more.counts["criteria:gold"], more.counts["criteria:matched"], more.counts["criteria:kg"]) == (5, 5, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grade 3 neuropathy or hepatic encephalopathy",
+        "Active hepatic encephalopathy, ascites grade 2 or more",
+        "Wernicke encephalopathy grade 2",
+        "Hepatic encephalopathy or WHO class 2 obesity",
+        "HE IS 3 MONTHS POST TRANSPLANT",
+        "HE 2 weeks ago",
+        "NYHA class 0",
+        "daily consumption of more than 30 g/day of fat",
+        "lifespan of the device at least 5 years",
+    ],
+)
+def test_a_class_grade_or_amount_of_something_else_is_not_taken(text: str) -> None:
+    assert shown(text, "exclusion") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Heart failure NYHA class III or IV, hepatic encephalopathy grade 2 or higher",
+            [
+                ("nyha_class", "exclusion", "between", (3.0, 4.0), ""),
+                ("hepatic_encephalopathy_grade", "exclusion", ">=", 2.0, ""),
+            ],
+        ),
+        ("NYHA class II heart failure or stage 4 chronic kidney disease", [("nyha_class", "exclusion", "=", 2.0, "")]),
+        ("NYHA class II, III or IV", [("nyha_class", "exclusion", "between", (2.0, 4.0), "")]),
+        ("HE grade II or higher", [("hepatic_encephalopathy_grade", "exclusion", ">=", 2.0, "")]),
+    ],
+)
+def test_each_scale_keeps_its_own_class_next_to_it(text: str, expected: list) -> None:
+    assert shown(text, "exclusion") == expected
+
+
+def test_a_patients_alcohol_intake_keeps_its_per_day_or_week() -> None:
+    assert [patient_value("alcohol_intake", v) for v in ("40g/day", "3 drinks/day", "21 units a week")] == [
+        "40 g/d",
+        "3 {drink}/d",
+        "21 {unit}/wk",
+    ]

@@ -19,7 +19,7 @@ from kg.build.merge import PendingMerges, TrialIndex
 from kg.build.naive import build_in_memory
 from kg.build.provenance import provenance_graph
 from kg.build.summary import BuildSummary, write_rejects
-from kg.model.mesh import AncestryLearner, MeshVocabulary, hierarchy_above
+from kg.model.mesh import AncestryLearner, MeshVocabulary, agreeing_with, hierarchy_above
 from kg.model.records import TrialRecord
 from kg.rdf import iris
 from kg.rdf.mesh_hierarchy import hierarchy_triples
@@ -151,7 +151,8 @@ def _write_mesh_hierarchy(
     """After the trials: NLM's hierarchy above the descriptors the graph names (given `--mesh`), and the
     ancestors learned from the records; validated like the trials' triples."""
     assert config.rdf_format is not None
-    learned = learner.learned()
+    learned_everything = learner.learned()
+    learned = agreeing_with(vocabulary, learned_everything)
     named = None
     if vocabulary is not None:
         named = vocabulary.around(iris.mesh_id_of(iri_of_text(node)) or "" for node in written)
@@ -165,7 +166,9 @@ def _write_mesh_hierarchy(
     if named is not None:
         source = "kg's bundled MeSH 2024" if config.mesh_file == BUNDLED_MESH else str(config.mesh_file)
         summary.notes.append(f"MeSH hierarchy from {source}: {len(named)} descriptors")
-    summary.notes.append(f"MeSH ancestors learned from the records: {len(learned)}")
+    contradicted = len(learned_everything) - len(learned)
+    left_out = f" ({contradicted} that NLM's hierarchy contradicts left out)" if contradicted else ""
+    summary.notes.append(f"MeSH ancestors learned from the records: {len(learned)}{left_out}")
 
 
 def _first_pass(

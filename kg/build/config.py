@@ -17,6 +17,8 @@ def mesh_file_of(option: str | None) -> Path | None:
     """`--mesh`: absent means the bundled MeSH, `none` no NLM hierarchy, anything else the user's file."""
     if option is None:
         return BUNDLED_MESH
+    if not option.strip():
+        raise ConfigError("--mesh needs a MeSH file, or none")
     return None if option.strip().lower() == "none" else Path(option)
 
 
@@ -63,7 +65,8 @@ class BuildConfig:
             raise ConfigError("--jobs and --batch-size must be 1 or more")
         formats.for_output(self.output, self.rdf_format)  # an extension naming another format is refused now
         if self.mesh_file is not None and not self.mesh_file.is_file():
-            raise ConfigError(f"--mesh {self.mesh_file}: no such file (nothing was built)")
+            what = "a folder, not a MeSH file" if self.mesh_file.is_dir() else "no such file"
+            raise ConfigError(f"--mesh {self.mesh_file}: {what} (nothing was built)")
         missing = [path for path in self.inputs if not os.path.lexists(path)]
         if missing:  # a mistyped path is the user's to fix, not a record to count as rejected
             raise ConfigError(f"{missing[0]}: no such file or folder (nothing was built)")

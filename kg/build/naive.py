@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.build.merge import TrialIndex
-from kg.model.mesh import AncestryLearner
+from kg.model.mesh import AncestryLearner, agreeing_with
 from kg.model.records import TrialRecord
 from kg.rdf import iris
 from kg.rdf.mapping import map_trial
@@ -48,6 +48,7 @@ def build_in_memory(
     named = None
     if vocabulary is not None:
         named = vocabulary.around(iris.mesh_id_of(iri_of_text(node)) or "" for node in described)
-    for triple in rdflib_triples(hierarchy_triples(named, learner.learned(), described)[0]):
+    learned = agreeing_with(vocabulary, learner.learned())
+    for triple in rdflib_triples(hierarchy_triples(named, learned, described)[0]):
         graph.add(triple)
     return graph

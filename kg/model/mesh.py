@@ -223,6 +223,24 @@ def hierarchy_above(vocabulary: MeshVocabulary | None, learned: Iterable[Learned
     return above
 
 
+def agreeing_with(vocabulary: MeshVocabulary | None, learned: Iterable[LearnedAncestor]) -> list[LearnedAncestor]:
+    """The learned ancestors NLM's hierarchy does not contradict: where NLM knows both concepts, the
+    ancestor must be above the descendant in NLM's tree too (a co-occurrence can put Pathologic Processes
+    under Liver Diseases; NLM cannot). Concepts NLM's file does not hold (another tree, a supplementary
+    concept) keep what the records teach."""
+    if vocabulary is None:
+        return list(learned)
+    by_name = {label.casefold(): mesh_id for mesh_id, label in vocabulary.labels.items()}
+    kept = []
+    for edge in learned:
+        below = edge.descendant.mesh_id or by_name.get(edge.descendant.term.casefold())
+        above = edge.ancestor.mesh_id or by_name.get(edge.ancestor.term.casefold())
+        if below in vocabulary.labels and above in vocabulary.labels and above not in vocabulary.ancestors(below):
+            continue
+        kept.append(edge)
+    return kept
+
+
 def learned_ancestor_sets(learned: Iterable[LearnedAncestor]) -> dict[str, set[str]]:
     """Term key -> the keys of its learned ancestors."""
     sets: dict[str, set[str]] = {}

@@ -413,8 +413,10 @@ _MENTIONS: dict[str, str] = {
             "expect time of survive",
             "expected lifespan",
             "expected life span",
-            "lifespan",
-            "life span",
+            "limits lifespan",
+            "limit lifespan",
+            "limiting lifespan",
+            "limits life span",
         ]
     ),
     # before `alcohol_intake`: "alcohol abstinence" is a name of its own, not "alcohol"
@@ -929,19 +931,46 @@ _CLASS_JOIN = r"[\t \pZ]*(?:-|~|to|or|and|&|/|,|through)[\t \pZ]*(?:(?i:class|gr
 _CLASS_WORD = (
     r"(?i:(?:functional[\t \pZ]+)?(?:class(?:es|ification)?|grades?|degree|stage|category|rating(?:[\t \pZ]+of)?))"
 )
+# After the name: the class right away ("NYHA III-IV"), or a few words (no comma, number or clause break)
+# then a class word ("(NYHA) has a heart function rating of ≥ II"); a list keeps its first and last class.
 CLASS_AFTER = pattern(
     "threshold-class-after",
-    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:[^0-9;.\n≥≤<>]{0,40}?" + _CLASS_WORD + r")?[\t \pZ]*\(?[\t \pZ]*"
+    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:([^0-9,;.\n≥≤<>]{0,40}?)" + _CLASS_WORD + r")??[\t \pZ]*\(?[\t \pZ]*"
     r"(?:(?i:of|is|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*"
     + _CLASS
     + "(?:"
     + _CLASS_JOIN
     + _CLASS
-    + r")?(?:[^\pL\pN]|$)",
+    + r")*(?:[^\pL\pN]|$)",
 )
 CLASS_BEFORE = pattern(
     "threshold-class-before",
-    _CLASS_WORD + r"[\t \pZ]*([≥≤<>])?[\t \pZ]*" + _CLASS + "(?:" + _CLASS_JOIN + _CLASS + r")?(?:[^\pL\pN]|$)",
+    _CLASS_WORD + r"[\t \pZ]*([≥≤<>])?[\t \pZ]*" + _CLASS + "(?:" + _CLASS_JOIN + _CLASS + r")*(?:[^\pL\pN]|$)",
+)
+# What may stand between a class written before its name and the name: "Class III or IV heart failure as
+# defined by the NYHA", "grade III-IV (West Haven) encephalopathy"; anything else ("grade 3 neuropathy or
+# hepatic encephalopathy") belongs to something else.
+CLASS_BEFORE_GAP = {
+    "nyha_class": pattern(
+        "threshold-class-before-gap-nyha",
+        rf"(?i)^(?:[\t \pZ(){_POST_GE}{_POST_LE}]|congestive|chronic|heart|failure|cardiac|insufficiency|disease|chf|as|defined"
+        r"|by|the|according|to|per|using|in|of|symptoms|functional|classification|criteria)*$",
+    ),
+    "hepatic_encephalopathy_grade": pattern(
+        "threshold-class-before-gap-he",
+        rf"(?i)^(?:[\t \pZ(){_POST_GE}{_POST_LE}]|hepatic|overt|portosystemic|portal-systemic|west|haven)*$",
+    ),
+}
+# Encephalopathies that are not hepatic, and a number that is a time or an amount, not a class.
+OTHER_ENCEPHALOPATHY = pattern(
+    "threshold-other-encephalopathy",
+    r"(?i)(?:wernicke'?s?|hypertensive|uremic|uraemic|septic|metabolic|toxic|hiv|hypoxic|ischemic|ischaemic|anoxic"
+    r"|traumatic|epileptic|spongiform)[\t \pZ-]*$",
+)
+_CLASS_RANGE = {"nyha_class": (1.0, 4.0), "hepatic_encephalopathy_grade": (0.0, 4.0)}
+_CLASS_WORD_IN = pattern("threshold-class-word-in", r"(?i)grade|class|stage")
+CLASS_GAP_OTHER = pattern(
+    "threshold-class-gap-other", r"(?:^|[^\pL])(?:(?i:or|and|with|without)|(?-i:[A-Z]{2,}))(?:[^\pL]|$)"
 )
 
 # --- values -------------------------------------------------------------------------------------------
@@ -1079,6 +1108,8 @@ NOT_A_LEVEL = pattern(
 DURATION_WORD = pattern("threshold-duration-word", r"(?i)(?:^|[^\pL])(?:for|during)(?:[^\pL]|$)")
 TEST_NAMES = pattern("threshold-test-names", r"(?:^|[^\pL])(?-i:ECGs?|EKGs?)(?:[^\pL]|$)")  # a test, not a measure
 ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
+ALCOHOL_WORD = pattern("threshold-alcohol-word", r"(?i)alcohol|ethanol|drink|beer|wine|liquor|spirits")
+PER_D = pattern("threshold-per-d", r"(?:/|per|a)[\t \pZ]*d$")
 INTAKE_WORDS = pattern("threshold-intake-words", r"(?i)(?:^|[^\pL])(?:daily|weekly)(?:[^\pL]|$)")
 # Words in front of a name that make its numbers a change (`daily increase of TBIL ≥17.1 µmol/L`).
 RATE_BEFORE = pattern(
@@ -1122,7 +1153,7 @@ _NOT_LEVEL_UNITS = {"foreign", "years", "months", "weeks", "days", "ms", "alcoho
 _ALCOHOL_UNITS = {"alcohol_g", "alcohol_drinks", "alcohol_units"}
 _DURATIONS = {"life_expectancy", "alcohol_abstinence"}  # measured in time: "for", "within" may come before
 _CLASSES = {"nyha_class", "hepatic_encephalopathy_grade"}  # classes I-IV, read by `_classes`, not as numbers
-_CLASS_HINTS = ("hild", "CTP", "NYHA", "York Heart", "ncephalopathy")  # classes a text writes without digits
+_CLASS_HINTS = ("hild", "CTP", "NYHA", "York Heart", "ncephalopathy", "HE ")  # classes a text writes without digits
 _SCORES = {"ecog", "karnofsky", "child_pugh_score"}  # a bare number after these names is `=`
 _COUNTS = {"platelets", "wbc", "anc"}
 _ALLOWED_UNITS: dict[str, set[str]] = {
@@ -1653,34 +1684,48 @@ def _classes(reading: _Reading, mention: _Mention) -> None:
     if mention.start < reading.classes_until:
         return
     text = reading.text
+    if mention.key == "hepatic_encephalopathy_grade" and OTHER_ENCEPHALOPATHY.search(
+        text[max(0, mention.start - 30) : mention.start]
+    ):
+        return
     match = _at(CLASS_AFTER, text, mention.end)
+    if match is not None and text[mention.start : mention.end] == "HE" and not _CLASS_WORD_IN.search(match.group(0)):
+        match = None  # "HE IS 3 MONTHS POST TRANSPLANT": an acronym in capitals needs "grade"
+    if match is not None and match.group(1) and CLASS_GAP_OTHER.search(match.group(1)):
+        match = None  # "hepatic encephalopathy or WHO class 2": the class is another scale's
     if match is not None:
-        reading.classes_until = match.end(3)
-        first, second, comparator = match.group(3), match.group(4), match.group(1) or match.group(2)
-        end = match.end(4) if second else match.end(3)
+        first, second, comparator = match.group(4), match.group(5), match.group(2) or match.group(3)
+        end = match.end(5) if second else match.end(4)
     else:
         window_start = max(reading.classes_until, mention.start - 80)
         before = [m for m in CLASS_BEFORE.finditer(text[window_start : mention.start])]
         if not before:
             return
         found = before[-1]
-        between = text[window_start + found.end() : mention.start]
-        if CLAUSE_BREAK.search(between) or len(between.split()) > 8:
+        if not CLASS_BEFORE_GAP[mention.key].match(text[window_start + found.end() : mention.start]):
             return
-        reading.classes_until = mention.end
         first, second, comparator = found.group(2), found.group(3), found.group(1)
         end = window_start + found.end(3 if found.group(3) else 2)
+    unit = _at(UNIT, text, end)
+    unit_key = _UNIT_GROUPS.get(unit.lastindex or 0) if unit is not None else None
+    if unit is not None and unit_key not in (None, "points"):
+        if not (unit_key in _ALPHABETIC_END_UNITS and text[unit.end() : unit.end() + 1].isalpha()):
+            return  # "HE 2 weeks ago", "grade 3 mg": a time or an amount (not "III heart failure")
+    reading.classes_until = max(end, mention.end)
     post = _at(POST_COMPARATOR, text, end)
     low = _CLASS_NUMBERS[first]
+    lowest, highest = _CLASS_RANGE[mention.key]
     side = _side(reading, mention.start)
     if second:
         high = _CLASS_NUMBERS[second]
-        if high > low:
+        if lowest <= low < high <= highest:
             reading.found.append(
                 Threshold(mention.key, side, "between", None, low, high, unit="", low_normalized=low,
                           high_normalized=high, text=reading.source_text)
             )  # fmt: skip
         return
+    if not lowest <= low <= highest:
+        return  # "NYHA class 0"
     if comparator is None:
         comparator = mention.comparator_before  # "heart failure higher than NYHA class II"
     written = _SYMBOLS[comparator] if comparator else (_POST_COMPARATORS[post.group(1)] if post else "=")
@@ -1843,6 +1888,8 @@ def _threshold(
     unit_key = value.unit_key
     if unit_key not in _ALLOWED_UNITS[variable]:
         return None
+    if variable == "alcohol_intake" and ALCOHOL_WORD.search(reading.text) is None:
+        return None  # "daily intake of more than 30 g/day of fat"
     number = _read_as(variable, number, value)
     if value.high is not None and high is not None:
         high = _read_as(variable, high, value.high)
@@ -1984,7 +2031,7 @@ def _alcohol_unit(unit_key: str, written: str) -> str:
     lowered = written.lower()
     if any(word in lowered for word in ("week", "wk")):
         return f"{amount}/wk"
-    if any(word in lowered for word in ("day", "/d", "dai")):
+    if any(word in lowered for word in ("day", "dai")) or PER_D.search(lowered):
         return f"{amount}/d"
     return amount
 
@@ -1996,7 +2043,7 @@ def _normalization(variable: str, unit_key: str, number: float, written: str = "
     if unit_key == "gl":
         return "g/dL", lambda n: n / 10
     if unit_key == "mmoll":  # haemoglobin: 1 mmol/L is 1.611 g/dL
-        unit, factor = _FROM_MMOL.get(variable, ("", 1.0))
+        unit, factor = _FROM_MMOL[variable]  # only these variables allow mmol/L (`_ALLOWED_UNITS`)
         return unit, lambda n: n * factor
     if variable in _DURATIONS and unit_key in _MONTHS:
         months = _MONTHS[unit_key]
@@ -2123,7 +2170,7 @@ def patient_value(variable: str, value: str) -> str:
         unit_key = _UNIT_GROUPS.get(unit.lastindex or 0, "foreign")
     if unit_key not in _ALLOWED_UNITS[variable]:
         raise ValueError(f"{match.group(2)!r} is not a unit of {variable}")
-    unit_name, convert = _normalization(variable, unit_key, number)
+    unit_name, convert = _normalization(variable, unit_key, number, written_unit)
     normalized = _rounded(convert(number))
     highest = 100.0 if unit_name == ULN else _PLAUSIBLE[variable][1]
     if not 0 <= normalized <= highest:

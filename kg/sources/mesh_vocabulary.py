@@ -12,6 +12,7 @@ is refused and nothing is ever fetched.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -54,6 +55,8 @@ def read_mesh_vocabulary(path: Path) -> MeshVocabulary:
                 return _read_table(stream, path)
     except OSError as error:
         raise InputError(f"--mesh {path}: cannot read it ({error.strerror or error})") from error
+    except (EOFError, zlib.error) as error:  # a gzip cut short or damaged
+        raise InputError(f"--mesh {path}: a damaged gzip file ({error or 'it ends too early'})") from error
     raise InputError(
         f"--mesh {path}: neither NLM's descriptor XML (descYYYY.xml), MeSH RDF N-Triples (mesh.nt) nor a MeSH "
         "table (descriptor id, name, entry terms, tree numbers; tab-separated): "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kg.errors import StoreError
-from kg.model.mesh import AncestryLearner
+from kg.model.mesh import AncestryLearner, MeshVocabulary, agreeing_with
 from kg.model.records import MeshTerm
 from kg.rdf import formats, iris
 from kg.rdf.mapping import mesh_concept
@@ -94,12 +94,25 @@ def relearn_mesh_ancestry(store: pyoxigraph.Store) -> int:
     learner = AncestryLearner()
     for trial, listed in ancestors.items():
         learner.observe([term(n) for n in terms[trial]], [term(n) for n in listed])
-    learned = learner.learned()
+    learned = agreeing_with(_nlm_hierarchy_in(store), learner.learned())
     written = {mesh_concept(t)[0] for edge in learned for t in (edge.descendant, edge.ancestor)}
     triples, _ = hierarchy_triples(None, learned, written)
     if triples:
         store.load(ntriples_of_text(triples).encode("utf-8"), format=formats.named("nt").oxigraph)
     return len(learned)
+
+
+def _nlm_hierarchy_in(store: pyoxigraph.Store) -> MeshVocabulary | None:
+    """NLM's parent edges the store holds (`meshv:broaderDescriptor`), as a vocabulary of their ends."""
+    parents: dict[str, list[str]] = {}
+    for child, parent in _links(store, iris.MESHV.broaderDescriptor):
+        child_id, parent_id = iris.mesh_id_of(child), iris.mesh_id_of(parent)
+        if child_id and parent_id:
+            parents.setdefault(child_id, []).append(parent_id)
+    if not parents:
+        return None
+    known = set(parents) | {p for found in parents.values() for p in found}
+    return MeshVocabulary({i: i for i in sorted(known)}, {}, {i: tuple(found) for i, found in parents.items()})
 
 
 def _links(store: pyoxigraph.Store, predicate: str) -> Iterator[tuple[str, str]]:
