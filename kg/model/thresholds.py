@@ -1509,6 +1509,7 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
     mentions = _outside(mentions, [(v.start, v.end) for v in values])  # `160 mmHg systolic`
     events: list[_Mention | _Value] = sorted([*mentions, *values], key=lambda event: event.start)
     group: list[_Mention] = []
+    group_keys: set[str] = set()
     previous: _Mention | _Value | None = None
     chained: _Value | None = None  # the last value given to `group`, which a following value may join
     read_until = 0  # the end of the Child-Pugh classes read so far
@@ -1525,6 +1526,7 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
                 group.append(event)
             else:
                 group = [event]
+            group_keys = {mention.key for mention in group}
             if event.key == "x_child_pugh":
                 event.end = read_until = _child_pugh_classes(reading, event)
             elif event.key in _CLASSES:
@@ -1546,12 +1548,10 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             continue
         anchor: list[_Mention] = []
         inherited: str | None = None
-        if isinstance(previous, _Mention) and _name_gap(text[previous.end : event.start], {m.key for m in group}):
+        if isinstance(previous, _Mention) and _name_gap(text[previous.end : event.start], group_keys):
             anchor = group
         elif isinstance(previous, _Value) and chained is not None:
-            gap = text[previous.end : event.start]
-            if {m.key for m in group} <= {"alcohol_intake"}:
-                gap = INTAKE_WORDS.sub(" ", gap)
+            gap = _without_own_words(text[previous.end : event.start], group_keys)
             if _chain_gap(gap) and (chained.unit_key != "years" or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
@@ -1604,13 +1604,17 @@ def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
     )
 
 
+def _without_own_words(gap: str, keys: set[str]) -> str:
+    """`gap` without the words that belong to an alcohol intake's name ("an average daily intake of")."""
+    return str(INTAKE_WORDS.sub(" ", gap)) if keys and keys <= {"alcohol_intake"} else gap
+
+
 def _name_gap(gap: str, keys: set[str]) -> bool:
     """Whether a value this far after a name is the name's: a few words, no number, no sentence break (a
     duration's "for" and an alcohol intake's "daily" are the name's own words)."""
     if len(gap) > 60 or any(c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap):
         return False
-    if keys and keys <= {"alcohol_intake"}:
-        gap = INTAKE_WORDS.sub(" ", gap)
+    gap = _without_own_words(gap, keys)
     if CLAUSE_BREAK.search(gap) or NOT_A_LEVEL.search(gap) or (DURATION_WORD.search(gap) and not keys <= _DURATIONS):
         return False
     outside = TEST_NAMES.sub(" ", PARENTHESIZED.sub(" ", gap))  # "QTc interval value in the ECG test, defined as"
