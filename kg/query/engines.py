@@ -217,8 +217,9 @@ def _oxigraph_answer(
         for solution in result:
             if row_limit is not None and len(select.rows) >= row_limit:
                 raise AnswerTooLarge(f"the result has more than {row_limit} rows (the row limit); add a LIMIT")
-            row = {v: c for v in variables if (c := cell_of(solution[v])) is not None}
-            budget.spend(*(text for cell in row.values() for text in cell[1:]), *row)
+            row = {v: c for v, term in zip(variables, solution, strict=True) if (c := cell_of(term)) is not None}
+            if budget.max_bytes is not None:
+                budget.spend(*(text for cell in row.values() for text in cell[1:]), *row)
             select.rows.append(row)
         return QueryAnswer("SELECT", select=select)
     triples = []

@@ -26,6 +26,15 @@ Cell = tuple[str, ...] | tuple[str, str, str | None, str | None]
 
 def cell_of(term: object) -> Cell | None:
     """An rdflib or Oxigraph term as a comparable tuple (None for an unbound variable)."""
+    kind = type(term)  # Oxigraph's exact types first: an answer can hold hundreds of thousands of terms
+    if kind is pyoxigraph.Literal:
+        language = term.language  # type: ignore[attr-defined]
+        if language is not None:
+            return ("literal", term.value, None, language)  # type: ignore[attr-defined]
+        datatype = term.datatype.value  # type: ignore[attr-defined]
+        return ("literal", term.value, None if datatype == _XSD_STRING else datatype, None)  # type: ignore[attr-defined]
+    if kind is pyoxigraph.NamedNode:
+        return ("uri", term.value)  # type: ignore[attr-defined]
     if term is None:
         return None
     if isinstance(term, (URIRef, pyoxigraph.NamedNode)):

@@ -16,7 +16,7 @@ from kg.rdf.mapping import mesh_concept
 from kg.rdf.mesh_hierarchy import hierarchy_triples
 from kg.rdf.terms import ntriples_of_text
 from kg.store.generations import discard, new_generation, open_store, prepare, swap_in, writing_store
-from kg.store.loading import bulk_load, load_store, save_recommendation_index
+from kg.store.loading import bulk_load, finish_loading, load_store, save_recommendation_index
 
 _STORED_UPDATES = iris.sparql("""
 SELECT ?nct (MAX(STR(?updated)) AS ?latest) WHERE {
@@ -137,7 +137,7 @@ def _update_store(delta: Path, store_dir: Path, trials: set[str], kg_written: bo
                 store.remove(quad)
         bulk_load(store, delta, kg_written)
         relearn_mesh_ancestry(store)
-        store.flush()
+        finish_loading(store)
         save_recommendation_index(store, generation, previous, trials)
         count = len(store)
         del store
