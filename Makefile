@@ -81,7 +81,9 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	echo "## eligibility thresholds on ten more variables, $$half half of kg's own gold (gold/eligibility-more.json)"; \
 	$(BIN)/kg score-thresholds --gold gold/eligibility-more.json --half $$half; done; \
 	echo; echo "## eligibility thresholds, kg's own extra gold (gold/eligibility-extra.json, used to develop the rules)"; \
-	$(BIN)/kg score-thresholds --gold gold/eligibility-extra.json --half all; fi
+	$(BIN)/kg score-thresholds --gold gold/eligibility-extra.json --half all; \
+	echo; echo "## eligibility thresholds, kg's fresh gold (gold/eligibility-fresh.json: 0.867 / 0.933 unseen, now used to develop the rules)"; \
+	$(BIN)/kg score-thresholds --gold gold/eligibility-fresh.json --half all; fi
 	@if [ -d ../shared/data/ctgov/v1-studyfields-json ]; then for half in held-out tune; do echo; \
 	echo "## cell products, $$half half of kg's own gold (gold/cell-products-dev.json)"; \
 	$(BIN)/kg score-cell-products --gold gold/cell-products-dev.json --half $$half; done; fi

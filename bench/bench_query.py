@@ -25,6 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import ClonedTriples, seed_graph  # noqa: E402
 
+NCT_CLONE = b"NCT%08d"
+
 from kg.build import BuildConfig, build  # noqa: E402
 from kg.query.catalog import canned_queries  # noqa: E402
 from kg.query.engines import run_oxigraph, run_rdflib  # noqa: E402
@@ -47,8 +49,15 @@ def timed(function, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
-def prepared_queries():  # type: ignore[no-untyped-def]
-    return {name: prepare(q.text, PARAMS.get(name, {}), q.params) for name, q in canned_queries().items()}
+def prepared_queries(trial: str = "NCT04267848"):  # type: ignore[no-untyped-def]
+    """The canned queries with the bench's parameters; `trial` for the queries about one trial."""
+    params = {name: {k: (trial if k == "trial" else v) for k, v in given.items()} for name, given in PARAMS.items()}
+    return {name: prepare(q.text, params.get(name, {}), q.params) for name, q in canned_queries().items()}
+
+
+def cloned_id(ids: dict[bytes, int], copy: int, nct_id: str = "NCT04267848") -> str:
+    """The NCT id a seed trial has in one copy of the synthetic graph (every copy renumbers every id)."""
+    return (NCT_CLONE % (10_000_000 + copy * len(ids) + ids[nct_id.encode()])).decode()
 
 
 def bench_size(lines: list[bytes], ids: dict[bytes, int], trials: int, rdflib_max: int, folder: Path) -> list[str]:
@@ -67,7 +76,7 @@ def bench_size(lines: list[bytes], ids: dict[bytes, int], trials: int, rdflib_ma
         nt.write_bytes(ClonedTriples(lines, ids, copies).read())
         graph = load_graph(nt)
     rows = []
-    for name, query in prepared_queries().items():
+    for name, query in prepared_queries(cloned_id(ids, copies - 1)).items():
         oxigraph_ms = timed(lambda q=query: run_oxigraph(q, store)) * 1000
         rdflib_ms = f"{timed(lambda q=query: run_rdflib(q, graph), repeat=1) * 1000:.0f}" if graph is not None else "–"
         rows.append(f"| {copies * len(ids)} | {size} | {name} | {oxigraph_ms:.1f} | {rdflib_ms} |")

@@ -735,3 +735,97 @@ def test_a_patients_alcohol_intake_keeps_its_per_day_or_week() -> None:
         "3 {drink}/d",
         "21 {unit}/wk",
     ]
+
+
+# --- found on kg's fresh gold (gold/eligibility-fresh.json) ---------------------------------------------
+
+
+def test_ages_that_define_menopause_are_not_limits_but_an_aged_range_is() -> None:
+    assert read("Women ≥50 years of age would be considered post-menopausal if they have been amenorrheic") == []
+    assert read("The post-menopausal period defined as age ≥50 years and amenorrheic for at least 12 months") == []
+    assert read("Postmenopausal women aged 45-75 years (amenorrhea for 12 months)") == [
+        ("age", "inclusion", "between", (45.0, 75.0))
+    ]
+
+
+def test_ages_that_say_which_performance_scale_applies_are_not_limits_and_lansky_is_not_karnofsky() -> None:
+    text = "ECOG performance status of 0 or 1(age ≥ 16 years) or Lansky (age < 16 years) performance status ≥ 50;"
+    assert read(text) == [("ecog", "inclusion", "between", (0.0, 1.0))]
+    assert read("Age ≥ 18 years (adults) and ECOG 0-1") == [
+        ("age", "inclusion", ">=", 18.0),
+        ("ecog", "inclusion", "between", (0.0, 1.0)),
+    ]
+
+
+def test_a_who_performance_status_after_its_label_is_ecog() -> None:
+    assert read("Performance status: WHO 0-2") == [("ecog", "inclusion", "between", (0.0, 2.0))]
+
+
+def test_pro_time_plural_ejection_fractions_and_a_comma_in_per_173_m2_are_read() -> None:
+    assert read("pro time greater than 14.7 sec", "exclusion") == [("prothrombin_time", "exclusion", ">", 14.7)]
+    lv = "Diminished LV systolic function (LV ejection fractions estimated by radionuclide angiography less than 50%)."
+    assert read(lv, "exclusion") == [("lvef", "exclusion", "<", 50.0)]
+    assert read("Cockcroft-Gault creatinine clearance >60 ml/min/1,73.") == [
+        ("creatinine_clearance", "inclusion", ">", 60.0)
+    ]
+
+
+def test_a_bracketed_restatement_in_another_unit_is_one_bound_however_strict() -> None:
+    assert read("Platelet count ≥ 100 x 109/L (>100,000 per mm3)") == [("platelets", "inclusion", ">=", 100.0)]
+    # not in brackets: a second bound of its own (an ejection fraction has no ULN, so only it is read)
+    assert read("Left ventricular ejection fraction ≤1 × ULN,or﹤50%.", "exclusion") == [
+        ("lvef", "exclusion", "<", 50.0)
+    ]
+
+
+def test_a_citation_between_a_scale_and_its_value_is_passed_over() -> None:
+    assert read("ECOG performance status (Oken et al.,1982) score 0 to 2") == [
+        ("ecog", "inclusion", "between", (0.0, 2.0))
+    ]
+
+
+def test_a_comparator_at_the_end_of_a_wrapped_line_reaches_the_number_on_the_next() -> None:
+    text = (
+        "Hematopoietic: WBC at least 3000/mm3 Platelet count at least\n100,000/mm3 Hepatic: Bilirubin less than 2 mg/dL"
+    )
+    assert read(text) == [
+        ("wbc", "inclusion", ">=", 3000.0),
+        ("platelets", "inclusion", ">=", 100000.0),
+        ("total_bilirubin", "inclusion", "<", 2.0),
+    ]
+
+
+def test_what_a_must_not_have_sentence_explains_in_brackets_is_an_exclusion() -> None:
+    text = "Patients must not have renal disease (serum creatinine greater than 2 times the upper limit of normal."
+    assert read(text) == [("creatinine", "exclusion", ">", 2.0)]
+
+
+def test_values_given_respectively_go_to_their_names_in_order() -> None:
+    text = "basal systolic and diastolic pressures of greater than 160 mm Hg or greater than 95 mm Hg, respectively"
+    assert read(text, "exclusion") == [
+        ("systolic_bp", "exclusion", ">", 160.0),
+        ("diastolic_bp", "exclusion", ">", 95.0),
+    ]
+    assert read("ALT and AST > 3 x ULN", "exclusion") == [
+        ("alt", "exclusion", ">", 3.0),
+        ("ast", "exclusion", ">", 3.0),
+    ]
+
+
+def test_an_age_that_says_who_consents_is_not_a_limit() -> None:
+    assert read("Patients < 18 years of age may participate with the consent of parent, guardian") == []
+    assert read("Age ≥ 18 years, able to give informed consent") == [("age", "inclusion", ">=", 18.0)]
+
+
+def test_a_that_is_restatement_is_one_bound_and_another_scales_ef_is_not_an_ejection_fraction() -> None:
+    assert read("ECOG performance status < 2 i.e. 0 or 1") == [("ecog", "inclusion", "<", 2.0)]
+    assert read("baseline IIEF-EF score ≥ 21") == []
+    assert read("LV-EF ≥ 50%") == [("lvef", "inclusion", ">=", 50.0)]
+    assert read("Childs-Pugh Score > 12", "exclusion") == [("child_pugh_score", "exclusion", ">", 12.0)]
+
+
+def test_a_name_and_its_value_may_be_parted_by_nested_brackets() -> None:
+    text = (
+        "cardiac ejection fraction (as measured by either MUGA (Multi Gated Acquisition) or echocardiogram (EKG)) <40%"
+    )
+    assert read(text, "exclusion") == [("lvef", "exclusion", "<", 40.0)]

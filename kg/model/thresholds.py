@@ -218,6 +218,8 @@ COMPARATOR_WORD = pattern(
 _REPLACEMENT_GROUPS = [COMPARATOR_WORD.groupindex[f"r{i}"] for i in range(len(_REPLACEMENT_ORDER))]
 _THAN_NEXT = pattern("threshold-than-next", r"[\t \pZ]*(than)(?:[^\pL]|$)")
 _NUMBER_NEXT = pattern("threshold-number-next", r"[\t \pZ]*[0-9]")
+# "Platelet count at least\n100,000/mm3": a line wrapped after a comparator (no line ends with one)
+WRAPPED_NUMBER = pattern("threshold-wrapped-number", r"([≥≤<>=])[\t \pZ]*\n[\t \pZ\n]*([0-9])")
 _ESCAPED_COMPARATOR = pattern("threshold-escaped-comparator", r"\\([<>=])")
 # A list number glued to the first value of its item: `4.18-65 years of age` is item 4, "18-65".
 GLUED_LIST_NUMBER = pattern("threshold-glued-list-number", rf"^[0-9]{{1,2}}\.([0-9]{{1,3}}{S}*(?:-|~|to{S}))")
@@ -249,7 +251,8 @@ def _normalized(text: str) -> str:
         parts += [text[position : match.start(2)], f" {key} "]
         position = end
     parts.append(text[position:])
-    return "".join(parts)
+    text = "".join(parts)
+    return str(WRAPPED_NUMBER.sub(r"\1 \2", text)) if "\n" in text else text
 
 
 # --- mentions -----------------------------------------------------------------------------------------
@@ -354,7 +357,7 @@ _MENTIONS: dict[str, str] = {
         ],
         ["PTA", "PT%"],
     ),
-    "prothrombin_time": _names(["prothrombin time", "protime", "prothrombin times"], ["PT"]),
+    "prothrombin_time": _names(["prothrombin time", "protime", "pro time", "prothrombin times"], ["PT"]),
     "total_bilirubin": r"(?:"
     + _SERUM
     + _names(
@@ -829,6 +832,8 @@ _MENTIONS: dict[str, str] = {
             "left ventricle ejection fraction",
             "left-ventricular ejection fraction",
             "LV ejection fraction",
+            "LV ejection fractions",
+            "ejection fractions",
             "ejection fraction",
             "LV EF",
         ],
@@ -887,6 +892,8 @@ _MENTIONS: dict[str, str] = {
             "Child Pugh",
             "ChildPugh",
             "Child's-Pugh",
+            "Childs-Pugh",
+            "Childs Pugh",
             "Child-pugh's",
             "Child's class",
             "Child's classification",
@@ -1014,7 +1021,7 @@ _UNITS = {
     "kgm2": rf"kg{_H}/{_H}m(?:2|\^2|²|{_H}2)|(?:kg|kilograms?){_H}per{_H}(?:square{_H}met(?:er|re)s?|m2|m²|sq\.?{_H}m)|kg{_H}/{_H}(?:square|sq\.?){_H}m(?:eters?|etres?)?|kg{_H}m-2|kg{_H}m\^-2",
     "kg": r"kg|kgs|kilograms?",
     "lb": r"lbs?|pounds?",
-    "mlmin173": rf"m[lL]{_H}/{_H}min(?:ute)?{_H}(?:/|per){_H}1[.,]73{_H}m(?:2|\^2|²)?|m[lL]{_H}/{_H}1[.,]73{_H}m(?:2|\^2|²)?{_H}/{_H}min",
+    "mlmin173": rf"m[lL]{_H}/{_H}min(?:ute)?{_H}(?:/|per){_H}1[.,]73(?:{_H}m(?:2|\^2|²)?)?|m[lL]{_H}/{_H}1[.,]73{_H}m(?:2|\^2|²)?{_H}/{_H}min",
     "mlmin": rf"(?:m[lL]|cc){_H}/{_H}min(?:ute)?s?|m[lL]{_H}per{_H}min(?:ute)?",
     "mmhg": rf"mm{_H}/?{_H}hg",
     "ul_enz": rf"(?:i?u|units?){_H}/{_H}{_LITRE}|(?:international{_H})?units?{_H}per{_H}lit(?:er|re)",
@@ -1107,6 +1114,27 @@ NOT_A_LEVEL = pattern(
 )
 DURATION_WORD = pattern("threshold-duration-word", r"(?i)(?:^|[^\pL])(?:for|during)(?:[^\pL]|$)")
 TEST_NAMES = pattern("threshold-test-names", r"(?:^|[^\pL])(?-i:ECGs?|EKGs?)(?:[^\pL]|$)")  # a test, not a measure
+SCALE_NAMES = pattern(
+    "threshold-scale-names", r"(?:^|[^\pL])(?-i:WHO|ECOG|Zubrod)(?:[^\pL]|$)"
+)  # "Performance status: WHO 0-2"
+OTHER_SCALE_EF = pattern("threshold-other-scale-ef", r"(?:^|[^\pL])(?-i:([A-Z]{2,}))-$")
+THAT_IS = pattern("threshold-that-is", r"(?i)(?:^|[^\pL])(?:i\.?e\.?|that is)(?:[^\pL]|$)")  # "< 2 i.e. 0 or 1"
+RESPECTIVELY = pattern("threshold-respectively", r"(?i)(?:^|[^\pL])respectively(?:[^\pL]|$)")
+CITATION = pattern("threshold-citation", r"\([^()]*et al[^()]*\)")  # "(Oken et al.,1982)": no value in it
+LANSKY_BEFORE = pattern("threshold-lansky-before", r"(?i)Lansky[^;.]{0,40}$")  # a children's scale, not Karnofsky
+SCALE_BEFORE_BRACKET = pattern(
+    "threshold-scale-before-bracket",
+    r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[^;.()]{0,30}$",
+)  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
+MENOPAUSE_AFTER = pattern(
+    "threshold-menopause-after", r"(?i)^[^;]{0,100}?(?:amenorrh|considered[\t \pZ]+(?:post-?[\t \pZ]*)?menopaus)"
+)  # "Women ≥ 50 years of age would be considered post-menopausal if …": a definition, not a limit
+CONSENT_AFTER = pattern(
+    "threshold-consent-after",
+    r"(?i)^[^;.]{0,40}?(?:may|can|could)[\t \pZ]+(?:also[\t \pZ]+)?(?:participate|enrol|enroll|be[\t \pZ]+enrolled|take[\t \pZ]+part)"
+    r"[^;.]{0,30}?(?:consent|assent|permission)",
+)  # "Patients < 18 years of age may participate with the consent of a parent": who signs, not a limit
+AGED_BEFORE = pattern("threshold-aged-before", r"(?i)(?:^|[^\pL])(?:aged|between)(?:[^\pL]|$)[^;]*$")
 ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
 ALCOHOL_WORD = pattern("threshold-alcohol-word", r"(?i)alcohol|ethanol|drink|beer|wine|liquor|spirits")
 PER_D = pattern("threshold-per-d", r"(?:/|per|a)[\t \pZ]*d$")
@@ -1321,6 +1349,9 @@ def _mentions(text: str) -> list[_Mention]:
         index = match.lastindex or 0
         key = _MENTION_KEYS.get(index, "x_other")
         start, end = match.start(index), match.end(index)
+        other = OTHER_SCALE_EF.search(text[max(0, start - 12) : start]) if key == "lvef" else None
+        if other is not None and other.group(1) not in ("LV", "LVEF"):
+            continue  # "IIEF-EF score ≥ 21": erectile function, not an ejection fraction
         before = text[max(0, start - 40) : start]
         comparator = COMPARATOR_BEFORE.search(before) if _ENDS_WITH_COMPARATOR.search(before) else None
         rate = bool(before) and RATE_BEFORE.search(before) is not None
@@ -1331,6 +1362,8 @@ def _mentions(text: str) -> list[_Mention]:
 def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
     """Every number of `text` outside the names, with its comparators and unit."""
     spans = [(m.start, m.end) for m in mentions]  # in order, not overlapping
+    if "et al" in text:
+        spans = sorted(spans + [(c.start(), c.end()) for c in CITATION.finditer(text)])
     span_index = 0
     lowered = text.lower()
     has_post = any(marker in text for marker in _POST_COMPARATORS)
@@ -1555,13 +1588,13 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             if _chain_gap(gap) and (chained.unit_key != "years" or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
-                if _restated(chained, event, inherited):
+                if _restated(chained, event, inherited, bracketed="(" in gap) or THAT_IS.search(gap):
                     previous = event
                     continue
             elif _carried(gap) and event.pre:
                 anchor = group
         if anchor:
-            _emit(reading, anchor, event, inherited=inherited)
+            _emit(reading, _respective(text, anchor, values, event) or anchor, event, inherited=inherited)
         else:
             _unanchored(reading, event)
         previous = event
@@ -1576,6 +1609,23 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
     return reading.found
 
 
+def _respective(text: str, group: list[_Mention], values: list[_Value], value: _Value) -> list[_Mention] | None:
+    """ "systolic and diastolic pressures greater than 160 or greater than 95 mm Hg, respectively": as many
+    values as names, then "respectively", so the i-th value is the i-th name's."""
+    keys = list(dict.fromkeys(m.key for m in group))
+    if len(keys) < 2:
+        return None
+    start = group[-1].end
+    found = RESPECTIVELY.search(text[start : start + 240])
+    if found is None or CLAUSE_BREAK.search(text[start : start + found.start()]):
+        return None
+    run = [v for v in values if start <= v.start < start + found.start()]
+    if len(run) != len(keys) or value not in run:
+        return None
+    key = keys[run.index(value)]
+    return [next(m for m in group if m.key == key)]
+
+
 def _outside(mentions: list[_Mention], spans: list[tuple[int, int]]) -> list[_Mention]:
     """The mentions that do not start inside one of `spans` (both in order of position)."""
     kept = []
@@ -1588,8 +1638,9 @@ def _outside(mentions: list[_Mention], spans: list[tuple[int, int]]) -> list[_Me
     return kept
 
 
-def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
-    """`≥12 mg/dL (205 μmol/L)`, `> 1000 IU/mL or > 2500 copies/mL`: one bound in a second unit."""
+def _restated(first: _Value, second: _Value, inherited: str | None, bracketed: bool = False) -> bool:
+    """`≥12 mg/dL (205 μmol/L)`, `> 1000 IU/mL or > 2500 copies/mL`: one bound in a second unit (in
+    brackets, however strict: `≥ 100 x 10^9/L (> 100,000 per mm3)`)."""
     comparator = _SYMBOLS[second.pre] if second.pre else second.post or inherited
     if first.unit_key in _ALCOHOL_UNITS and second.unit_key in _ALCOHOL_UNITS:  # "> 3 drinks (i.e. > 21 a week)"
         return comparator == _comparator_of(first) and _alcohol_unit(first.unit_key, first.unit) != _alcohol_unit(
@@ -1599,9 +1650,14 @@ def _restated(first: _Value, second: _Value, inherited: str | None) -> bool:
         first.unit_key
         and second.unit_key
         and first.unit_key != second.unit_key
-        and comparator == _comparator_of(first)
+        and (comparator == _comparator_of(first) or (bracketed and _same_direction(comparator, _comparator_of(first))))
         and second.unit_key not in _NOT_LEVEL_UNITS
     )
+
+
+def _same_direction(one: str | None, other: str | None) -> bool:
+    """`≥ 100 x 10^9/L (> 100,000 per mm3)`: both lower bounds (or both upper), however strict."""
+    return one == other or {one, other} <= set(_LOWER_BOUNDS) or {one, other} <= set(_UPPER_BOUNDS)
 
 
 def _without_own_words(gap: str, keys: set[str]) -> str:
@@ -1612,12 +1668,18 @@ def _without_own_words(gap: str, keys: set[str]) -> str:
 def _name_gap(gap: str, keys: set[str]) -> bool:
     """Whether a value this far after a name is the name's: a few words, no number, no sentence break (a
     duration's "for" and an alcohol intake's "daily" are the name's own words)."""
-    if len(gap) > 60 or any(c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap):
+    if "(" in gap:  # "ejection fraction (as measured by MUGA (…) or echocardiogram (EKG)) < 40%"
+        gap = CITATION.sub(" ", gap)
+    if len(_without_brackets(gap) if "(" in gap else gap) > 60 or any(
+        c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap
+    ):
         return False
     gap = _without_own_words(gap, keys)
     if CLAUSE_BREAK.search(gap) or NOT_A_LEVEL.search(gap) or (DURATION_WORD.search(gap) and not keys <= _DURATIONS):
         return False
-    outside = TEST_NAMES.sub(" ", PARENTHESIZED.sub(" ", gap))  # "QTc interval value in the ECG test, defined as"
+    outside = TEST_NAMES.sub(" ", _without_brackets(gap))  # "QTc interval value in the ECG test, defined as"
+    if keys & {"x_performance", "ecog"}:
+        outside = SCALE_NAMES.sub(" ", outside)
     return len(outside.split()) <= 7 and ACRONYM.search(outside) is None
 
 
@@ -1750,7 +1812,13 @@ def _side(reading: _Reading, position: int) -> str:
     bracket = _enclosing_bracket(text, position)
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
-    return "exclusion" if EXCLUDED.search(scope) else "inclusion"
+    if EXCLUDED.search(scope):
+        return "exclusion"
+    if bracket is not None:  # "must not have renal disease (serum creatinine > 2 x ULN)": what the bracket explains
+        before = _sentence(text, bracket[0])[0]
+        if EXCLUDED.search(_without_brackets(text[before : bracket[0]])):
+            return "exclusion"
+    return "inclusion"
 
 
 def _unanchored(reading: _Reading, value: _Value) -> bool:
@@ -1821,6 +1889,7 @@ def _emit(
     """Add the thresholds `value` gives the variables `names` name; whether any was added."""
     if value.rate or FORMULA.search(_scope(reading.text, value.start)):
         return False
+    names = [m for m in names if m.key != "x_performance" or not LANSKY_BEFORE.search(reading.text[: m.start])]
     added = False
     for variable, number, high in _variables(names, value):
         before = names[0].comparator_before
@@ -1863,6 +1932,18 @@ def _enclosing_bracket(text: str, position: int) -> tuple[int, int] | None:
     return None
 
 
+def _age_limit(text: str, value: _Value) -> bool:
+    """Whether an age is a limit, not part of a definition ("women ≥ 50 years of age would be considered
+    post-menopausal if …") or of which performance scale applies ("ECOG 0-1 (age ≥ 16 years)")."""
+    after = text[value.end : value.end + 120]
+    if CONSENT_AFTER.search(after):
+        return False
+    if MENOPAUSE_AFTER.search(after) and AGED_BEFORE.search(text[max(0, value.start - 40) : value.start]) is None:
+        return False
+    bracket = _enclosing_bracket(text, value.start)
+    return bracket is None or SCALE_BEFORE_BRACKET.search(text[max(0, bracket[0] - 60) : bracket[0]]) is None
+
+
 def _sentence(text: str, position: int) -> tuple[int, int]:
     """The clause around `position` (looked for within 400 characters either side)."""
     low, high = max(0, position - 400), min(len(text), position + 400)
@@ -1891,6 +1972,8 @@ def _threshold(
 ) -> Threshold | None:
     unit_key = value.unit_key
     if unit_key not in _ALLOWED_UNITS[variable]:
+        return None
+    if variable == "age" and not _age_limit(reading.text, value):
         return None
     if variable == "alcohol_intake" and ALCOHOL_WORD.search(reading.text) is None:
         return None  # "daily intake of more than 30 g/day of fat"
