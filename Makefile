@@ -82,7 +82,7 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	$(BIN)/kg score-thresholds --gold gold/eligibility-more.json --half $$half; done; \
 	echo; echo "## eligibility thresholds, kg's own extra gold (gold/eligibility-extra.json, used to develop the rules)"; \
 	$(BIN)/kg score-thresholds --gold gold/eligibility-extra.json --half all; \
-	echo; echo "## eligibility thresholds, kg's fresh gold (gold/eligibility-fresh.json: 0.867 / 0.933 unseen, now used to develop the rules)"; \
+	echo; echo "## eligibility thresholds, kg's fresh gold (gold/eligibility-fresh.json: each batch first scored unseen, see its README; now used to develop the rules)"; \
 	$(BIN)/kg score-thresholds --gold gold/eligibility-fresh.json --half all; fi
 	@if [ -d ../shared/data/ctgov/v1-studyfields-json ]; then for half in held-out tune; do echo; \
 	echo "## cell products, $$half half of kg's own gold (gold/cell-products-dev.json)"; \

@@ -829,3 +829,30 @@ def test_a_name_and_its_value_may_be_parted_by_nested_brackets() -> None:
         "cardiac ejection fraction (as measured by either MUGA (Multi Gated Acquisition) or echocardiogram (EKG)) <40%"
     )
     assert read(text, "exclusion") == [("lvef", "exclusion", "<", 40.0)]
+
+
+def test_a_no_item_rules_out_the_limit_that_defines_what_it_names() -> None:
+    text = "No significant hypertension (systolic blood pressure greater than 170 mm Hg) or hypotension (systolic less than 100 mm Hg)."
+    assert read(text) == [("systolic_bp", "exclusion", ">", 170.0), ("systolic_bp", "exclusion", "<", 100.0)]
+    assert read("No hypotension: basal sitting systolic arterial pressure less than 100 mm Hg") == [
+        ("systolic_bp", "exclusion", "<", 100.0)
+    ]
+    # a PDQ heading's run-together items: the "No" item ends where the next begins
+    assert read("Hematopoietic: No bleeding disorder Platelet count at least 100,000/mm3") == [
+        ("platelets", "inclusion", ">=", 100000.0)
+    ]
+
+
+def test_other_cooperative_groups_performance_scales_are_ecog() -> None:
+    for scale in ("GOG", "SWOG", "CTC"):
+        assert read(f"Performance status: {scale} 0-2") == [("ecog", "inclusion", "between", (0.0, 2.0))]
+
+
+def test_an_item_that_ends_in_at_least_goes_on_in_the_next() -> None:
+    eligibility = Eligibility(
+        inclusion=("Platelet count at least", "100,000/mm3 Hepatic: Bilirubin no greater than 1.5 mg/dL")
+    )
+    assert [_short(t) for t in read_thresholds(eligibility)] == [
+        ("platelets", "inclusion", ">=", 100000.0),
+        ("total_bilirubin", "inclusion", "<=", 1.5),
+    ]

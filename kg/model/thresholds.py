@@ -1115,7 +1115,7 @@ NOT_A_LEVEL = pattern(
 DURATION_WORD = pattern("threshold-duration-word", r"(?i)(?:^|[^\pL])(?:for|during)(?:[^\pL]|$)")
 TEST_NAMES = pattern("threshold-test-names", r"(?:^|[^\pL])(?-i:ECGs?|EKGs?)(?:[^\pL]|$)")  # a test, not a measure
 SCALE_NAMES = pattern(
-    "threshold-scale-names", r"(?:^|[^\pL])(?-i:WHO|ECOG|Zubrod)(?:[^\pL]|$)"
+    "threshold-scale-names", r"(?:^|[^\pL])(?-i:WHO|ECOG|Zubrod|GOG|SWOG|CTC|CALGB)(?:[^\pL]|$)"
 )  # "Performance status: WHO 0-2"
 OTHER_SCALE_EF = pattern("threshold-other-scale-ef", r"(?:^|[^\pL])(?-i:([A-Z]{2,}))-$")
 THAT_IS = pattern("threshold-that-is", r"(?i)(?:^|[^\pL])(?:i\.?e\.?|that is)(?:[^\pL]|$)")  # "< 2 i.e. 0 or 1"
@@ -1164,6 +1164,15 @@ EXCLUDED = pattern(
     r"(?i)(?:are|is|be|being|were|will[\t \pZ]+be|shall[\t \pZ]+be)[\t \pZ]+excluded|must[\t \pZ]+not[\t \pZ]+(?:have|be|show|present|exhibit)"
     r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
 )
+# "No significant hypertension (systolic blood pressure > 170 mm Hg)", "No hypotension: systolic < 100 mm Hg":
+# an item that names what a patient must not have, with the limit that defines it
+NO_BEFORE_BRACKET = pattern(
+    "threshold-no-before-bracket", r"(?:^|[:.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;()]{0,60}$"
+)
+NO_HEADING = pattern(
+    "threshold-no-heading",
+    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
+)  # "No hypotension: systolic < 100 mm Hg", "No hypotension with systolic pressure < 100 mm Hg"
 OR_WORD = pattern("threshold-or-word", r"(?i)(?:^|[^\pL])or(?:[^\pL]|$)")
 _ENDS_WITH_COMPARATOR = pattern("threshold-ends-with-comparator", r"[≥≤<>][\t \pZ]*$")
 COMPARATOR_BEFORE = pattern("threshold-comparator-before", r"([≥≤<>])[\t \pZ]*$")
@@ -1812,11 +1821,11 @@ def _side(reading: _Reading, position: int) -> str:
     bracket = _enclosing_bracket(text, position)
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
-    if EXCLUDED.search(scope):
+    if EXCLUDED.search(scope) or NO_HEADING.search(text[start:position]):
         return "exclusion"
     if bracket is not None:  # "must not have renal disease (serum creatinine > 2 x ULN)": what the bracket explains
-        before = _sentence(text, bracket[0])[0]
-        if EXCLUDED.search(_without_brackets(text[before : bracket[0]])):
+        before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
+        if EXCLUDED.search(before) or NO_BEFORE_BRACKET.search(before):
             return "exclusion"
     return "inclusion"
 
@@ -2172,13 +2181,16 @@ def _joined_items(items: Iterable[str]) -> list[str]:
 _JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "with", "by", "at", "for", "in", "is"})
 
 
+_COMPARATOR_ENDS = frozenset({"least", "most", "exceed", "exceeding", "exceeds"})  # "at least" + "100,000/mm3"
+
+
 def _continues(previous: str, item: str) -> bool:
     if previous[-1:] == ":" and len(previous.split()) <= 3 and item and item[-1:] != ":":
         return True  # a label and its value on the next line: "Life expectancy:" + "At least 12 weeks" (PDQ)
     if not item or previous[-1:] in ".;:)。；":
         return False
     last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
-    return item[0].islower() or last_word in _JOINING_WORDS
+    return item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>="
 
 
 def _structured_age(text: str | None, comparator: str, name: str) -> Threshold | None:
