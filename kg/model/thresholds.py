@@ -1534,9 +1534,12 @@ class _Reading:
     classes_until: int = 0  # the end of the NYHA / encephalopathy classes read so far
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def _item_thresholds(item: str, side: str) -> list[Threshold]:
     """The thresholds of one criterion item."""
-    if HAS_NUMBER.search(item) is None and not any(hint in item for hint in _CLASS_HINTS):
+    if _DIGITS.isdisjoint(item) and HAS_NUMBER.search(item) is None and not any(h in item for h in _CLASS_HINTS):
         return []
     text = _normalized(item)
     mentions = _mentions(text)
@@ -1821,11 +1824,11 @@ def _side(reading: _Reading, position: int) -> str:
     bracket = _enclosing_bracket(text, position)
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
-    if EXCLUDED.search(scope) or NO_HEADING.search(text[start:position]):
+    if EXCLUDED.search(scope) or ("No" in text[start:position] and NO_HEADING.search(text[start:position])):
         return "exclusion"
     if bracket is not None:  # "must not have renal disease (serum creatinine > 2 x ULN)": what the bracket explains
         before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
-        if EXCLUDED.search(before) or NO_BEFORE_BRACKET.search(before):
+        if EXCLUDED.search(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
             return "exclusion"
     return "inclusion"
 
@@ -1945,9 +1948,14 @@ def _age_limit(text: str, value: _Value) -> bool:
     """Whether an age is a limit, not part of a definition ("women ≥ 50 years of age would be considered
     post-menopausal if …") or of which performance scale applies ("ECOG 0-1 (age ≥ 16 years)")."""
     after = text[value.end : value.end + 120]
-    if CONSENT_AFTER.search(after):
+    lowered = after.lower()
+    if ("sent" in lowered or "permission" in lowered) and CONSENT_AFTER.search(after):
         return False
-    if MENOPAUSE_AFTER.search(after) and AGED_BEFORE.search(text[max(0, value.start - 40) : value.start]) is None:
+    if (
+        ("menopaus" in lowered or "amenorrh" in lowered)
+        and MENOPAUSE_AFTER.search(after)
+        and AGED_BEFORE.search(text[max(0, value.start - 40) : value.start]) is None
+    ):
         return False
     bracket = _enclosing_bracket(text, value.start)
     return bracket is None or SCALE_BEFORE_BRACKET.search(text[max(0, bracket[0] - 60) : bracket[0]]) is None
