@@ -856,3 +856,20 @@ def test_an_item_that_ends_in_at_least_goes_on_in_the_next() -> None:
         ("platelets", "inclusion", ">=", 100000.0),
         ("total_bilirubin", "inclusion", "<=", 1.5),
     ]
+
+
+def test_ages_that_say_who_signs_what_the_law_says_or_when_a_disease_began_are_not_limits() -> None:
+    assert read("Signed informed consent from parent or legal guardian for patients less than 18 years of age.") == []
+    text = "Adult ≥18 years of age (or country's legal age of adulthood if the legal age is >18 years)"
+    assert read(text) == [("age", "inclusion", ">=", 18.0)]
+    assert read("history of atrophic gastritis (onset age less than 60 years)", "exclusion") == []
+    assert read("Prior hysterectomy and either age greater than 55 or age 55 or less with postmenopausal FSH") == []
+    assert read("Postmenopausal women aged 50 to 75 years") == [("age", "inclusion", "between", (50.0, 75.0))]
+
+
+def test_an_age_read_by_its_unit_takes_a_second_bound_of_its_own_but_not_a_bare_number() -> None:
+    assert read("Male or females at least 18 years of age, but not older than 70.") == [
+        ("age", "inclusion", "between", (18.0, 70.0))
+    ]
+    assert read("Patients 18 years of age or older, 2 prior therapies allowed") == [("age", "inclusion", ">=", 18.0)]
+    assert read("AGCs >= 1500/mm^3") == [("anc", "inclusion", ">=", 1500.0)]

@@ -784,7 +784,7 @@ _MENTIONS: dict[str, str] = {
             "polymorphonuclear leukocytes",
             "segmented neutrophils",
         ],
-        ["ANC", "AGC", "NEUT", "PMN"],
+        ["ANC", "ANCs", "AGC", "AGCs", "NEUT", "PMN"],
     ),
     "hemoglobin": _names(
         ["hemoglobin", "haemoglobin", "hemoglobin level", "haemoglobin level"],
@@ -1081,7 +1081,7 @@ NOT_ULN_TIMES = pattern(
 INCLUSIVE_RANGE = pattern("threshold-inclusive-range", r"(?i)[^;.]{0,12}(?:inclusive|includ(?:ing|ed)|boundary)")
 BETWEEN_BEFORE = pattern("threshold-between-before", r"(?i)(?:between|from)[^0-9;.]{0,30}$")
 RANGE_GAP = pattern("threshold-range-gap", rf"(?i)^{_H}(?:-|~|to|至|and|through|until){_H}$")
-BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|,{_H}and|,{_H}or)?{_H}$")
+BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|,{_H}and|,{_H}or|,{_H}but)?{_H}$")
 LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}and){_H}$")
 # After a `between` of years: words saying it is a time, not an age.
 TIME_AFTER = pattern(
@@ -1127,13 +1127,22 @@ SCALE_BEFORE_BRACKET = pattern(
     r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[^;.()]{0,30}$",
 )  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
 MENOPAUSE_AFTER = pattern(
-    "threshold-menopause-after", r"(?i)^[^;]{0,100}?(?:amenorrh|considered[\t \pZ]+(?:post-?[\t \pZ]*)?menopaus)"
+    "threshold-menopause-after",
+    r"(?i)^[^;]{0,100}?(?:amenorrh|considered[\t \pZ]+(?:post-?[\t \pZ]*)?menopaus)|^[^;.]{0,40}?post-?[\t \pZ]*menopaus",
 )  # "Women ≥ 50 years of age would be considered post-menopausal if …": a definition, not a limit
 CONSENT_AFTER = pattern(
     "threshold-consent-after",
     r"(?i)^[^;.]{0,40}?(?:may|can|could)[\t \pZ]+(?:also[\t \pZ]+)?(?:participate|enrol|enroll|be[\t \pZ]+enrolled|take[\t \pZ]+part)"
     r"[^;.]{0,30}?(?:consent|assent|permission)",
 )  # "Patients < 18 years of age may participate with the consent of a parent": who signs, not a limit
+# "consent from parent or legal guardian for patients less than 18 years", "if the legal age is > 18",
+# "onset age less than 60 years": an age that says who signs, what the law says or when a disease began
+NOT_AGE_LIMIT_BEFORE = pattern(
+    "threshold-not-age-limit-before",
+    r"(?i)(?:(?:consent|assent)[^;.]{0,40}(?:parent|guardian)[^;.]{0,40}|legal[\t \pZ]+age[^;.]{0,25}"
+    r"|onset[\t \pZ]+age[^;.]{0,10}|age[\t \pZ]+(?:at|of)[\t \pZ]+onset[^;.]{0,10})$",
+)
+AT_ONSET_AFTER = pattern("threshold-at-onset-after", r"(?i)^[^;.]{0,20}?at[\t \pZ]+(?:disease[\t \pZ]+)?onset")
 AGED_BEFORE = pattern("threshold-aged-before", r"(?i)(?:^|[^\pL])(?:aged|between)(?:[^\pL]|$)[^;]*$")
 ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
 ALCOHOL_WORD = pattern("threshold-alcohol-word", r"(?i)alcohol|ethanol|drink|beer|wine|liquor|spirits")
@@ -1557,6 +1566,7 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
     group_keys: set[str] = set()
     previous: _Mention | _Value | None = None
     chained: _Value | None = None  # the last value given to `group`, which a following value may join
+    unnamed_age = False  # `chained` is an age read by its unit ("18 years of age"), not after a name
     read_until = 0  # the end of the Child-Pugh classes read so far
     for position, event in enumerate(events):
         if isinstance(event, _Mention):
@@ -1597,7 +1607,8 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             anchor = group
         elif isinstance(previous, _Value) and chained is not None:
             gap = _without_own_words(text[previous.end : event.start], group_keys)
-            if _chain_gap(gap) and (chained.unit_key != "years" or (BOUND_GAP.match(gap) and event.pre)):
+            strict = chained.unit_key == "years" or unnamed_age  # only a bound of its own joins an age
+            if _chain_gap(gap) and (not strict or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
                 if _restated(chained, event, inherited, bracketed="(" in gap) or THAT_IS.search(gap):
@@ -1605,10 +1616,13 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
                     continue
             elif _carried(gap) and event.pre:
                 anchor = group
+        unnamed_age = False
         if anchor:
             _emit(reading, _respective(text, anchor, values, event) or anchor, event, inherited=inherited)
-        else:
-            _unanchored(reading, event)
+        elif _unanchored(reading, event) and event.unit_key == "years_age" and reading.found[-1].variable == "age":
+            # "at least 18 years of age, but not older than 70": a bound after an age no name began
+            group, group_keys, unnamed_age = [_Mention(event.start, event.start, "age")], {"age"}, True
+            anchor = group
         previous = event
         # A number of years ends a run of bounds, except an age's: "age ≥ 6 and < 13 years"; so do other
         # units of no variable named before ("QTc > 450 ms" goes on: "female > 470 ms").
@@ -1950,6 +1964,11 @@ def _age_limit(text: str, value: _Value) -> bool:
     after = text[value.end : value.end + 120]
     lowered = after.lower()
     if ("sent" in lowered or "permission" in lowered) and CONSENT_AFTER.search(after):
+        return False
+    before = text[max(0, value.start - 100) : value.start]
+    if any(word in before.lower() for word in ("sent", "legal", "onset")) and NOT_AGE_LIMIT_BEFORE.search(before):
+        return False
+    if "onset" in lowered and AT_ONSET_AFTER.search(after):
         return False
     if (
         ("menopaus" in lowered or "amenorrh" in lowered)
