@@ -5,7 +5,9 @@ Usage: python bench/bench_query.py [--sizes 2000,10000,50000] [--rdflib-max 1000
 The seed graph is the shared API v2 set (392 trials) when ../shared is present, else the examples. Each
 clone rewrites every NCT id of the seed graph (trial IRIs, their parts, literals, related-trial targets)
 so a clone is a disjoint copy. rdflib runs only up to --rdflib-max trials: beyond that its memory use
-(~2.4 GiB per million triples) makes it the wrong tool, which is the point of the store.
+(~2.4 GiB per million triples) makes it the wrong tool, which is the point of the store. Each store is
+loaded, compacted as kg compacts its stores, and queried opened read-only, as `kg query --store` and
+`kg serve` open it; the queries about one trial ask for NCT04267848's clone in the last copy.
 """
 
 from __future__ import annotations

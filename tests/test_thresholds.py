@@ -873,3 +873,31 @@ def test_an_age_read_by_its_unit_takes_a_second_bound_of_its_own_but_not_a_bare_
     ]
     assert read("Patients 18 years of age or older, 2 prior therapies allowed") == [("age", "inclusion", ">=", 18.0)]
     assert read("AGCs >= 1500/mm^3") == [("anc", "inclusion", ">=", 1500.0)]
+
+
+def test_inline_list_numbers_plus_years_and_a_measured_gfr_beside_a_clearance() -> None:
+    text = "2- CDAI>220 3- Age 18 to 60 years 4- GFR>30, Cr<2 5- The presence of perianal fistula."
+    assert read(text) == [
+        ("age", "inclusion", "between", (18.0, 60.0)),
+        ("egfr", "inclusion", ">", 30.0),
+        ("creatinine", "inclusion", "<", 2.0),
+    ]
+    assert read("18+ years of age") == [("age", "inclusion", ">=", 18.0)]
+    assert read("Creatinine clearance or radioisotope glomerular filtration rate at least 70 mL/min") == [
+        ("creatinine_clearance", "inclusion", ">=", 70.0),
+        ("egfr", "inclusion", ">=", 70.0),
+    ]
+
+
+def test_a_pdq_heading_without_a_colon_names_the_value_on_the_next_line() -> None:
+    items = (
+        "Age",
+        "18 and over",
+        "Performance status",
+        "WHO 0-2 (may be assessed under steroid therapy)",
+        "Life expectancy",
+    )
+    assert [_short(t) for t in read_thresholds(Eligibility(inclusion=items))] == [
+        ("age", "inclusion", ">=", 18.0),
+        ("ecog", "inclusion", "between", (0.0, 2.0)),
+    ]

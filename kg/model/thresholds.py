@@ -218,6 +218,7 @@ COMPARATOR_WORD = pattern(
 _REPLACEMENT_GROUPS = [COMPARATOR_WORD.groupindex[f"r{i}"] for i in range(len(_REPLACEMENT_ORDER))]
 _THAN_NEXT = pattern("threshold-than-next", r"[\t \pZ]*(than)(?:[^\pL]|$)")
 _NUMBER_NEXT = pattern("threshold-number-next", r"[\t \pZ]*[0-9]")
+PLUS_YEARS = pattern("threshold-plus-years", r"(?i)([0-9]{1,3})\+([\t \pZ]*(?:years?|yrs?)(?:[^\pL]|$))")
 # "Platelet count at least\n100,000/mm3": a line wrapped after a comparator (no line ends with one)
 WRAPPED_NUMBER = pattern("threshold-wrapped-number", r"([≥≤<>=])[\t \pZ]*\n[\t \pZ\n]*([0-9])")
 _ESCAPED_COMPARATOR = pattern("threshold-escaped-comparator", r"\\([<>=])")
@@ -252,6 +253,8 @@ def _normalized(text: str) -> str:
         position = end
     parts.append(text[position:])
     text = "".join(parts)
+    if "+" in text:
+        text = str(PLUS_YEARS.sub(lambda m: f"≥ {m.group(1)}{m.group(2)}", text))  # "18+ years of age"
     return str(WRAPPED_NUMBER.sub(r"\1 \2", text)) if "\n" in text else text
 
 
@@ -1157,7 +1160,8 @@ RATE_BEFORE = pattern(
 # Words that may join two names that share one value ("ALT and AST", "AST/ALT", "creatinine (Cr)").
 COORDINATED = pattern(
     "threshold-coordinated",
-    r"(?i)^(?:[\t \pZ,/&()\[\]+-]|and/or|and|or|as well as|both|either|serum|plasma|the|levels?|counts?|values?)*$",
+    r"(?i)^(?:[\t \pZ,/&()\[\]+-]|and/or|and|or|as well as|both|either|serum|plasma|the|levels?|counts?|values?"
+    r"|measured|calculated|estimated|radioisotope|radionuclide|isotopic|nuclear|urinary|24-hour)*$",
 )
 # What may lie between a value and the next one it is chained to: connectors and a short qualifier.
 CHAIN_GAP = pattern(
@@ -1406,6 +1410,8 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
             and (text[start - 1].isalpha() or text[start - 1] in "-." and text[start - 2 : start - 1].isalpha())
         ):
             continue  # part of a name (`A1c`, `FIB-4`, `RECIST 1.1`)
+        if not pre_text and text[end : end + 2] == "- " and text[end + 2 : end + 3].isupper():
+            continue  # an inline list number: "4- GFR>30, Cr<2 5- The presence of …"
         read = _number(raw)
         if read is None:
             continue
@@ -2211,9 +2217,17 @@ _JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "
 _COMPARATOR_ENDS = frozenset({"least", "most", "exceed", "exceeding", "exceeds"})  # "at least" + "100,000/mm3"
 
 
+def _bare_heading(line: str) -> bool:
+    """A PDQ heading on a line of its own, without a colon: one to three words of letters."""
+    words = line.split()
+    return 0 < len(words) <= 3 and line[0].isupper() and all(w.isalpha() for w in words)
+
+
 def _continues(previous: str, item: str) -> bool:
     if previous[-1:] == ":" and len(previous.split()) <= 3 and item and item[-1:] != ":":
         return True  # a label and its value on the next line: "Life expectancy:" + "At least 12 weeks" (PDQ)
+    if _bare_heading(previous) and not _DIGITS.isdisjoint(item[:12]):
+        return True  # the same without the colon: "Performance status" + "WHO 0-2", "Age" + "18 and over"
     if not item or previous[-1:] in ".;:)。；":
         return False
     last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
