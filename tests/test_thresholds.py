@@ -891,6 +891,7 @@ def test_inline_list_numbers_plus_years_and_a_measured_gfr_beside_a_clearance() 
 
 def test_a_pdq_heading_without_a_colon_names_the_value_on_the_next_line() -> None:
     items = (
+        "PATIENT CHARACTERISTICS:",  # joined to the heading after it: "PATIENT CHARACTERISTICS: Age"
         "Age",
         "18 and over",
         "Performance status",

@@ -2218,7 +2218,9 @@ _COMPARATOR_ENDS = frozenset({"least", "most", "exceed", "exceeding", "exceeds"}
 
 
 def _bare_heading(line: str) -> bool:
-    """A PDQ heading on a line of its own, without a colon: one to three words of letters."""
+    """A PDQ heading on a line of its own, without a colon: one to three words of letters (after a section
+    name it was joined to: "PATIENT CHARACTERISTICS: Age")."""
+    line = line.rsplit(":", 1)[-1].strip()
     words = line.split()
     return 0 < len(words) <= 3 and line[0].isupper() and all(w.isalpha() for w in words)
 
