@@ -18,6 +18,7 @@ Values are kept as written (`value`, `unit`) and normalized to UCUM units (`valu
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -1122,16 +1123,22 @@ SCALE_NAMES = pattern(
 )  # "Performance status: WHO 0-2"
 OTHER_SCALE_EF = pattern("threshold-other-scale-ef", r"(?:^|[^\pL])(?-i:([A-Z]{2,}))-$")
 THAT_IS = pattern("threshold-that-is", r"(?i)(?:^|[^\pL])(?:i\.?e\.?|that is)(?:[^\pL]|$)")  # "< 2 i.e. 0 or 1"
+RESPECTIVE_CONDITIONS = pattern(
+    "threshold-respective-conditions", r"(?i)(?:^|[^\pL])(?:with|without|presence|absence|in|for)(?:[^\pL]|$)"
+)
 RESPECTIVELY = pattern("threshold-respectively", r"(?i)(?:^|[^\pL])respectively(?:[^\pL]|$)")
-CITATION = pattern("threshold-citation", r"\([^()]*et al[^()]*\)")  # "(Oken et al.,1982)": no value in it
-LANSKY_BEFORE = pattern("threshold-lansky-before", r"(?i)Lansky[^;.]{0,40}$")  # a children's scale, not Karnofsky
+CITATION = pattern(
+    "threshold-citation", r"\([^()]*(?:^|[^\pL])et[\t \pZ]+al(?:[^\pL]|$)[^()]*\)"
+)  # "(Oken et al.,1982)": no value in it
+LANSKY_BEFORE = pattern("threshold-lansky-before", r"(?i)Lansky[^;.0-9]{0,40}$")  # a children's scale, not Karnofsky
 SCALE_BEFORE_BRACKET = pattern(
     "threshold-scale-before-bracket",
-    r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[^;.()]{0,30}$",
+    r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[\t \pZ]*(?:of[\t \pZ]*)?"
+    r"(?:[0-9≤≥<>=%\t \pZ-]|or|to|and)*$",
 )  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
 MENOPAUSE_AFTER = pattern(
     "threshold-menopause-after",
-    r"(?i)^[^;]{0,100}?(?:amenorrh|considered[\t \pZ]+(?:post-?[\t \pZ]*)?menopaus)|^[^;.]{0,40}?post-?[\t \pZ]*menopaus",
+    r"(?i)^[^;.]{0,60}?(?:considered|defined)[\t \pZ]+(?:as[\t \pZ]+)?(?:post-?[\t \pZ]*)?menopaus",
 )  # "Women ≥ 50 years of age would be considered post-menopausal if …": a definition, not a limit
 CONSENT_AFTER = pattern(
     "threshold-consent-after",
@@ -1142,11 +1149,12 @@ CONSENT_AFTER = pattern(
 # "onset age less than 60 years": an age that says who signs, what the law says or when a disease began
 NOT_AGE_LIMIT_BEFORE = pattern(
     "threshold-not-age-limit-before",
-    r"(?i)(?:(?:consent|assent)[^;.]{0,40}(?:parent|guardian)[^;.]{0,40}|legal[\t \pZ]+age[^;.]{0,25}"
+    r"(?i)(?:(?:consent|assent)[^;.]{0,40}(?:parent|guardian)[^;.]{0,20}(?:(?:for|of)[\t \pZ]+"
+    r"(?:patients|subjects|participants|children|minors|those)[^;.]{0,15}|if[\t \pZ]*)"
+    r"|if[\t \pZ]+the[\t \pZ]+legal[\t \pZ]+age[^;.]{0,15}"
     r"|onset[\t \pZ]+age[^;.]{0,10}|age[\t \pZ]+(?:at|of)[\t \pZ]+onset[^;.]{0,10})$",
 )
 AT_ONSET_AFTER = pattern("threshold-at-onset-after", r"(?i)^[^;.]{0,20}?at[\t \pZ]+(?:disease[\t \pZ]+)?onset")
-AGED_BEFORE = pattern("threshold-aged-before", r"(?i)(?:^|[^\pL])(?:aged|between)(?:[^\pL]|$)[^;]*$")
 ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
 ALCOHOL_WORD = pattern("threshold-alcohol-word", r"(?i)alcohol|ethanol|drink|beer|wine|liquor|spirits")
 PER_D = pattern("threshold-per-d", r"(?:/|per|a)[\t \pZ]*d$")
@@ -1182,6 +1190,7 @@ EXCLUDED = pattern(
 NO_BEFORE_BRACKET = pattern(
     "threshold-no-before-bracket", r"(?:^|[:.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;()]{0,60}$"
 )
+MUST_BE = pattern("threshold-must-be", r"(?i)(?:must|should)[\t \pZ]+be|required|acceptable|allowed")
 NO_HEADING = pattern(
     "threshold-no-heading",
     r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
@@ -1372,7 +1381,7 @@ def _mentions(text: str) -> list[_Mention]:
         key = _MENTION_KEYS.get(index, "x_other")
         start, end = match.start(index), match.end(index)
         other = OTHER_SCALE_EF.search(text[max(0, start - 12) : start]) if key == "lvef" else None
-        if other is not None and other.group(1) not in ("LV", "LVEF"):
+        if other is not None and other.group(1).endswith("IIEF"):
             continue  # "IIEF-EF score ≥ 21": erectile function, not an ejection fraction
         before = text[max(0, start - 40) : start]
         comparator = COMPARATOR_BEFORE.search(before) if _ENDS_WITH_COMPARATOR.search(before) else None
@@ -1410,7 +1419,12 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
             and (text[start - 1].isalpha() or text[start - 1] in "-." and text[start - 2 : start - 1].isalpha())
         ):
             continue  # part of a name (`A1c`, `FIB-4`, `RECIST 1.1`)
-        if not pre_text and text[end : end + 2] == "- " and text[end + 2 : end + 3].isupper():
+        if (
+            not pre_text
+            and text[end : end + 2] == "- "
+            and text[end + 2 : end + 3].isupper()
+            and text[:start].rstrip()[-1:] in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ")", ".")
+        ):
             continue  # an inline list number: "4- GFR>30, Cr<2 5- The presence of …"
         read = _number(raw)
         if read is None:
@@ -1614,7 +1628,9 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         elif isinstance(previous, _Value) and chained is not None:
             gap = _without_own_words(text[previous.end : event.start], group_keys)
             strict = chained.unit_key == "years" or unnamed_age  # only a bound of its own joins an age
-            if _chain_gap(gap) and (not strict or (BOUND_GAP.match(gap) and event.pre)):
+            if unnamed_age and not _ends_an_age(text, event):
+                pass  # "at least 18 years of age and < 3 prior lines of therapy": another count
+            elif _chain_gap(gap) and (not strict or (BOUND_GAP.match(gap) and event.pre)):
                 anchor = group
                 inherited = _comparator_of(chained)
                 if _restated(chained, event, inherited, bracketed="(" in gap) or THAT_IS.search(gap):
@@ -1641,6 +1657,14 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
     return reading.found
 
 
+def _ends_an_age(text: str, value: _Value) -> bool:
+    """ "… but not older than 70." / "… and < 75 years": a bare number or years, then the clause ends."""
+    if value.unit_key not in ("", "years", "years_age"):
+        return False
+    rest = text[value.end : value.end + 12].lstrip()
+    return not rest or rest[0] in ".,;)" or rest.lower().startswith(("year", "yr"))
+
+
 def _respective(text: str, group: list[_Mention], values: list[_Value], value: _Value) -> list[_Mention] | None:
     """ "systolic and diastolic pressures greater than 160 or greater than 95 mm Hg, respectively": as many
     values as names, then "respectively", so the i-th value is the i-th name's."""
@@ -1651,7 +1675,11 @@ def _respective(text: str, group: list[_Mention], values: list[_Value], value: _
     found = RESPECTIVELY.search(text[start : start + 240])
     if found is None or CLAUSE_BREAK.search(text[start : start + found.start()]):
         return None
-    run = [v for v in values if start <= v.start < start + found.start()]
+    if RESPECTIVE_CONDITIONS.search(text[start : start + found.start()]):
+        return None  # "≤ 2.5 or ≤ 5 × ULN without and with liver metastases, respectively": conditions, not names
+    first = bisect.bisect_left(values, start, key=lambda v: v.start)
+    last = bisect.bisect_left(values, start + found.start(), key=lambda v: v.start)
+    run = values[first:last]
     if len(run) != len(keys) or value not in run:
         return None
     key = keys[run.index(value)]
@@ -1836,21 +1864,41 @@ def replace_mention(mention: _Mention, key: str) -> _Mention:
     return _Mention(mention.start, mention.end, key, mention.comparator_before, mention.rate)
 
 
-def _side(reading: _Reading, position: int) -> str:
-    """The item's side, or exclusion where the sentence (or the brackets) around `position` excludes."""
+def _side(reading: _Reading, position: int, variable: str = "", comparator: str = "") -> str:
+    """The item's side, or exclusion where the sentence (or the brackets) around `position` excludes: a
+    must-not sentence, or a "No X" item whose bracket or heading gives the bound that defines X (on the
+    abnormal side: "No hypertension (systolic > 170 mm Hg)", not "No anemia (hemoglobin ≥ 10 g/dL)")."""
     if reading.side == "exclusion":
         return "exclusion"
     text = reading.text
     bracket = _enclosing_bracket(text, position)
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
-    if EXCLUDED.search(scope) or ("No" in text[start:position] and NO_HEADING.search(text[start:position])):
+    abnormal = _abnormal_side(variable, comparator) and MUST_BE.search(scope) is None
+    if EXCLUDED.search(scope) or (
+        abnormal and "No" in text[start:position] and NO_HEADING.search(text[start:position])
+    ):
         return "exclusion"
-    if bracket is not None:  # "must not have renal disease (serum creatinine > 2 x ULN)": what the bracket explains
+    if bracket is not None and abnormal:  # "must not have renal disease (serum creatinine > 2 x ULN)"
         before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
         if EXCLUDED.search(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
             return "exclusion"
     return "inclusion"
+
+
+_LOW_IS_ABNORMAL = {"platelets", "anc", "wbc", "hemoglobin", "albumin", "creatinine_clearance", "egfr", "lvef",
+                    "karnofsky", "prothrombin_activity", "life_expectancy", "alcohol_abstinence"}  # fmt: skip
+_EITHER_IS_ABNORMAL = {"systolic_bp", "diastolic_bp"}  # hypertension and hypotension
+_NEVER_FLIPPED = {"age", "weight", "bmi"}
+
+
+def _abnormal_side(variable: str, comparator: str) -> bool:
+    """Whether a one-sided bound on `variable` marks the abnormal values (what a "No X" item rules out)."""
+    if comparator not in (">", ">=", "<", "<=") or variable in _NEVER_FLIPPED or not variable:
+        return False
+    if variable in _EITHER_IS_ABNORMAL:
+        return True
+    return (comparator in _UPPER_BOUNDS) == (variable in _LOW_IS_ABNORMAL)
 
 
 def _unanchored(reading: _Reading, value: _Value) -> bool:
@@ -1921,7 +1969,7 @@ def _emit(
     """Add the thresholds `value` gives the variables `names` name; whether any was added."""
     if value.rate or FORMULA.search(_scope(reading.text, value.start)):
         return False
-    names = [m for m in names if m.key != "x_performance" or not LANSKY_BEFORE.search(reading.text[: m.start])]
+    names = [m for m in names if m.key != "x_performance" or value.number <= 5 or not _lansky(reading.text, m.start)]
     added = False
     for variable, number, high in _variables(names, value):
         before = names[0].comparator_before
@@ -1930,6 +1978,12 @@ def _emit(
             _merge_or_add(reading, threshold, value)
             added = True
     return added
+
+
+def _lansky(text: str, position: int) -> bool:
+    """ "Lansky (age < 16 years) performance status ≥ 50": a children's scale named just before, not Karnofsky."""
+    before = _without_brackets(text[max(0, position - 60) : position])
+    return "ansky" in before and "arnofsky" not in before and "KPS" not in before and bool(LANSKY_BEFORE.search(before))
 
 
 def _scope(text: str, position: int) -> str:
@@ -1964,6 +2018,16 @@ def _enclosing_bracket(text: str, position: int) -> tuple[int, int] | None:
     return None
 
 
+def _defines_menopause(text: str, value: _Value) -> bool:
+    """ "The post-menopausal period defined as age ≥ 50 years and amenorrheic …": an age in a definition."""
+    start, end = _sentence(text, value.start)
+    sentence = text[start:end].lower()
+    before = sentence[: value.start - start]
+    if "bearing potential" in before and ("amenorr" in sentence or "menopaus" in sentence):
+        return True  # "considered of childbearing potential unless she is age ≥ 50 and amenorrhoeic …"
+    return "menopaus" in sentence and ("defined as" in before or "definition" in sentence)
+
+
 def _age_limit(text: str, value: _Value) -> bool:
     """Whether an age is a limit, not part of a definition ("women ≥ 50 years of age would be considered
     post-menopausal if …") or of which performance scale applies ("ECOG 0-1 (age ≥ 16 years)")."""
@@ -1976,11 +2040,7 @@ def _age_limit(text: str, value: _Value) -> bool:
         return False
     if "onset" in lowered and AT_ONSET_AFTER.search(after):
         return False
-    if (
-        ("menopaus" in lowered or "amenorrh" in lowered)
-        and MENOPAUSE_AFTER.search(after)
-        and AGED_BEFORE.search(text[max(0, value.start - 40) : value.start]) is None
-    ):
+    if ("menopaus" in lowered and MENOPAUSE_AFTER.search(after)) or _defines_menopause(text, value):
         return False
     bracket = _enclosing_bracket(text, value.start)
     return bracket is None or SCALE_BEFORE_BRACKET.search(text[max(0, bracket[0] - 60) : bracket[0]]) is None
@@ -2071,11 +2131,11 @@ def _threshold(
     if comparator == "between":
         assert low is not None and upper is not None
         return Threshold(
-            variable, _side(reading, value.start), "between", None, low, upper, low_op, high_op, value.unit,
+            variable, _side(reading, value.start, variable, "between"), "between", None, low, upper, low_op, high_op, value.unit,
             None, _rounded(convert(low)), _rounded(convert_high(upper)), normalized_unit, reading.source_text,
         )  # fmt: skip
     return Threshold(
-        variable, _side(reading, value.start), comparator, number, unit=value.unit,
+        variable, _side(reading, value.start, variable, comparator), comparator, number, unit=value.unit,
         value_normalized=_rounded(convert(number)), unit_normalized=normalized_unit, text=reading.source_text,
     )  # fmt: skip
 
@@ -2220,19 +2280,22 @@ _COMPARATOR_ENDS = frozenset({"least", "most", "exceed", "exceeding", "exceeds"}
 def _bare_heading(line: str) -> bool:
     """A PDQ heading on a line of its own, without a colon: one to three words of letters (after a section
     name it was joined to: "PATIENT CHARACTERISTICS: Age")."""
-    line = line.rsplit(":", 1)[-1].strip()
-    words = line.split()
-    return 0 < len(words) <= 3 and line[0].isupper() and all(w.isalpha() for w in words)
+    tail = line[-40:]
+    if ":" not in tail and len(line) > 40:
+        return False
+    words = tail.rsplit(":", 1)[-1].split()
+    return 0 < len(words) <= 3 and words[0][0].isupper() and words[0] != "No" and all(w.isalpha() for w in words)
 
 
 def _continues(previous: str, item: str) -> bool:
-    if previous[-1:] == ":" and len(previous.split()) <= 3 and item and item[-1:] != ":":
+    if previous[-1:] == ":" and len(previous.split(None, 3)) <= 3 and item and item[-1:] != ":":
         return True  # a label and its value on the next line: "Life expectancy:" + "At least 12 weeks" (PDQ)
     if _bare_heading(previous) and not _DIGITS.isdisjoint(item[:12]):
         return True  # the same without the colon: "Performance status" + "WHO 0-2", "Age" + "18 and over"
     if not item or previous[-1:] in ".;:)。；":
         return False
-    last_word = previous.rsplit(None, 1)[-1].lower() if previous.split() else ""
+    tail = previous[-40:]  # a joined item can grow long: look at its end only
+    last_word = tail.rsplit(None, 1)[-1].lower() if tail.split() else ""
     return item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>="
 
 
