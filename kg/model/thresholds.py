@@ -1423,7 +1423,7 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
             not pre_text
             and text[end : end + 2] == "- "
             and text[end + 2 : end + 3].isupper()
-            and text[:start].rstrip()[-1:] in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ")", ".")
+            and _char_before(text, start) in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ")", ".")
         ):
             continue  # an inline list number: "4- GFR>30, Cr<2 5- The presence of …"
         read = _number(raw)
@@ -1564,6 +1564,15 @@ class _Reading:
 
 
 _DIGITS = frozenset("0123456789")
+
+
+def _char_before(text: str, position: int) -> str:
+    """The last character before `position` that is not white space ("" if none), without copying the text
+    before it (`_values` asks for every number of an item)."""
+    window = text[max(0, position - 40) : position].rstrip()
+    if window or position <= 40:
+        return window[-1:]
+    return text[:position].rstrip()[-1:]
 
 
 def _item_thresholds(item: str, side: str) -> list[Threshold]:
