@@ -158,7 +158,7 @@ DOWNLOAD_DATE_PREFIX = pattern("download-date-prefix", r"^.*processed this data 
 
 CRITERIA_HEADING = pattern(
     "criteria-heading",
-    rf"(?i)^[^{WORD}]*(key{S}+)?(inclusion|exclusion){S}+criteri(a|on){END_OF_WORD}",
+    rf"(?i)^[^{WORD}]*((?:[{WORD}'-]+{S}+){{0,3}}?)(inclusion|exclusion){S}+criteri(a|on){END_OF_WORD}",
 )
 # `^[.\s]+(?=\w)`: the word character is captured and kept
 CRITERIA_LEADING_DOTS = pattern("criteria-leading-dots", rf"^[.{SPACE}]+([{WORD}])")

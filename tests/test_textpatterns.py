@@ -25,7 +25,7 @@ from kg.sources.criteria import split_criteria
 
 KG = Path(__file__).resolve().parents[1] / "kg"
 
-SMALL, LARGE = 100_000, 1_000_000
+SMALL, LARGE = 50_000, 500_000
 MAX_RATIO = 30  # ten times the text: ~10x the time when linear, ~100x when quadratic (30 leaves room for a busy CI)
 FLOOR = 0.002  # seconds: times below this are too small to divide by
 
@@ -46,7 +46,7 @@ def assert_linear(run, small: str, large: str, what: str) -> None:
         small_time, large_time = best_of_3(lambda: run(small)), best_of_3(lambda: run(large))
         if large_time / max(small_time, FLOOR) < MAX_RATIO:
             return
-    pytest.fail(f"{what}: {small_time:.4f}s on 100 kB, {large_time:.4f}s on 1 MB")
+    pytest.fail(f"{what}: {small_time:.4f}s on {SMALL // 1000} kB, {large_time:.4f}s on {LARGE // 1000} kB")
 
 
 # --- adversarial text ------------------------------------------------------------------------------------

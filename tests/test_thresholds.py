@@ -14,6 +14,7 @@ import pytest
 from kg.evaluation.thresholds import _score_record, score_thresholds
 from kg.model.records import Eligibility, Provenance, TrialRecord, record_to_dict
 from kg.model.thresholds import Threshold, add_thresholds, patient_value, read_thresholds
+from kg.sources.criteria import split_criteria
 
 FIXTURES = Path(__file__).parent / "fixtures" / "thresholds"
 
@@ -968,3 +969,111 @@ def test_respectively_after_conditions_is_no_pairing_and_many_values_stay_fast()
 def test_an_age_in_a_childbearing_potential_definition_is_not_a_limit() -> None:
     text = "A female subject is considered of childbearing potential unless she is age ≥ 50 years and naturally amenorrhoeic"
     assert read(text) == []
+
+
+def test_a_heading_followed_by_a_sentence_or_qualified_by_a_word_starts_its_section() -> None:
+    text = (
+        "Inclusion Criteria: The person who meet all the following criteria\n1. Age 18 years or older\n"
+        "Exclusion Criteria: The person who meet any of the following criteria will be excluded from the study.\n"
+        "1. SBP >= 160 mmHg\n"
+        "Generic exclusion criteria that apply to both patients with PSC and AIH\nCreatinine >133 μmol/L\n"
+    )
+    inclusion, exclusion = split_criteria(text)
+    assert inclusion == ("The person who meet all the following criteria", "Age 18 years or older")
+    assert exclusion[1:] == ("SBP >= 160 mmHg", "Creatinine >133 μmol/L")
+    # a sentence that only mentions the criteria starts nothing
+    inclusion, exclusion = split_criteria("At visit 2, a patient does not meet any of the exclusion criteria\n")
+    assert exclusion == ()
+
+
+def test_list_numbers_in_angle_brackets_or_after_a_semicolon_are_not_values() -> None:
+    text = "Presence of any of the following complications: <1> Active bleeding. <5> Serum creatinine ≥2 mg/dL."
+    assert read(text, "exclusion") == [("creatinine", "exclusion", ">=", 2.0)]
+    assert read(r"Septic shock (\<1\>lactate \>2 mmol/L). \<2\> Uncontrolled") == []
+    assert read("End-stage liver disease scores ranging from 17-30,; 4.18-65 years of age.") == [
+        ("meld", "inclusion", "between", (17.0, 30.0)),
+        ("age", "inclusion", "between", (18.0, 65.0)),
+    ]
+    assert read("INR <2>") == [("inr", "inclusion", "<", 2.0)]  # a closing bracket alone makes no list number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Age ≥ 4 years to < 12 years (11 years, 364 days) at the time of consent", ("age", "between", (4.0, 12.0))),
+        ("Bilirubin ≥ 1.5 to ≤ 3 mg/dL", ("total_bilirubin", "between", (1.5, 3.0))),
+        ("30-60 years age", ("age", "between", (30.0, 60.0))),
+        ("Ages eligible for study: 18 years and above", ("age", ">=", 18.0)),
+        ("The activity of prothrombin was more than 60%", ("prothrombin_activity", ">", 60.0)),
+        ("The child Pugh score was Grade A", ("child_pugh_class", "=", "A")),
+        ("Pre-existing cirrhosis with basal Child and Pugh of C", ("child_pugh_class", "=", "C")),
+        ("absolute neutrophil count (polys plus bands) = or < 500 cells/mm3", ("anc", "<=", 500.0)),
+        ("SGOT = or > 300 IU if baseline is abnormal", ("ast", ">=", 300.0)),
+        ("ECOG PS score 0-1 points;", ("ecog", "between", (0.0, 1.0))),
+        ("Platelets (PLT) < 50 G /L", ("platelets", "<", 50.0)),
+        (
+            "Known chronic kidney failure (clearance of creatinin < 90 ml/min/1,73m2)",
+            ("creatinine_clearance", "<", 90.0),
+        ),
+    ],
+)
+def test_more_ways_of_writing_a_bound_are_read(text: str, expected: tuple[object, ...]) -> None:
+    variable, comparator, value = expected
+    assert read(text) == [(variable, "inclusion", comparator, value)]
+
+
+def test_evident_slips_are_read_as_meant() -> None:
+    assert read("ALT or AST > 5N", "exclusion") == [("alt", "exclusion", ">", 5.0), ("ast", "exclusion", ">", 5.0)]
+    assert only("ALT > 5N").unit_normalized == "x ULN"
+    hemoglobin = only("Hemoglobin < 10 mg/dl", "exclusion")  # no hemoglobin is 10 mg/dL: grams were meant
+    assert (hemoglobin.value_normalized, hemoglobin.unit_normalized, hemoglobin.unit) == (10.0, "g/dL", "mg/dl")
+    assert read("Hemoglobin < 100 mg/dl") == []
+    assert read("Women under 50 years old would be consider postmenopausal if amenorrheic for 12 months") == []
+
+
+def test_an_unlisted_test_between_listed_names_keeps_the_names_together() -> None:
+    text = "Hepatic impairment, defined as any of ALT, AST, LDH or bilirubin > 2 x the upper limit of normal (ULN)"
+    assert [t[0] for t in read(text, "exclusion")] == ["alt", "ast", "total_bilirubin"]
+    assert read("Non-age adjusted International Prognostic Index 2-4") == []
+    items = ("Normal ECG OR Ejection fraction (ECHO,", "MUGA, or ventriculography) at least 45%")
+    assert [_short(t) for t in read_thresholds(Eligibility(inclusion=items))] == [("lvef", "inclusion", ">=", 45.0)]
+
+
+def test_unnamed_age_bounds_and_eligible_for_a_treatment() -> None:
+    assert read("Patients < 18 and > 68 years", "exclusion") == [
+        ("age", "exclusion", "<", 18.0),
+        ("age", "exclusion", ">", 68.0),
+    ]
+    assert read("Patients < 18 years and > 3 prior lines", "exclusion") == [("age", "exclusion", "<", 18.0)]
+    text = "Patients aged > 49 years and < 75 years with lymphoma who are not eligible for a curative treatment"
+    assert read(text) == [("age", "inclusion", "between", (49.0, 75.0))]
+    assert read("Patients with bilirubin > 3 mg/dL are not eligible to participate") == [
+        ("total_bilirubin", "exclusion", ">", 3.0)
+    ]
+    assert read("Patients with bilirubin > 3 mg/dL are ineligible for the study") == [
+        ("total_bilirubin", "exclusion", ">", 3.0)
+    ]
+
+
+def test_qualified_headings_start_sections_and_sentences_about_criteria_do_not() -> None:
+    text = (
+        "Subject Inclusion Criteria:\nAged 18 to 60 years\nSubject Exclusion Criteria:\nPlatelet count < 100,000\n"
+        "Cohort B inclusion criteria:\nAge 18\nMeets all inclusion criteria\n"
+    )
+    inclusion, exclusion = split_criteria(text)
+    assert exclusion == ("Platelet count < 100,000",)
+    assert inclusion[-1] == "Meets all inclusion criteria"
+
+
+def test_an_age_is_not_coordinated_with_the_next_name_nor_a_dipstick_grade_a_bound() -> None:
+    text = "PATIENT CHARACTERISTICS: Age: Any age Performance status: GOG 0-2 Hematopoietic: WBC at least 3,000/mm3"
+    assert read(text) == [("ecog", "inclusion", "between", (0.0, 2.0)), ("wbc", "inclusion", ">=", 3000.0)]
+    text = "Preserved renal function (creatinine less than or equal to 2.5 mg/dL; less than or equal to 3+ proteinuria)"
+    assert read(text) == [("creatinine", "inclusion", "<=", 2.5)]
+
+
+def test_a_prothrombin_time_inr_is_the_inr_and_platelets_misspelt_are_platelets() -> None:
+    assert read("Appropriate function of blood clot: PT(INR) < 1.5×ULN") == [("inr", "inclusion", "<", 1.5)]
+    assert read("Prothrombin time (INR) ≤ 1.5") == [("inr", "inclusion", "<=", 1.5)]
+    assert read("PT < 1.5 x ULN") == [("prothrombin_time", "inclusion", "<", 1.5)]
+    assert read("platlet counts <50*10E9/L", "exclusion") == [("platelets", "exclusion", "<", 50.0)]

@@ -118,6 +118,7 @@ _COMPARATOR_WORDS = {
         "minimum of",
         "minimum",
         "minimal",
+        "= or >",
         "> or =",
         ">/=",
         ">=",
@@ -164,6 +165,7 @@ _COMPARATOR_WORDS = {
         "maximum",
         "maximal",
         "< or =",
+        "= or <",
         "</=",
         "<=",
         "=<",
@@ -225,6 +227,17 @@ WRAPPED_NUMBER = pattern("threshold-wrapped-number", r"([≥≤<>=])[\t \pZ]*\n[
 _ESCAPED_COMPARATOR = pattern("threshold-escaped-comparator", r"\\([<>=])")
 # A list number glued to the first value of its item: `4.18-65 years of age` is item 4, "18-65".
 GLUED_LIST_NUMBER = pattern("threshold-glued-list-number", rf"^[0-9]{{1,2}}\.([0-9]{{1,3}}{S}*(?:-|~|to{S}))")
+# The same after a `;` inside a joined item, only before an age range: "17-30,; 4.18-65 years of age"
+GLUED_LIST_AGE = pattern(
+    "threshold-glued-list-age",
+    rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
+)
+# "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
+PT_INR = pattern("threshold-pt-inr", rf"(?:(?i:prothrombin{S}+time)|(?-i:PT)){S}*\({S}*(?-i:INR){S}*\)")
+# Angle-bracket list numbers inside an item: "complications: <1> Active bleeding … <5> Serum creatinine ≥2 mg/dL"
+ANGLE_LIST_NUMBER = pattern(
+    "threshold-angle-list-number", rf"(^|[{textpatterns.SPACE}.;:,])<[0-9]{{1,2}}>([{textpatterns.SPACE}\pL])"
+)
 
 
 def _normalized(text: str) -> str:
@@ -235,6 +248,12 @@ def _normalized(text: str) -> str:
     glued = GLUED_LIST_NUMBER.match(text)
     if glued:
         text = text[glued.start(1) :]
+    if ";" in text and "." in text:
+        text = str(GLUED_LIST_AGE.sub(lambda m: m.group(1) + m.group(2), text))
+    if "INR)" in text:
+        text = str(PT_INR.sub("INR", text))
+    if "<" in text and ">" in text:
+        text = str(ANGLE_LIST_NUMBER.sub(lambda m: f"{m.group(1)}; {m.group(2)}", text))
     if not any(c.isalpha() for c in text):
         return text
     parts = []
@@ -358,6 +377,7 @@ _MENTIONS: dict[str, str] = {
             "prothrombin index",
             "PT activity",
             "prothrombin activities",
+            "activity of prothrombin",
         ],
         ["PTA", "PT%"],
     ),
@@ -722,6 +742,7 @@ _MENTIONS: dict[str, str] = {
             "endogenous creatinine clearance rate",
             "measured creatinine clearance",
             "clearance of creatinine",
+            "clearance of creatinin",
         ],
         ["CrCl", "CrCL", "CRCL", "Ccr", "CCr", "CCR", "CLcr", "CLCr"],
     ),
@@ -742,6 +763,10 @@ _MENTIONS: dict[str, str] = {
             "platelet",
             "platelet count",
             "platelet counts",
+            "platlet",
+            "platlets",
+            "platlet count",
+            "platlet counts",
             "thrombocytes",
             "thrombocyte",
             "thrombocyte count",
@@ -908,11 +933,13 @@ _MENTIONS: dict[str, str] = {
             "Child score",
             "Child stage",
             "Child-Pugh-Score",
+            "Child and Pugh",
         ],
-        ["CTP"],
+        ["CTP", "Child's"],
     )
     + r"(?:[\t \pZ]*\((?:CTP|CP|C-P)\))?(?:[\t \pZ]*(?i:score|scores|class|classification|grade|stage|status))?",
-    "age": _names(["age", "aged", "ages"]),
+    "x_age_adjusted": _names(["non-age adjusted", "non-age-adjusted", "age-adjusted", "age adjusted"]),
+    "age": _names(["ages eligible for study", "age eligible for study", "age", "aged", "ages"]),
 }
 MENTION = pattern(
     "threshold-mention",
@@ -926,7 +953,8 @@ _MENTION_KEYS = {MENTION.groupindex[key]: key for key in _MENTIONS}
 # What follows a Child-Pugh name: a class letter, maybe with its score (`B7`), and more of them ("B or C").
 CHILD_PUGH_CLASS = pattern(
     "threshold-child-pugh-class",
-    r"[\t \pZ]*(?:(?i:of|is|was|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?-i:([ABC])([0-9]{1,2})?)(?:[^\pL\pN]|$)",
+    r"[\t \pZ]*(?:(?i:of|is|was|=|:)[\t \pZ]*)?(?:(?i:grade|class)[\t \pZ]+)?([≥≤<>])?[\t \pZ]*(?-i:([ABC])([0-9]{1,2})?)"
+    r"(?:[^\pL\pN]|$)",
 )
 CHILD_PUGH_MORE = pattern(
     "threshold-child-pugh-more",
@@ -1005,13 +1033,13 @@ _ULN_NAME = (
 _PER_DAY_OR_WEEK = rf"(?:{_H}(?:/|per|a|each){_H}(?:day|d|week|wk)|{_H}(?:daily|weekly))?"
 # Units after a number, each a named group (its key); `foreign` units belong to no listed variable.
 _UNITS = {
-    "e9": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[9⁹]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}{_LITRE}|(?-i:G/L)",
+    "e9": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[9⁹]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}{_LITRE}|(?-i:G{_H}/{_H}L)",
     "e3ul": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[3³]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}(?:{_MICROLITRE}|mm3|mm\^3|mm³|cu{_H}mm|cumm)"
     rf"|(?-i:K){_H}/{_H}[μu]l|[x×*]{_H}1000{_H}/{_H}(?:mm3|mm³|[μu]l)",
     "uln": rf"(?:[x×*⋅·]|times|-?fold){_H}(?:of{_H})?(?:the{_H})?(?:(?:institutional|local|laboratory){_H})?{_ULN_NAME}"
     rf"(?:{_H}\({_H}ULN{_H}\))?"
     rf"|(?:the{_H})?(?:ULN|upper{_H}limits?{_H}of{_H}(?:the{_H})?normal(?:{_H}(?:range|values?))?|upper{_H}normal{_H}limits?)"
-    rf"|times|-?fold",
+    rf"|times|-?fold|(?-i:N)",  # "ALT > 5N": five times normal
     "mm3": rf"(?:(?:cells|platelets|cell){_H})?(?:(?:/|per){_H})?(?:mm3|mm\^3|mm³|mm{_H}3|cumm|cmm)|(?:/|per){_H}cu\.?{_H}mm"
     rf"|(?:/|per){_H}cubic{_H}millimet(?:er|re)s?",
     "ul": rf"(?:(?:cells|platelets|cell){_H})?(?:/|per){_H}{_MICROLITRE}",
@@ -1030,9 +1058,10 @@ _UNITS = {
     "mmhg": rf"mm{_H}/?{_H}hg",
     "ul_enz": rf"(?:i?u|units?){_H}/{_H}{_LITRE}|(?:international{_H})?units?{_H}per{_H}lit(?:er|re)",
     "iuml": rf"(?:iu|u){_H}/{_H}m[lL]|international{_H}units?{_H}(?:/|per){_H}m(?:l|illilit(?:er|re))",
+    "iu_enz": r"(?-i:IU)",  # "AST = or > 300 IU": an enzyme activity without its litre
     "copies": rf"copies{_H}(?:/|per){_H}m[lL]|cp{_H}/{_H}m[lL]",
     "ngml": rf"ng{_H}/{_H}m[lL]|[μu]g{_H}/{_H}{_LITRE}|ng{_H}per{_H}m[lL]",
-    "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|of{_H}age)|-?years?-old|y/o|yo",
+    "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|(?:of{_H})?age)|-?years?-old|y/o|yo",
     "years": r"years?|yrs?|yr|y",
     "months": r"months?|mos?\.?|mths?|mouths?",
     "sec": r"seconds?|secs?|s",
@@ -1059,7 +1088,7 @@ UNIT = pattern(
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
 _ALPHABETIC_END_UNITS = {
     "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "pct",
-    "alcohol_g", "alcohol_drinks", "alcohol_units",
+    "alcohol_g", "alcohol_drinks", "alcohol_units", "iu_enz",
 }  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
 POWER = pattern(
@@ -1085,7 +1114,7 @@ NOT_ULN_TIMES = pattern(
 INCLUSIVE_RANGE = pattern("threshold-inclusive-range", r"(?i)[^;.]{0,12}(?:inclusive|includ(?:ing|ed)|boundary)")
 BETWEEN_BEFORE = pattern("threshold-between-before", r"(?i)(?:between|from)[^0-9;.]{0,30}$")
 RANGE_GAP = pattern("threshold-range-gap", rf"(?i)^{_H}(?:-|~|to|至|and|through|until){_H}$")
-BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|,{_H}and|,{_H}or|,{_H}but)?{_H}$")
+BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|to|,{_H}and|,{_H}or|,{_H}but)?{_H}$")
 LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}and){_H}$")
 # After a `between` of years: words saying it is a time, not an age.
 TIME_AFTER = pattern(
@@ -1138,7 +1167,7 @@ SCALE_BEFORE_BRACKET = pattern(
 )  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
 MENOPAUSE_AFTER = pattern(
     "threshold-menopause-after",
-    r"(?i)^[^;.]{0,60}?(?:considered|defined)[\t \pZ]+(?:as[\t \pZ]+)?(?:post-?[\t \pZ]*)?menopaus",
+    r"(?i)^[^;.]{0,60}?(?:considere?d?|defined)[\t \pZ]+(?:as[\t \pZ]+)?(?:post-?[\t \pZ]*)?menopaus",
 )  # "Women ≥ 50 years of age would be considered post-menopausal if …": a definition, not a limit
 CONSENT_AFTER = pattern(
     "threshold-consent-after",
@@ -1169,7 +1198,8 @@ RATE_BEFORE = pattern(
 COORDINATED = pattern(
     "threshold-coordinated",
     r"(?i)^(?:[\t \pZ,/&()\[\]+-]|and/or|and|or|as well as|both|either|serum|plasma|the|levels?|counts?|values?"
-    r"|measured|calculated|estimated|radioisotope|radionuclide|isotopic|nuclear|urinary|24-hour)*$",
+    r"|measured|calculated|estimated|radioisotope|radionuclide|isotopic|nuclear|urinary|24-hour"
+    r"|(?-i:[A-Z][A-Z0-9]{1,5}))*$",  # "ALT, AST, LDH or bilirubin > 2 x ULN": a test of no listed variable
 )
 # What may lie between a value and the next one it is chained to: connectors and a short qualifier.
 CHAIN_GAP = pattern(
@@ -1184,6 +1214,12 @@ EXCLUDED = pattern(
     "threshold-excluded",
     r"(?i)(?:are|is|be|being|were|will[\t \pZ]+be|shall[\t \pZ]+be)[\t \pZ]+excluded|must[\t \pZ]+not[\t \pZ]+(?:have|be|show|present|exhibit)"
     r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
+)
+# "patients … who are not eligible for curative treatment": who the trial is for, not an exclusion
+ELIGIBLE_FOR = pattern("threshold-eligible-for", r"(?i)eligible[\t \pZ]+(?:for|to)(?:[^\pL]|$)")
+FOR_THE_STUDY = pattern(
+    "threshold-for-the-study",
+    r"(?i)eligible[\t \pZ]+(?:for|to)[\t \pZ]+(?:(?:the|this)[\t \pZ]+)?(?:stud|trial|protocol|particip|enrol|inclu|entry|random)",
 )
 # "No significant hypertension (systolic blood pressure > 170 mm Hg)", "No hypotension: systolic < 100 mm Hg":
 # an item that names what a patient must not have, with the limit that defines it
@@ -1224,8 +1260,8 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "meld": {"", "points"},
     "meld_na": {"", "points"},
     "child_pugh_score": {"", "points"},
-    "alt": {"", "ul_enz", "uln"},
-    "ast": {"", "ul_enz", "uln"},
+    "alt": {"", "ul_enz", "iu_enz", "uln"},
+    "ast": {"", "ul_enz", "iu_enz", "uln"},
     "albumin": {"", "gdl", "gl"},
     "creatinine": {"", "mgdl", "umol", "uln"},
     "creatinine_clearance": {"", "mlmin", "mlmin173", "uln"},
@@ -1236,7 +1272,7 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "hemoglobin": {"", "gdl", "gl", "mmoll"},
     "hba1c": {"", "pct", "mmolmol"},
     "bmi": {"", "kgm2"},
-    "ecog": {""},
+    "ecog": {"", "points"},
     "karnofsky": {"", "pct", "points"},
     "lvef": {"", "pct"},
     "afp": {"", "ngml", "iuml"},
@@ -1252,7 +1288,7 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "qtc": {"", "ms"},
     "nyha_class": set(),  # classes, not numbers
     "hepatic_encephalopathy_grade": set(),
-    "alp": {"", "ul_enz", "uln"},
+    "alp": {"", "ul_enz", "iu_enz", "uln"},
     "aptt": {"", "sec", "uln"},
 }
 # The values a variable can have, in its normalized unit (a multiple of ULN: 0.5 to 100).
@@ -1467,6 +1503,8 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
                 position = unit.end()
         elif text[position : position + 1].isalpha():
             continue  # glued to a word (`19del`)
+        elif text[position : position + 1] == "+":
+            value.unit_key = "foreign"  # a dipstick grade ("≤ 3+ proteinuria"), no level: it ends a run of bounds
         if value.word_number and value.unit_key not in _WORD_NUMBER_UNITS:
             continue
         post = _at(POST_COMPARATOR, text, position) if has_post else None
@@ -1606,6 +1644,9 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
                 and group
                 and not previous.classes
                 and COORDINATED.match(text[previous.end : event.start])
+                and (
+                    "age" not in (previous.key, event.key) or previous.key == event.key
+                )  # "Any age Performance status"
             ):
                 group.append(event)
             else:
@@ -1639,7 +1680,9 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             strict = chained.unit_key == "years" or unnamed_age  # only a bound of its own joins an age
             if unnamed_age and not _ends_an_age(text, event):
                 pass  # "at least 18 years of age and < 3 prior lines of therapy": another count
-            elif _chain_gap(gap) and (not strict or (BOUND_GAP.match(gap) and event.pre)):
+            elif (_chain_gap(gap) or (event.pre and BOUND_GAP.match(gap))) and (
+                not strict or (BOUND_GAP.match(gap) and event.pre)
+            ):
                 anchor = group
                 inherited = _comparator_of(chained)
                 if _restated(chained, event, inherited, bracketed="(" in gap) or THAT_IS.search(gap):
@@ -1650,7 +1693,11 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         unnamed_age = False
         if anchor:
             _emit(reading, _respective(text, anchor, values, event) or anchor, event, inherited=inherited)
-        elif _unanchored(reading, event) and event.unit_key == "years_age" and reading.found[-1].variable == "age":
+        elif (
+            _unanchored(reading, event)
+            and (event.unit_key == "years_age" or (event.unit_key == "years" and event.pre))
+            and reading.found[-1].variable == "age"
+        ):
             # "at least 18 years of age, but not older than 70": a bound after an age no name began
             group, group_keys, unnamed_age = [_Mention(event.start, event.start, "age")], {"age"}, True
             anchor = group
@@ -1884,15 +1931,24 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
     abnormal = _abnormal_side(variable, comparator) and MUST_BE.search(scope) is None
-    if EXCLUDED.search(scope) or (
-        abnormal and "No" in text[start:position] and NO_HEADING.search(text[start:position])
-    ):
+    if _excludes(scope) or (abnormal and "No" in text[start:position] and NO_HEADING.search(text[start:position])):
         return "exclusion"
     if bracket is not None and abnormal:  # "must not have renal disease (serum creatinine > 2 x ULN)"
         before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
-        if EXCLUDED.search(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
+        if _excludes(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
             return "exclusion"
     return "inclusion"
+
+
+def _excludes(scope: str) -> bool:
+    """A must-not sentence: "are excluded", "must not have", "are not eligible" (not "not eligible for
+    surgery", which says who the trial is for)."""
+    found = EXCLUDED.search(scope)
+    return found is not None and (
+        "eligible" not in found.group(0)
+        or _at(ELIGIBLE_FOR, scope, found.end() - len("eligible")) is None
+        or _at(FOR_THE_STUDY, scope, found.end() - len("eligible")) is not None
+    )
 
 
 _LOW_IS_ABNORMAL = {"platelets", "anc", "wbc", "hemoglobin", "albumin", "creatinine_clearance", "egfr", "lvef",
@@ -2082,6 +2138,8 @@ def _threshold(
     inherited: str | None,
 ) -> Threshold | None:
     unit_key = value.unit_key
+    if (variable, unit_key) in _EVIDENT_TYPOS and 4 <= number <= 20:
+        unit_key = _EVIDENT_TYPOS[variable, unit_key]  # "Hemoglobin < 10 mg/dl": grams, as no hemoglobin is 10 mg/dL
     if unit_key not in _ALLOWED_UNITS[variable]:
         return None
     if variable == "age" and not _age_limit(reading.text, value):
@@ -2149,6 +2207,9 @@ def _threshold(
     )  # fmt: skip
 
 
+_EVIDENT_TYPOS = {("hemoglobin", "mgdl"): "gdl"}
+
+
 def _read_as(variable: str, number: float, value: _Value) -> float:
     """`30.000` is thirty thousand in a cell count per mm³ (or with no unit)."""
     if value.thousands_dot and variable in _COUNTS and value.unit_key in ("", "mm3", "ul"):
@@ -2204,7 +2265,7 @@ _UCUM = {
     "uln": (ULN, 1.0), "mgdl": ("mg/dL", 1.0), "gdl": ("g/dL", 1.0), "e9": ("10*9/L", 1.0), "e3ul": ("10*9/L", 1.0),
     "mm3": ("10*9/L", 0.001), "ul": ("10*9/L", 0.001), "pct": ("%", 1.0), "kgm2": ("kg/m2", 1.0), "kg": ("kg", 1.0),
     "lb": ("kg", 0.45359237), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
-    "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
+    "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iu_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
     "ngml": ("ng/mL", 1.0), "sec": ("s", 1.0), "years": ("a", 1.0), "years_age": ("a", 1.0),
     "months": ("a", 1 / 12), "points": ("", 1.0), "ms": ("ms", 1.0),
 }  # fmt: skip
@@ -2303,6 +2364,9 @@ def _continues(previous: str, item: str) -> bool:
         return True  # the same without the colon: "Performance status" + "WHO 0-2", "Age" + "18 and over"
     if not item or previous[-1:] in ".;:)。；":
         return False
+    bracket_tail = previous[-60:]
+    if bracket_tail.rfind("(") > bracket_tail.rfind(")"):
+        return True  # wrapped inside a bracket: "Ejection fraction (ECHO," + "MUGA, or ventriculography) at least 45%"
     tail = previous[-40:]  # a joined item can grow long: look at its end only
     last_word = tail.rsplit(None, 1)[-1].lower() if tail.split() else ""
     return item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>="

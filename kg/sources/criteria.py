@@ -11,6 +11,7 @@ from kg import textpatterns
 _HEADING = textpatterns.CRITERIA_HEADING
 _ITEM_STARTS = "*-•·▪(\\0123456789"  # what an item (a stripped line) starts with, or a letter and `)`
 _BULLETS = "*-•·▪"
+_DIGITS = frozenset("0123456789")
 
 
 def _item_text(line: str) -> str | None:
@@ -56,7 +57,9 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if not line:
             continuing = False
             continue
-        heading = _HEADING.match(line) if len(line) < 60 and "criteri" in line.lower() else None
+        heading = _HEADING.match(line) if "criteri" in line.lower() else None
+        if heading and not _is_heading(line, heading[1], heading.end(3)):
+            heading = None
         if heading:
             current = "exclusion" if heading[2][0] in "eE" else "inclusion"  # not lower(): `incluſion` matches
             rest = line.split(":", 1)[1].strip() if ":" in line else ""
@@ -75,6 +78,26 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
             items.append(_clean(line))
             continuing = True
     return tuple(i for i in sections["inclusion"] if i), tuple(i for i in sections["exclusion"] if i)
+
+
+_QUALIFIERS = frozenset(
+    "key main major general generic specific additional other common principal subject subjects patient patients"
+    " participant participants study trial".split()
+)
+
+
+def _is_heading(line: str, words_before: str, end: int) -> bool:
+    """Whether a line that starts with "inclusion/exclusion criteria" (perhaps after a few words) heads a
+    section. Words before it make a heading when they qualify it ("Key", "Subject", "Generic") or the
+    heading ends in a colon ("Cohort B exclusion criteria:"), never in a sentence ("Meets all inclusion
+    criteria"). More on the line is fine after a colon ("Exclusion Criteria: The person who meet any of the
+    following criteria will be excluded") or without a colon or a number ("Generic exclusion criteria that
+    apply to both patients with PSC and AIH")."""
+    rest = line[end:].lstrip()
+    qualified = not words_before or set(words_before.lower().split()) <= _QUALIFIERS
+    if not qualified and not (rest[:1] == ":" and len(line) < 60):
+        return False
+    return len(line) < 60 or rest[:1] == ":" or (len(line) < 100 and ":" not in rest and _DIGITS.isdisjoint(rest))
 
 
 def _clean(text: str) -> str:
