@@ -47,5 +47,16 @@ def gold_entries(
         path = root / entry["record"]
         if not path.exists():
             raise InputError(f"{gold_file}: record {entry['record']} not found under {root}")
-        record = next((r for r in iter_records([str(path)]) if isinstance(r, TrialRecord)), None)
-        yield entry, record_to_dict(record) if record is not None else None
+        yield entry, _record_of(path, entry.get("nct_id"))
+
+
+def _record_of(path: Path, nct_id: str | None) -> dict[str, Any] | None:
+    """kg's parse of the gold's trial in `path`: the record with its NCT id (a bundle holds many), else the first."""
+    first: TrialRecord | None = None
+    for record in iter_records([str(path)]):
+        if not isinstance(record, TrialRecord):
+            continue
+        if nct_id is None or record.nct_id == nct_id:
+            return record_to_dict(record)
+        first = first or record
+    return record_to_dict(first) if first is not None else None

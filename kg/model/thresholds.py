@@ -233,10 +233,14 @@ GLUED_LIST_AGE = pattern(
     rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
 )
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
-PT_INR = pattern("threshold-pt-inr", rf"(?:(?i:prothrombin{S}+time)|(?-i:PT)){S}*\({S}*(?-i:INR){S}*\)")
+PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
+DIPSTICK_AFTER = pattern(
+    "threshold-dipstick-after",
+    r"(?i)^[\t \pZ]*(?:on[\t \pZ]+)?(?:dipstick|proteinuria|protein|h[a]?ematuria|glucosuria|ketonuria|blood|glucose|ketones?)",
+)
 # Angle-bracket list numbers inside an item: "complications: <1> Active bleeding … <5> Serum creatinine ≥2 mg/dL"
 ANGLE_LIST_NUMBER = pattern(
-    "threshold-angle-list-number", rf"(^|[{textpatterns.SPACE}.;:,])<[0-9]{{1,2}}>([{textpatterns.SPACE}\pL])"
+    "threshold-angle-list-number", rf"(^|[{textpatterns.SPACE}.;:,])<[0-9]{{1,2}}>([{textpatterns.SPACE}]*\p{{Lu}})"
 )
 
 
@@ -261,6 +265,8 @@ def _normalized(text: str) -> str:
     for match in COMPARATOR_WORD.finditer(text):
         key = next(k for i, k in enumerate(_REPLACEMENT_ORDER) if match.group(_REPLACEMENT_GROUPS[i]) is not None)
         end = match.end()
+        if text[match.start(2) - 1 : match.start(2)] == "(" and text[match.end(2) : match.end(2) + 1] == ")":
+            continue  # "formula (below)": a pointer to the text, no comparator
         if key in _POST_COMPARATORS:
             than = _at(_THAN_NEXT, text, end)
             if than is not None or _at(_NUMBER_NEXT, text, end):
@@ -296,6 +302,18 @@ _SERUM = r"(?:(?i:serum|plasma|blood|s)[- ]?)?"
 # so that they are not given to the variable named before it), or a name for several variables.
 _MENTIONS: dict[str, str] = {
     # names of other things that contain a listed name, first
+    "x_free_hemoglobin": _names(
+        [
+            "plasma free hemoglobin",
+            "plasma-free hemoglobin",
+            "free hemoglobin",
+            "free haemoglobin",
+            "urine hemoglobin",
+            "urinary hemoglobin",
+            "urine haemoglobin",
+        ]
+    ),
+    "x_hla": _names(["human leukocyte antigen", "human leucocyte antigen", "leukocyte antigen"]),  # HLA, no count
     "x_other_bilirubin": _names(
         [
             "direct bilirubin",
@@ -732,7 +750,9 @@ _MENTIONS: dict[str, str] = {
         ]
     ),
     "albumin": r"(?:" + _SERUM + _names(["albumin"], ["ALB", "Alb"]) + ")",
-    "creatinine_clearance": _names(
+    "creatinine_clearance": r"(?:"
+    + _SERUM  # "serum creatinine clearance": not serum creatinine
+    + _names(
         [
             "creatinine clearance",
             "creatinin clearance",
@@ -743,9 +763,13 @@ _MENTIONS: dict[str, str] = {
             "measured creatinine clearance",
             "clearance of creatinine",
             "clearance of creatinin",
+            "measured or calculated clearance",
+            "calculated clearance",
+            "measured clearance",
         ],
-        ["CrCl", "CrCL", "CRCL", "Ccr", "CCr", "CCR", "CLcr", "CLCr"],
-    ),
+        ["CrCl", "CrCL", "CRCL", "Crcl", "Ccr", "CCr", "CCR", "CLcr", "CLCr"],
+    )
+    + ")",
     "egfr": _names(
         ["estimated glomerular filtration rate", "glomerular filtration rate", "estimated GFR"],
         ["eGFR", "EGFR", "GFR", "eGFRcr", "eGFR-EPI", "eGFR_CKD-EPI"],
@@ -772,7 +796,7 @@ _MENTIONS: dict[str, str] = {
             "thrombocyte count",
             "blood platelets",
         ],
-        ["PLT", "Plt", "PLTs"],
+        ["PLT", "Plt", "PLTs", "Plts"],
     ),
     "wbc": _names(
         [
@@ -935,7 +959,7 @@ _MENTIONS: dict[str, str] = {
             "Child-Pugh-Score",
             "Child and Pugh",
         ],
-        ["CTP", "Child's"],
+        ["CTP"],
     )
     + r"(?:[\t \pZ]*\((?:CTP|CP|C-P)\))?(?:[\t \pZ]*(?i:score|scores|class|classification|grade|stage|status))?",
     "x_age_adjusted": _names(["non-age adjusted", "non-age-adjusted", "age-adjusted", "age adjusted"]),
@@ -1058,10 +1082,9 @@ _UNITS = {
     "mmhg": rf"mm{_H}/?{_H}hg",
     "ul_enz": rf"(?:i?u|units?){_H}/{_H}{_LITRE}|(?:international{_H})?units?{_H}per{_H}lit(?:er|re)",
     "iuml": rf"(?:iu|u){_H}/{_H}m[lL]|international{_H}units?{_H}(?:/|per){_H}m(?:l|illilit(?:er|re))",
-    "iu_enz": r"(?-i:IU)",  # "AST = or > 300 IU": an enzyme activity without its litre
     "copies": rf"copies{_H}(?:/|per){_H}m[lL]|cp{_H}/{_H}m[lL]",
     "ngml": rf"ng{_H}/{_H}m[lL]|[μu]g{_H}/{_H}{_LITRE}|ng{_H}per{_H}m[lL]",
-    "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|(?:of{_H})?age)|-?years?-old|y/o|yo",
+    "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|of{_H}age)|-?years?-old|y/o|yoa|yo",
     "years": r"years?|yrs?|yr|y",
     "months": r"months?|mos?\.?|mths?|mouths?",
     "sec": r"seconds?|secs?|s",
@@ -1088,7 +1111,7 @@ UNIT = pattern(
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
 _ALPHABETIC_END_UNITS = {
     "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "pct",
-    "alcohol_g", "alcohol_drinks", "alcohol_units", "iu_enz",
+    "alcohol_g", "alcohol_drinks", "alcohol_units",
 }  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
 POWER = pattern(
@@ -1113,6 +1136,7 @@ NOT_ULN_TIMES = pattern(
 )
 INCLUSIVE_RANGE = pattern("threshold-inclusive-range", r"(?i)[^;.]{0,12}(?:inclusive|includ(?:ing|ed)|boundary)")
 BETWEEN_BEFORE = pattern("threshold-between-before", r"(?i)(?:between|from)[^0-9;.]{0,30}$")
+TO_GAP = pattern("threshold-to-gap", rf"(?i)^{_H}(?:-|~|to){_H}$")
 RANGE_GAP = pattern("threshold-range-gap", rf"(?i)^{_H}(?:-|~|to|至|and|through|until){_H}$")
 BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|to|,{_H}and|,{_H}or|,{_H}but)?{_H}$")
 LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}and){_H}$")
@@ -1167,7 +1191,7 @@ SCALE_BEFORE_BRACKET = pattern(
 )  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
 MENOPAUSE_AFTER = pattern(
     "threshold-menopause-after",
-    r"(?i)^[^;.]{0,60}?(?:considere?d?|defined)[\t \pZ]+(?:as[\t \pZ]+)?(?:post-?[\t \pZ]*)?menopaus",
+    r"(?i)^[^;.]{0,60}?(?:considered|defined|(?:be|is|are)[\t \pZ]+consider)[\t \pZ]+(?:as[\t \pZ]+)?(?:post-?[\t \pZ]*)?menopaus",
 )  # "Women ≥ 50 years of age would be considered post-menopausal if …": a definition, not a limit
 CONSENT_AFTER = pattern(
     "threshold-consent-after",
@@ -1182,6 +1206,14 @@ NOT_AGE_LIMIT_BEFORE = pattern(
     r"(?:patients|subjects|participants|children|minors|those)[^;.]{0,15}|if[\t \pZ]*)"
     r"|if[\t \pZ]+the[\t \pZ]+legal[\t \pZ]+age[^;.]{0,15}"
     r"|onset[\t \pZ]+age[^;.]{0,10}|age[\t \pZ]+(?:at|of)[\t \pZ]+onset[^;.]{0,10})$",
+)
+DONOR_AGE_BEFORE = pattern(
+    "threshold-donor-age-before",
+    r"(?i)donors?[\t \pZ(]+(?:(?:must[\t \pZ]+be|is|are|be)[\t \pZ]+)?(?:aged?|ages)?[\t \pZ]*(?:between|from)?[\t \pZ]*$",
+)
+ASSENT_AFTER = pattern(
+    "threshold-assent-after",
+    r"(?i)^[^;.]{0,40}?(?:must|will|should)[\t \pZ]+(?:also[\t \pZ]+)?(?:give|provide|sign)[\t \pZ]+(?:their[\t \pZ]+)?assent",
 )
 AT_ONSET_AFTER = pattern("threshold-at-onset-after", r"(?i)^[^;.]{0,20}?at[\t \pZ]+(?:disease[\t \pZ]+)?onset")
 ABBREVIATION_DOTS = pattern("threshold-abbreviation-dots", r"(?i)\b([ie])\.([eg])\.")
@@ -1216,10 +1248,12 @@ EXCLUDED = pattern(
     r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
 )
 # "patients … who are not eligible for curative treatment": who the trial is for, not an exclusion
-ELIGIBLE_FOR = pattern("threshold-eligible-for", r"(?i)eligible[\t \pZ]+(?:for|to)(?:[^\pL]|$)")
-FOR_THE_STUDY = pattern(
-    "threshold-for-the-study",
-    r"(?i)eligible[\t \pZ]+(?:for|to)[\t \pZ]+(?:(?:the|this)[\t \pZ]+)?(?:stud|trial|protocol|particip|enrol|inclu|entry|random)",
+ELIGIBLE_FOR_TREATMENT = pattern(
+    "threshold-eligible-for-treatment",
+    r"(?i)eligible[\t \pZ]+(?:for|to[\t \pZ]+(?:receive|undergo|have))[\t \pZ]+(?:(?:a|an|any|the)[\t \pZ]+)?"
+    r"(?:curative|surgery|surgical|resection|transplant|liver[\t \pZ]+transplant|standard|intensive|chemotherapy|radiotherapy"
+    r"|radiation|induction|allogeneic|autologous|high-dose|local|locoregional|definitive|systemic|anthracycline|platinum"
+    r"|cisplatin|treatment[\t \pZ]+with|therapy[\t \pZ]+with)",
 )
 # "No significant hypertension (systolic blood pressure > 170 mm Hg)", "No hypotension: systolic < 100 mm Hg":
 # an item that names what a patient must not have, with the limit that defines it
@@ -1260,8 +1294,8 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "meld": {"", "points"},
     "meld_na": {"", "points"},
     "child_pugh_score": {"", "points"},
-    "alt": {"", "ul_enz", "iu_enz", "uln"},
-    "ast": {"", "ul_enz", "iu_enz", "uln"},
+    "alt": {"", "ul_enz", "uln"},
+    "ast": {"", "ul_enz", "uln"},
     "albumin": {"", "gdl", "gl"},
     "creatinine": {"", "mgdl", "umol", "uln"},
     "creatinine_clearance": {"", "mlmin", "mlmin173", "uln"},
@@ -1288,7 +1322,7 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "qtc": {"", "ms"},
     "nyha_class": set(),  # classes, not numbers
     "hepatic_encephalopathy_grade": set(),
-    "alp": {"", "ul_enz", "iu_enz", "uln"},
+    "alp": {"", "ul_enz", "uln"},
     "aptt": {"", "sec", "uln"},
 }
 # The values a variable can have, in its normalized unit (a multiple of ULN: 0.5 to 100).
@@ -1503,7 +1537,7 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
                 position = unit.end()
         elif text[position : position + 1].isalpha():
             continue  # glued to a word (`19del`)
-        elif text[position : position + 1] == "+":
+        elif text[position : position + 1] == "+" and _at(DIPSTICK_AFTER, text, position + 1):
             value.unit_key = "foreign"  # a dipstick grade ("≤ 3+ proteinuria"), no level: it ends a run of bounds
         if value.word_number and value.unit_key not in _WORD_NUMBER_UNITS:
             continue
@@ -1545,10 +1579,14 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
     while index < len(values):
         value = values[index]
         following = values[index + 1] if index + 1 < len(values) else None
-        if following is not None and not value.post and not following.pre and value.unit_key not in ("uln",):
+        if following is not None and not value.post and value.unit_key not in ("uln",):
             gap = text[value.end : following.start]
-            if RANGE_GAP.match(gap) and (
-                "and" not in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start])
+            # "12 to < 18 years": the upper bound's own comparator, after an unmarked lower one
+            upper_marked = following.pre in ("<", "≤") and not value.pre and TO_GAP.match(gap) is not None
+            if (
+                (not following.pre or upper_marked)
+                and RANGE_GAP.match(gap)
+                and ("and" not in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]))
             ):
                 value.high = following
                 if "and" in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]):
@@ -1562,7 +1600,9 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
                 joined.append(value)
                 index += 2
                 continue
-            if value.pre in (None, "=") and not value.unit_key and LIST_GAP.match(gap) and value.number.is_integer():
+            if following.pre:
+                pass
+            elif value.pre in (None, "=") and not value.unit_key and LIST_GAP.match(gap) and value.number.is_integer():
                 members = [value.number]
                 last = index
                 while last + 1 < len(values):
@@ -1602,6 +1642,7 @@ class _Reading:
 
 
 _DIGITS = frozenset("0123456789")
+_MAX_GROUP = 8  # names one value can belong to ("ALT, AST, GGT, ALP and bilirubin"); a longer list is no group
 
 
 def _char_before(text: str, position: int) -> str:
@@ -1643,15 +1684,17 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
                 isinstance(previous, _Mention)
                 and group
                 and not previous.classes
-                and COORDINATED.match(text[previous.end : event.start])
+                and _coordinated(text[previous.end : event.start])
                 and (
                     "age" not in (previous.key, event.key) or previous.key == event.key
                 )  # "Any age Performance status"
+                and len(group) < _MAX_GROUP
             ):
                 group.append(event)
+                group_keys.add(event.key)
             else:
                 group = [event]
-            group_keys = {mention.key for mention in group}
+                group_keys = {event.key}
             if event.key == "x_child_pugh":
                 event.end = read_until = _child_pugh_classes(reading, event)
             elif event.key in _CLASSES:
@@ -1711,6 +1754,17 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             level = any(event.unit_key in _ALLOWED_UNITS.get(mention.key, ()) for mention in anchor)
         chained = event if anchor and level else None
     return reading.found
+
+
+_NORMAL_WORDS = ("WNL", "NL", "ULN", "LLN", "NA", "ND")
+
+
+def _coordinated(gap: str) -> bool:
+    """Whether two names share the values after them: "ALT, AST, LDH or bilirubin > 2 x ULN" (an unlisted
+    test between them), not "Bilirubin WNL, ALT ≤ 3 x ULN" (the first is already normal)."""
+    if COORDINATED.match(gap) is None:
+        return False
+    return not any(word in _NORMAL_WORDS for word in gap.replace(",", " ").replace("/", " ").split())
 
 
 def _ends_an_age(text: str, value: _Value) -> bool:
@@ -1941,14 +1995,15 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
 
 
 def _excludes(scope: str) -> bool:
-    """A must-not sentence: "are excluded", "must not have", "are not eligible" (not "not eligible for
-    surgery", which says who the trial is for)."""
-    found = EXCLUDED.search(scope)
-    return found is not None and (
-        "eligible" not in found.group(0)
-        or _at(ELIGIBLE_FOR, scope, found.end() - len("eligible")) is None
-        or _at(FOR_THE_STUDY, scope, found.end() - len("eligible")) is not None
-    )
+    """A must-not sentence: "are excluded", "must not have", "are not eligible (for this study)", but not
+    "who are not eligible for curative surgery", which says who the trial is for."""
+    for found in EXCLUDED.finditer(scope):
+        if (
+            "eligible" not in found.group(0)
+            or _at(ELIGIBLE_FOR_TREATMENT, scope, found.end() - len("eligible")) is None
+        ):
+            return True
+    return False
 
 
 _LOW_IS_ABNORMAL = {"platelets", "anc", "wbc", "hemoglobin", "albumin", "creatinine_clearance", "egfr", "lvef",
@@ -2034,7 +2089,11 @@ def _emit(
     """Add the thresholds `value` gives the variables `names` name; whether any was added."""
     if value.rate or FORMULA.search(_scope(reading.text, value.start)):
         return False
-    names = [m for m in names if m.key != "x_performance" or value.number <= 5 or not _lansky(reading.text, m.start)]
+    names = [
+        m
+        for m in names
+        if m.key != "x_performance" or value.number <= 5 or not _lansky(reading.text, m.start, value.start)
+    ]
     added = False
     for variable, number, high in _variables(names, value):
         before = names[0].comparator_before
@@ -2045,8 +2104,12 @@ def _emit(
     return added
 
 
-def _lansky(text: str, position: int) -> bool:
-    """ "Lansky (age < 16 years) performance status ≥ 50": a children's scale named just before, not Karnofsky."""
+def _lansky(text: str, position: int, value_start: int) -> bool:
+    """ "Lansky (age < 16 years) performance status ≥ 50", "Performance status: Lansky ≥ 50": a children's
+    scale named just before the name or between it and the value, not Karnofsky."""
+    between = text[position:value_start]
+    if "ansky" in between and "arnofsky" not in between and "KPS" not in between:
+        return True
     before = _without_brackets(text[max(0, position - 60) : position])
     return "ansky" in before and "arnofsky" not in before and "KPS" not in before and bool(LANSKY_BEFORE.search(before))
 
@@ -2105,6 +2168,10 @@ def _age_limit(text: str, value: _Value) -> bool:
         return False
     if "onset" in lowered and AT_ONSET_AFTER.search(after):
         return False
+    if "donor" in before.lower() and DONOR_AGE_BEFORE.search(before):
+        return False  # "a first-degree related donor aged between 18 and 50": the donor's age
+    if "assent" in lowered and ASSENT_AFTER.search(after):
+        return False  # "minors greater than or equal to 10 years old must give assent": who agrees how
     if ("menopaus" in lowered and MENOPAUSE_AFTER.search(after)) or _defines_menopause(text, value):
         return False
     bracket = _enclosing_bracket(text, value.start)
@@ -2265,7 +2332,7 @@ _UCUM = {
     "uln": (ULN, 1.0), "mgdl": ("mg/dL", 1.0), "gdl": ("g/dL", 1.0), "e9": ("10*9/L", 1.0), "e3ul": ("10*9/L", 1.0),
     "mm3": ("10*9/L", 0.001), "ul": ("10*9/L", 0.001), "pct": ("%", 1.0), "kgm2": ("kg/m2", 1.0), "kg": ("kg", 1.0),
     "lb": ("kg", 0.45359237), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
-    "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iu_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
+    "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
     "ngml": ("ng/mL", 1.0), "sec": ("s", 1.0), "years": ("a", 1.0), "years_age": ("a", 1.0),
     "months": ("a", 1 / 12), "points": ("", 1.0), "ms": ("ms", 1.0),
 }  # fmt: skip
@@ -2365,7 +2432,7 @@ def _continues(previous: str, item: str) -> bool:
     if not item or previous[-1:] in ".;:)。；":
         return False
     bracket_tail = previous[-60:]
-    if bracket_tail.rfind("(") > bracket_tail.rfind(")"):
+    if bracket_tail.rfind("(") > bracket_tail.rfind(")") and 0 <= item.find(")", 0, 80) < (item.find("(", 0, 80) % 81):
         return True  # wrapped inside a bracket: "Ejection fraction (ECHO," + "MUGA, or ventriculography) at least 45%"
     tail = previous[-40:]  # a joined item can grow long: look at its end only
     last_word = tail.rsplit(None, 1)[-1].lower() if tail.split() else ""

@@ -84,20 +84,26 @@ _QUALIFIERS = frozenset(
     "key main major general generic specific additional other common principal subject subjects patient patients"
     " participant participants study trial".split()
 )
+_NOT_NAMES = frozenset("and or not no of to meet meets meeting absence failure any all inclusion exclusion".split())
+_SCOPE_STARTS = ("that apply", "which apply", "applicable to", "applying to", "common to")
 
 
 def _is_heading(line: str, words_before: str, end: int) -> bool:
-    """Whether a line that starts with "inclusion/exclusion criteria" (perhaps after a few words) heads a
-    section. Words before it make a heading when they qualify it ("Key", "Subject", "Generic") or the
-    heading ends in a colon ("Cohort B exclusion criteria:"), never in a sentence ("Meets all inclusion
-    criteria"). More on the line is fine after a colon ("Exclusion Criteria: The person who meet any of the
-    following criteria will be excluded") or without a colon or a number ("Generic exclusion criteria that
-    apply to both patients with PSC and AIH")."""
+    """Whether a line that starts with "inclusion/exclusion criteria", perhaps after a few words, heads a
+    section: "Exclusion Criteria:", "Key exclusion criteria", "Cohort B exclusion criteria:", "Exclusion
+    Criteria: The person who meet any of the following …", "Generic exclusion criteria that apply to both
+    patients with PSC and AIH". Not a sentence or a wrapped line that only names them ("exclusion criteria
+    of that study at the time of entry", "Study exclusion criteria will be checked again", "Inclusion and
+    Exclusion Criteria:", "Failure to meet inclusion criteria: any")."""
     rest = line[end:].lstrip()
-    qualified = not words_before or set(words_before.lower().split()) <= _QUALIFIERS
-    if not qualified and not (rest[:1] == ":" and len(line) < 60):
-        return False
-    return len(line) < 60 or rest[:1] == ":" or (len(line) < 100 and ":" not in rest and _DIGITS.isdisjoint(rest))
+    words = words_before.split()
+    if not words:
+        return len(line) < 60 or rest[:1] == ":"
+    qualified = all(word.lower() in _QUALIFIERS for word in words)
+    named = all((word[:1].isupper() or word[:1].isdigit()) and word.lower() not in _NOT_NAMES for word in words)
+    if rest[:1] == ":" or not rest:  # "Subject Exclusion Criteria:", "Cohort B exclusion criteria:"
+        return qualified or named
+    return qualified and len(line) < 100 and rest.lower().startswith(_SCOPE_STARTS) and _DIGITS.isdisjoint(rest)
 
 
 def _clean(text: str) -> str:
