@@ -1132,7 +1132,9 @@ def test_a_hostile_review_of_those_rules_found_these_readings_and_they_hold() ->
     assert read("Bilirubin WNL, ALT ≤ 3 x ULN") == [("alt", "inclusion", "<=", 3.0)]
     assert read("PT and PTT WNL, INR ≤ 1.5") == [("inr", "inclusion", "<=", 1.5)]
     assert read("Serum ALT and HBV-DNA ≥ 2000 IU") == []
-    assert read("Type 1 diabetes for at least 5 years age 18-40 years") == [("age", "inclusion", "between", (18.0, 40.0))]
+    assert read("Type 1 diabetes for at least 5 years age 18-40 years") == [
+        ("age", "inclusion", "between", (18.0, 40.0))
+    ]
     assert read("Child's Apgar score ≥ 7 at 5 minutes") == []
     assert read("Plasma free hemoglobin > 10 mg/dL", "exclusion") == []
     assert read("Karnofsky 70+") == [("karnofsky", "inclusion", "=", 70.0)]
