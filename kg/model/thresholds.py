@@ -2431,12 +2431,21 @@ def _continues(previous: str, item: str) -> bool:
         return True  # the same without the colon: "Performance status" + "WHO 0-2", "Age" + "18 and over"
     if not item or previous[-1:] in ".;:)。；":
         return False
-    bracket_tail = previous[-60:]
-    if bracket_tail.rfind("(") > bracket_tail.rfind(")") and 0 <= item.find(")", 0, 80) < (item.find("(", 0, 80) % 81):
+    if _opens_a_bracket(previous[-60:]) and _closes_a_bracket(item[:80]):
         return True  # wrapped inside a bracket: "Ejection fraction (ECHO," + "MUGA, or ventriculography) at least 45%"
     tail = previous[-40:]  # a joined item can grow long: look at its end only
     last_word = tail.rsplit(None, 1)[-1].lower() if tail.split() else ""
     return item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>="
+
+
+def _opens_a_bracket(tail: str) -> bool:
+    return tail.rfind("(") > tail.rfind(")")
+
+
+def _closes_a_bracket(head: str) -> bool:
+    """The text closes a bracket before it opens one: the rest of a bracket the line before opened."""
+    closing = head.find(")")
+    return closing >= 0 and not 0 <= head.find("(") < closing
 
 
 def _structured_age(text: str | None, comparator: str, name: str) -> Threshold | None:
