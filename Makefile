@@ -75,7 +75,7 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	echo "## doses and schedules, $$half half of the gold"; \
 	$(BIN)/kg score-doses --gold $(SHARED)/gold/doses-dev.json --half $$half; done; fi
 	@if [ -f $(SHARED)/gold/eligibility-dev.json ]; then for half in held-out tune; do echo; \
-	echo "## eligibility thresholds, $$half half of the gold"; \
+	echo "## eligibility thresholds, $$half half of the gold (the held-out half's misses were read on 2026-12-07: development data since)"; \
 	$(BIN)/kg score-thresholds --gold $(SHARED)/gold/eligibility-dev.json --half $$half; done; fi
 	@if [ -d $(SHARED)/v1-studyfields-json ]; then for half in held-out tune; do echo; \
 	echo "## eligibility thresholds on ten more variables, $$half half of kg's own gold (gold/eligibility-more.json)"; \
