@@ -1170,4 +1170,6 @@ def test_long_lists_of_names_stay_linear() -> None:
     started = time.perf_counter()
     read("ALT, LDH, " * 5000 + "AST > 3 x ULN")
     read("Bilirubin WNL, " * 5000 + "AST > 3 x ULN")
+    wrapped = tuple("platelets at" if i % 2 == 0 else "least 100" for i in range(20000))  # one long joined item
+    assert len(read_thresholds(Eligibility(inclusion=wrapped))) == 10000
     assert time.perf_counter() - started < 20  # a guard against quadratic groups (about 1 s here), not a figure

@@ -2398,14 +2398,18 @@ def _normalization(variable: str, unit_key: str, number: float, written: str = "
 
 
 def _joined_items(items: Iterable[str]) -> list[str]:
-    """Items with the lines a wrapped paragraph was cut into joined again (`... WBC at` + `least 3,000/mm3`)."""
-    joined: list[str] = []
+    """Items with the lines a wrapped paragraph was cut into joined again (`... WBC at` + `least 3,000/mm3`).
+    Each item's lines are gathered and joined once (joining as they come copies a long item again and again)."""
+    groups: list[list[str]] = []
+    previous = ""  # the item being gathered, or its last 200 characters once it is longer (all `_continues` reads)
     for item in items:
-        if joined and _continues(joined[-1], item):
-            joined[-1] = f"{joined[-1]} {item}"
+        if groups and _continues(previous, item):
+            groups[-1].append(item)
+            previous = f"{previous[-200:]} {item}"
         else:
-            joined.append(item)
-    return joined
+            groups.append([item])
+            previous = item
+    return [" ".join(group) for group in groups]
 
 
 _JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "with", "by", "at", "for", "in", "is"})
