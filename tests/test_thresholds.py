@@ -1173,3 +1173,20 @@ def test_long_lists_of_names_stay_linear() -> None:
     wrapped = tuple("platelets at" if i % 2 == 0 else "least 100" for i in range(20000))  # one long joined item
     assert len(read_thresholds(Eligibility(inclusion=wrapped))) == 10000
     assert time.perf_counter() - started < 20  # a guard against quadratic groups (about 1 s here), not a figure
+
+
+def test_or_better_follows_the_scale_and_more_wordings_of_batches_twelve_and_thirteen() -> None:
+    assert read("an ECOG performance status of 2 or better") == [("ecog", "inclusion", "<=", 2.0)]
+    assert read("Karnofsky 70 or better") == [("karnofsky", "inclusion", ">=", 70.0)]
+    assert read("Bilirubin 2 or better") == []  # no direction for a lab value
+    assert read("Serum glutamate pyruvate transaminase (SGPT) =< to 2.0 x normal.") == [("alt", "inclusion", "<=", 2.0)]
+    assert read("Male and female subjects aged between 18 and < 65") == [("age", "inclusion", "between", (18.0, 65.0))]
+    assert read("Presence of hypoalbuminaemia < 35 g/L", "exclusion") == [("albumin", "exclusion", "<", 35.0)]
+    text = "Uncontrolled hypertension: blood pressure ≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic)"
+    assert read(text, "exclusion") == [
+        ("systolic_bp", "exclusion", ">=", 160.0),
+        ("diastolic_bp", "exclusion", ">=", 100.0),
+    ]
+    text = "Aspartate aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) ≥ 2 x ULN"
+    assert read(text, "exclusion") == [("ast", "exclusion", ">=", 2.0)]
+    assert read("prothrombin time (PT) (INR) <1.5") == [("inr", "inclusion", "<", 1.5)]

@@ -74,8 +74,10 @@ _GLYPHS = str.maketrans(
      "\u00a0": " ", "µ": "μ", "ｍ": "m", "％": "%", "、": ","}
 )  # fmt: skip
 # Private-use markers a comparator written after its number becomes ("5 mg/dL or more").
-_POST_GE, _POST_LE, _POST_OLDER, _POST_YOUNGER = "\ue000", "\ue001", "\ue002", "\ue003"
-_POST_COMPARATORS = {_POST_GE: ">=", _POST_LE: "<=", _POST_OLDER: ">=", _POST_YOUNGER: "<="}
+_POST_GE, _POST_LE, _POST_OLDER, _POST_YOUNGER, _POST_BETTER = "\ue000", "\ue001", "\ue002", "\ue003", "\ue004"
+# "or better": no direction of its own (ECOG 2 or better is ≤ 2, Karnofsky 70 or better ≥ 70): see `_BETTER`
+_POST_COMPARATORS = {_POST_GE: ">=", _POST_LE: "<=", _POST_OLDER: ">=", _POST_YOUNGER: "<=", _POST_BETTER: "better"}
+_BETTER = {"ecog": "<=", "karnofsky": ">=", "lvef": ">="}
 _W = r"[\t\x0b\x0c\r\x1c-\x1f\x85\pZ\n]+"  # white space between the words of a phrase
 
 
@@ -118,6 +120,8 @@ _COMPARATOR_WORDS = {
         "minimum of",
         "minimum",
         "minimal",
+        "=> to",
+        ">= to",
         "= or >",
         "> or =",
         ">/=",
@@ -166,6 +170,8 @@ _COMPARATOR_WORDS = {
         "maximal",
         "< or =",
         "= or <",
+        "=< to",
+        "<= to",
         "</=",
         "<=",
         "=<",
@@ -204,6 +210,7 @@ _MULTIPLE_WORDS = {"2 times": _words("twice"), "3 times": _words("thrice")}
 _POST_WORDS = {
     _POST_OLDER: _words("or older", "and older"),
     _POST_YOUNGER: _words("or younger", "and younger"),
+    _POST_BETTER: _words("or better"),
     _POST_GE: _words(
         "or more", "or greater", "or higher", "or above", "or over", "and over", "and above", "and more",
         "or larger", "or later", "or bigger", "and higher", "and greater",
@@ -233,7 +240,9 @@ GLUED_LIST_AGE = pattern(
     rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
 )
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
-PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
+PT_INR = pattern(
+    "threshold-pt-inr", rf"(?:(?-i:PT)|(?i:prothrombin{S}+time){S}*\({S}*(?-i:PT){S}*\)){S}*\({S}*(?-i:INR){S}*\)"
+)
 DIPSTICK_AFTER = pattern(
     "threshold-dipstick-after",
     r"(?i)^[\t \pZ]*(?:on[\t \pZ]+)?(?:dipstick|proteinuria|protein|h[a]?ematuria|glucosuria|ketonuria|blood|glucose|ketones?)",
@@ -418,11 +427,33 @@ _MENTIONS: dict[str, str] = {
     )
     + ")",
     "alt": _names(
-        ["alanine aminotransferase", "alanine transaminase", "alanine amino transferase", "SGPT", "ALAT"],
+        [
+            "alanine aminotransferase",
+            "alanine transaminase",
+            "alanine amino transferase",
+            "SGPT",
+            "ALAT",
+            "serum glutamate pyruvate transaminase",
+            "serum glutamic pyruvic transaminase",
+            "glutamate pyruvate transaminase",
+            "glutamic pyruvic transaminase",
+            "glutamic-pyruvic transaminase",
+        ],
         ["ALT", "GPT", "Alt"],
     ),
     "ast": _names(
-        ["aspartate aminotransferase", "aspartate transaminase", "aspartate amino transferase", "SGOT", "ASAT"],
+        [
+            "aspartate aminotransferase",
+            "aspartate transaminase",
+            "aspartate amino transferase",
+            "SGOT",
+            "ASAT",
+            "serum glutamic oxaloacetic transaminase",
+            "serum glutamate oxaloacetate transaminase",
+            "glutamic oxaloacetic transaminase",
+            "glutamate oxaloacetate transaminase",
+            "glutamic-oxaloacetic transaminase",
+        ],
         ["AST", "GOT", "Ast"],
     ),
     "x_transaminases": _names(
@@ -749,7 +780,7 @@ _MENTIONS: dict[str, str] = {
             "BP target",
         ]
     ),
-    "albumin": r"(?:" + _SERUM + _names(["albumin"], ["ALB", "Alb"]) + ")",
+    "albumin": r"(?:" + _SERUM + _names(["albumin", "hypoalbuminemia", "hypoalbuminaemia"], ["ALB", "Alb"]) + ")",
     "creatinine_clearance": r"(?:"
     + _SERUM  # "serum creatinine clearance": not serum creatinine
     + _names(
@@ -1122,14 +1153,16 @@ _POWER_HINT = pattern("threshold-power-hint", r"[x×*]|10")
 _PER_TIME_HINT = pattern("threshold-per-time-hint", r"/|per|dai|a |over|in ")
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 BP_PAIR = pattern("threshold-bp-pair", rf"{_H}/{_H}([0-9]{{2,3}})")
-POST_COMPARATOR = pattern("threshold-post-comparator", rf"{_H}([{_POST_GE}{_POST_LE}{_POST_OLDER}{_POST_YOUNGER}])")
+POST_COMPARATOR = pattern(
+    "threshold-post-comparator", rf"{_H}([{_POST_GE}{_POST_LE}{_POST_OLDER}{_POST_YOUNGER}{_POST_BETTER}])"
+)
 # A value per unit of time is a rate (a daily rise of bilirubin), not a level.
 PER_TIME = pattern(
     "threshold-per-time",
     rf"(?i){_H}(?:/{_H}(?:per{_H})?(?:day|d|24{_H}h|week|wk|month|year)|per{_H}(?:day|week|month|year)|daily|a{_H}day"
     rf"|over{_H}[0-9]|in{_H}[0-9]+{_H}(?:days?|weeks?|months?|years?)|/{_H}(?:per){_H}(?:day|d))",
 )
-BP_WORD_AFTER = pattern("threshold-bp-word-after", rf"(?i){_H}(?:(systolic)|(diastolic))(?:[^\pL]|$)")
+BP_WORD_AFTER = pattern("threshold-bp-word-after", rf"(?i){_H}\(?{_H}(?:(systolic)|(diastolic))(?:[^\pL]|$)")
 NOT_ULN_TIMES = pattern(
     "threshold-not-uln-times",
     rf"(?i){_H}(?:per|a|an|daily|weekly|monthly|in|each|every|the{_H}dose|more|higher)(?:[^\pL]|$)",
@@ -1137,6 +1170,7 @@ NOT_ULN_TIMES = pattern(
 INCLUSIVE_RANGE = pattern("threshold-inclusive-range", r"(?i)[^;.]{0,12}(?:inclusive|includ(?:ing|ed)|boundary)")
 BETWEEN_BEFORE = pattern("threshold-between-before", r"(?i)(?:between|from)[^0-9;.]{0,30}$")
 TO_GAP = pattern("threshold-to-gap", rf"(?i)^{_H}(?:-|~|to){_H}$")
+AND_GAP = pattern("threshold-and-gap", rf"(?i)^{_H}and{_H}$")
 RANGE_GAP = pattern("threshold-range-gap", rf"(?i)^{_H}(?:-|~|to|至|and|through|until){_H}$")
 BOUND_GAP = pattern("threshold-bound-gap", rf"(?i)^{_H}(?:,|and|or|but|to|,{_H}and|,{_H}or|,{_H}but)?{_H}$")
 LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}and){_H}$")
@@ -1582,7 +1616,17 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
         if following is not None and not value.post and value.unit_key not in ("uln",):
             gap = text[value.end : following.start]
             # "12 to < 18 years": the upper bound's own comparator, after an unmarked lower one
-            upper_marked = following.pre in ("<", "≤") and not value.pre and TO_GAP.match(gap) is not None
+            upper_marked = (
+                following.pre in ("<", "≤")
+                and not value.pre
+                and (
+                    TO_GAP.match(gap) is not None
+                    or (
+                        AND_GAP.match(gap) is not None
+                        and BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start])
+                    )
+                )
+            )  # "between 18 and < 65"
             if (
                 (not following.pre or upper_marked)
                 and RANGE_GAP.match(gap)
@@ -1841,7 +1885,7 @@ def _name_gap(gap: str, keys: set[str]) -> bool:
     if "(" in gap:  # "ejection fraction (as measured by MUGA (…) or echocardiogram (EKG)) < 40%"
         gap = CITATION.sub(" ", gap)
     if len(_without_brackets(gap) if "(" in gap else gap) > 60 or any(
-        c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003" for c in gap
+        c.isdigit() or c in "≥≤<>=;\n\ue000\ue001\ue002\ue003\ue004" for c in gap
     ):
         return False
     gap = _without_own_words(gap, keys)
@@ -2233,6 +2277,8 @@ def _threshold(
         comparator = reversed_to
     elif value.pre and value.pre != "=":
         comparator = _SYMBOLS[value.pre]
+    elif value.post == "better":
+        comparator = _BETTER.get(variable)
     elif value.post:
         comparator = value.post
     elif value.pre == "=":
