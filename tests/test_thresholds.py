@@ -1181,7 +1181,6 @@ def test_or_better_follows_the_scale_and_more_wordings_of_batches_twelve_and_thi
     assert read("Bilirubin 2 or better") == []  # no direction for a lab value
     assert read("Serum glutamate pyruvate transaminase (SGPT) =< to 2.0 x normal.") == [("alt", "inclusion", "<=", 2.0)]
     assert read("Male and female subjects aged between 18 and < 65") == [("age", "inclusion", "between", (18.0, 65.0))]
-    assert read("Presence of hypoalbuminaemia < 35 g/L", "exclusion") == [("albumin", "exclusion", "<", 35.0)]
     text = "Uncontrolled hypertension: blood pressure ≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic)"
     assert read(text, "exclusion") == [
         ("systolic_bp", "exclusion", ">=", 160.0),
@@ -1189,4 +1188,31 @@ def test_or_better_follows_the_scale_and_more_wordings_of_batches_twelve_and_thi
     ]
     text = "Aspartate aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) ≥ 2 x ULN"
     assert read(text, "exclusion") == [("ast", "exclusion", ">=", 2.0)]
-    assert read("prothrombin time (PT) (INR) <1.5") == [("inr", "inclusion", "<", 1.5)]
+    assert read("Prothrombin time (PT) (INR) > 15 seconds", "exclusion") == [
+        ("prothrombin_time", "exclusion", ">", 15.0)
+    ]
+
+
+def test_a_third_review_of_or_better_brackets_and_ranges_found_these_and_they_hold() -> None:
+    pressures = {  # a bracketed "(systolic …" or "(systolic/diastolic)" takes no bound from the value before it
+        "Hypertension CTCAE grade ≥ 3 (systolic BP ≥ 160 mmHg or diastolic BP ≥ 100 mmHg)": [
+            (">=", 160.0),
+            (">=", 100.0),
+        ],
+        "Uncontrolled hypertension in the past 6 months (systolic > 160 mmHg)": [(">", 160.0)],
+        "Blood pressure > 140/90 mmHg (systolic/diastolic)": [(">", 140.0), (">", 90.0)],
+    }
+    for text, bounds in pressures.items():
+        assert [(t[2], t[3]) for t in read(text, "exclusion")] == bounds
+    assert read("Decompensated cirrhosis with ascites, hypoalbuminemia and INR > 1.5", "exclusion") == [
+        ("inr", "exclusion", ">", 1.5)
+    ]
+    assert read("NYHA class II or better") == [("nyha_class", "inclusion", "<=", 2.0)]
+    assert read("ECOG 2 or better, or 3 if due to bone pain")[0] == ("ecog", "inclusion", "<=", 2.0)
+    assert all(t[2] != "better" for t in read("LVEF 50% or better, or 45% if on trastuzumab"))
+    assert read("Life expectancy of 12 weeks or better") == [("life_expectancy", "inclusion", ">=", 12.0)]
+    assert read("Performance status (ECOG) 0, 1 or 2 or better") == [("ecog", "inclusion", "between", (0.0, 2.0))]
+    assert read("Plasma hemoglobin > 10 mg/dL (hemolysis)", "exclusion") == []
+    assert only("Age between 18 and < 65 years").high_op == "<"
+    assert only("Age 12 to < 18 years").high_op == "<"
+    assert read("Age ≥ 18 years, and < 3 prior chemotherapy regimens") == [("age", "inclusion", ">=", 18.0)]

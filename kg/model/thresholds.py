@@ -77,7 +77,8 @@ _GLYPHS = str.maketrans(
 _POST_GE, _POST_LE, _POST_OLDER, _POST_YOUNGER, _POST_BETTER = "\ue000", "\ue001", "\ue002", "\ue003", "\ue004"
 # "or better": no direction of its own (ECOG 2 or better is ≤ 2, Karnofsky 70 or better ≥ 70): see `_BETTER`
 _POST_COMPARATORS = {_POST_GE: ">=", _POST_LE: "<=", _POST_OLDER: ">=", _POST_YOUNGER: "<=", _POST_BETTER: "better"}
-_BETTER = {"ecog": "<=", "karnofsky": ">=", "lvef": ">="}
+_BETTER = {"ecog": "<=", "karnofsky": ">=", "lvef": ">=", "life_expectancy": ">=", "child_pugh_score": "<=",
+           "nyha_class": "<=", "hepatic_encephalopathy_grade": "<="}  # fmt: skip
 _W = r"[\t\x0b\x0c\r\x1c-\x1f\x85\pZ\n]+"  # white space between the words of a phrase
 
 
@@ -240,9 +241,7 @@ GLUED_LIST_AGE = pattern(
     rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
 )
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
-PT_INR = pattern(
-    "threshold-pt-inr", rf"(?:(?-i:PT)|(?i:prothrombin{S}+time){S}*\({S}*(?-i:PT){S}*\)){S}*\({S}*(?-i:INR){S}*\)"
-)
+PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
 DIPSTICK_AFTER = pattern(
     "threshold-dipstick-after",
     r"(?i)^[\t \pZ]*(?:on[\t \pZ]+)?(?:dipstick|proteinuria|protein|h[a]?ematuria|glucosuria|ketonuria|blood|glucose|ketones?)",
@@ -780,7 +779,7 @@ _MENTIONS: dict[str, str] = {
             "BP target",
         ]
     ),
-    "albumin": r"(?:" + _SERUM + _names(["albumin", "hypoalbuminemia", "hypoalbuminaemia"], ["ALB", "Alb"]) + ")",
+    "albumin": r"(?:" + _SERUM + _names(["albumin"], ["ALB", "Alb"]) + ")",
     "creatinine_clearance": r"(?:"
     + _SERUM  # "serum creatinine clearance": not serum creatinine
     + _names(
@@ -1162,7 +1161,10 @@ PER_TIME = pattern(
     rf"(?i){_H}(?:/{_H}(?:per{_H})?(?:day|d|24{_H}h|week|wk|month|year)|per{_H}(?:day|week|month|year)|daily|a{_H}day"
     rf"|over{_H}[0-9]|in{_H}[0-9]+{_H}(?:days?|weeks?|months?|years?)|/{_H}(?:per){_H}(?:day|d))",
 )
-BP_WORD_AFTER = pattern("threshold-bp-word-after", rf"(?i){_H}\(?{_H}(?:(systolic)|(diastolic))(?:[^\pL]|$)")
+BP_WORD_AFTER = pattern(
+    "threshold-bp-word-after",
+    rf"(?i){_H}(?:(?:(systolic)|(diastolic))(?:[^\pL]|$)|\({_H}(?:(systolic)|(diastolic)){_H}\))",
+)  # "100 mmHg diastolic", "≥ 160 mmHg (systolic)": not "(systolic > 160", "(systolic/diastolic)"
 NOT_ULN_TIMES = pattern(
     "threshold-not-uln-times",
     rf"(?i){_H}(?:per|a|an|daily|weekly|monthly|in|each|every|the{_H}dose|more|higher)(?:[^\pL]|$)",
@@ -1443,6 +1445,7 @@ class _Value:
     members: tuple[float, ...] = ()  # a list `0, 1 or 2`
     between_years: bool = False  # "between 18 and 70 years"
     inclusive: bool = False  # "(including 18 and 75 years)"
+    upper_op: str | None = None  # "12 to < 18": the upper end's own comparator
 
 
 @dataclass
@@ -1587,8 +1590,11 @@ def _values(text: str, mentions: list[_Mention]) -> list[_Value]:
         )
         bp_word = _at(BP_WORD_AFTER, text, position) if has_pressure_word else None
         if bp_word:
-            value.bp_word = "systolic_bp" if bp_word.group(1) else "diastolic_bp"
-            position = bp_word.end(1) if bp_word.group(1) else bp_word.end(2)
+            value.bp_word = "systolic_bp" if bp_word.group(1) or bp_word.group(3) else "diastolic_bp"
+            if bp_word.group(1) or bp_word.group(2):
+                position = bp_word.end(1) if bp_word.group(1) else bp_word.end(2)
+            else:
+                position = bp_word.end()
         value.end = position
         consumed = position
         values.append(value)
@@ -1636,6 +1642,7 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
                 if "and" in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]):
                     value.between_years = True
                 value.inclusive = _at(INCLUSIVE_RANGE, text, following.end) is not None
+                value.upper_op = _SYMBOLS[following.pre] if following.pre else None
                 if not value.unit_key:
                     value.unit, value.unit_key = following.unit, following.unit_key
                 value.end = following.end
@@ -1653,7 +1660,7 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
                     nxt = values[last + 1]
                     if (
                         nxt.pre
-                        or nxt.post
+                        or (nxt.post and nxt.post != "better")  # "ECOG 0, 1 or 2 or better" stays a list
                         or not nxt.number.is_integer()
                         or not LIST_GAP.match(text[values[last].end : nxt.start])
                     ):
@@ -1765,7 +1772,9 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         elif isinstance(previous, _Value) and chained is not None:
             gap = _without_own_words(text[previous.end : event.start], group_keys)
             strict = chained.unit_key == "years" or unnamed_age  # only a bound of its own joins an age
-            if unnamed_age and not _ends_an_age(text, event):
+            if (unnamed_age or (strict and event.unit_key not in ("years", "years_age"))) and not _ends_an_age(
+                text, event
+            ):
                 pass  # "at least 18 years of age and < 3 prior lines of therapy": another count
             elif (_chain_gap(gap) or (event.pre and BOUND_GAP.match(gap))) and (
                 not strict or (BOUND_GAP.match(gap) and event.pre)
@@ -1917,7 +1926,7 @@ def _carried(gap: str) -> bool:
 def _comparator_of(value: _Value) -> str | None:
     if value.pre:
         return _SYMBOLS[value.pre]
-    return value.post
+    return None if value.post == "better" else value.post  # "ECOG 2 or better, or 3 if …": no direction to pass on
 
 
 def _child_pugh_classes(reading: _Reading, mention: _Mention) -> int:
@@ -2009,6 +2018,7 @@ def _classes(reading: _Reading, mention: _Mention) -> None:
     if comparator is None:
         comparator = mention.comparator_before  # "heart failure higher than NYHA class II"
     written = _SYMBOLS[comparator] if comparator else (_POST_COMPARATORS[post.group(1)] if post else "=")
+    written = _BETTER[mention.key] if written == "better" else written
     if written in (">", "<") and _at(INCLUSIVE_RANGE, text, end) is not None:
         written += "="  # "above grade II (inclusive)"
     reading.found.append(Threshold(mention.key, side, written, low, value_normalized=low, text=reading.source_text))
@@ -2249,7 +2259,7 @@ def _threshold(
     inherited: str | None,
 ) -> Threshold | None:
     unit_key = value.unit_key
-    if (variable, unit_key) in _EVIDENT_TYPOS and 4 <= number <= 20:
+    if (variable, unit_key) in _EVIDENT_TYPOS and 4 <= number <= 20 and not _free_hemoglobin(reading.text):
         unit_key = _EVIDENT_TYPOS[variable, unit_key]  # "Hemoglobin < 10 mg/dl": grams, as no hemoglobin is 10 mg/dL
     if unit_key not in _ALLOWED_UNITS[variable]:
         return None
@@ -2267,6 +2277,8 @@ def _threshold(
         comparator, low, upper = "between", number, high
         if value.inclusive:
             low_op, high_op = ">=", "<="
+        if value.upper_op:
+            high_op = value.upper_op
         if low >= upper:
             return None
     elif value.members:
@@ -2321,6 +2333,12 @@ def _threshold(
 
 
 _EVIDENT_TYPOS = {("hemoglobin", "mgdl"): "gdl"}
+
+
+def _free_hemoglobin(text: str) -> bool:
+    """Plasma (free) hemoglobin, measured in mg/dL ("Plasma hemoglobin > 10 mg/dL (hemolysis)"): no slip."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in ("plasma", "free", "hemoly", "haemoly", "urin"))
 
 
 def _read_as(variable: str, number: float, value: _Value) -> float:
