@@ -1621,26 +1621,18 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
         following = values[index + 1] if index + 1 < len(values) else None
         if following is not None and not value.post and value.unit_key not in ("uln",):
             gap = text[value.end : following.start]
-            # "12 to < 18 years": the upper bound's own comparator, after an unmarked lower one
+            range_gap = RANGE_GAP.match(gap) is not None
+            between = range_gap and BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]) is not None
+            joined_by_and = "and" in gap.lower()
+            # "12 to < 18 years", "between 18 and < 65": the upper bound's own comparator, after an unmarked lower one
             upper_marked = (
                 following.pre in ("<", "≤")
                 and not value.pre
-                and (
-                    TO_GAP.match(gap) is not None
-                    or (
-                        AND_GAP.match(gap) is not None
-                        and BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start])
-                    )
-                )
-            )  # "between 18 and < 65"
-            if (
-                (not following.pre or upper_marked)
-                and RANGE_GAP.match(gap)
-                and ("and" not in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]))
-            ):
+                and (TO_GAP.match(gap) is not None or (between and AND_GAP.match(gap) is not None))
+            )
+            if range_gap and (not following.pre or upper_marked) and (not joined_by_and or between):
                 value.high = following
-                if "and" in gap.lower() or BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]):
-                    value.between_years = True
+                value.between_years = joined_by_and or between
                 value.inclusive = _at(INCLUSIVE_RANGE, text, following.end) is not None
                 value.upper_op = _SYMBOLS[following.pre] if following.pre else None
                 if not value.unit_key:
@@ -1651,9 +1643,13 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
                 joined.append(value)
                 index += 2
                 continue
-            if following.pre:
-                pass
-            elif value.pre in (None, "=") and not value.unit_key and LIST_GAP.match(gap) and value.number.is_integer():
+            if (
+                not following.pre
+                and value.pre in (None, "=")
+                and not value.unit_key
+                and LIST_GAP.match(gap)
+                and value.number.is_integer()
+            ):
                 members = [value.number]
                 last = index
                 while last + 1 < len(values):
