@@ -1216,3 +1216,70 @@ def test_a_third_review_of_or_better_brackets_and_ranges_found_these_and_they_ho
     assert only("Age between 18 and < 65 years").high_op == "<"
     assert only("Age 12 to < 18 years").high_op == "<"
     assert read("Age ≥ 18 years, and < 3 prior chemotherapy regimens") == [("age", "inclusion", ">=", 18.0)]
+
+
+def test_infant_ages_are_ages_in_hours_days_weeks_and_months() -> None:
+    assert read("<12 hours of age") == [("age", "inclusion", "<", 12.0)]
+    newborn = only("Less than 48 hours old")
+    assert (newborn.unit_normalized, round(newborn.value_normalized or 0, 5)) == ("a", round(48 / 8766, 5))
+    assert read("Are 1 to 3 days old.") == [("age", "inclusion", "between", (1.0, 3.0))]
+    assert read("Criteria for children 3 months to less than 15 months of age:") == [
+        ("age", "inclusion", "between", (3.0, 15.0))
+    ]
+    assert only("Infants < 6 months of age").value_normalized == 0.5
+    # things can be days old too: a surgery, an infarction
+    assert read("Surgery less than 30 days old", "exclusion") == []
+    assert read("Myocardial infarction less than 3 month old.", "exclusion") == []
+    assert read("Gestational age < 32 weeks") == []  # not the patient's age
+
+
+def test_an_age_range_with_its_unit_on_both_bounds_is_read() -> None:
+    assert read("18 years to 65 years of age") == [("age", "inclusion", "between", (18.0, 65.0))]
+    text = "signed the informed consent; 2.18 Years to 65 Years old, Body Mass Index (BMI) between 18.5-35"
+    assert read(text)[0] == ("age", "inclusion", "between", (18.0, 65.0))
+    assert read("3 months to 5 years of age") == []  # two units: no single range
+
+
+def test_ages_that_choose_a_scale_or_say_who_signs_are_not_limits() -> None:
+    text = (
+        "Performance status: Karnofsky performance status (for patients >12 years of age) or Lansky Play score "
+        "(for patients ≤12 years of age) ≥ 50% (Appendix I)."
+    )
+    assert [t for t in read(text) if t[0] == "age"] == []
+    text = (
+        "For patients aged 12-17 years, the written informed consent of the parents or legal guardian must be obtained."
+    )
+    assert read(text) == []
+    assert read("Patients aged 12-17 years, with parental consent") != []  # no "For": a limit
+
+
+def test_no_x_items_of_run_on_records_and_semicolon_lists_are_exclusions() -> None:
+    text = (
+        "No vascular disease with documented cardiac function compromise No uncontrolled hypertension "
+        "(diastolic greater than 100 mm Hg)."
+    )
+    assert read(text) == [("diastolic_bp", "exclusion", ">", 100.0)]
+    text = (
+        "No patients with renal insufficiency that would contraindicate treatment with initial randomized "
+        "therapy (serum creatinine greater than 2.5 mg/dl)."
+    )
+    assert read(text) == [("creatinine", "exclusion", ">", 2.5)]
+    text = (
+        "No patients with the following abnormalities of liver function tests: AST, ALT greater than 5x ULN "
+        "(upper limit normal); alkaline phosphatase, total bilirubin greater than 5x ULN."
+    )
+    assert [(t[0], t[1]) for t in read(text)] == [
+        ("ast", "exclusion"),
+        ("alt", "exclusion"),
+        ("alp", "exclusion"),
+        ("total_bilirubin", "exclusion"),
+    ]
+    # a capitalized word inside the "heading" is the next item run on: not a "No X:" heading
+    text = (
+        "No evidence for PNH Negative Ham's test Severe disease: Transfusion dependent or untransfused "
+        "hemoglobin less than 8 g/dL"
+    )
+    assert read(text) == [("hemoglobin", "inclusion", "<", 8.0)]
+    assert read("calculated creatine clearance less than 30ml/min", "exclusion") == [
+        ("creatinine_clearance", "exclusion", "<", 30.0)
+    ]

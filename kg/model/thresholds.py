@@ -238,7 +238,7 @@ GLUED_LIST_NUMBER = pattern("threshold-glued-list-number", rf"^[0-9]{{1,2}}\.([0
 # The same after a `;` inside a joined item, only before an age range: "17-30,; 4.18-65 years of age"
 GLUED_LIST_AGE = pattern(
     "threshold-glued-list-age",
-    rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
+    rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:(?:years|yrs){S}*)?(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
 )
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
 PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
@@ -786,6 +786,7 @@ _MENTIONS: dict[str, str] = {
         [
             "creatinine clearance",
             "creatinin clearance",
+            "creatine clearance",
             "creatinine clearance rate",
             "calculated creatinine clearance",
             "endogenous creatinine clearance",
@@ -1115,6 +1116,8 @@ _UNITS = {
     "copies": rf"copies{_H}(?:/|per){_H}m[lL]|cp{_H}/{_H}m[lL]",
     "ngml": rf"ng{_H}/{_H}m[lL]|[μu]g{_H}/{_H}{_LITRE}|ng{_H}per{_H}m[lL]",
     "years_age": rf"(?:years?|yrs?|y){_H}-?{_H}(?:old|of{_H}age)|-?years?-old|y/o|yoa|yo",
+    # an infant's age: "< 12 hours of age", "28 days old", "6-week-old"
+    "young_age": rf"(?:months?|weeks?|wks?|days?|hours?|hrs?){_H}-?{_H}(?:old|of{_H}age)|-?(?:month|week|day|hour)s?-old",
     "years": r"years?|yrs?|yr|y",
     "months": r"months?|mos?\.?|mths?|mouths?",
     "sec": r"seconds?|secs?|s",
@@ -1140,7 +1143,7 @@ UNIT = pattern(
 )
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
 _ALPHABETIC_END_UNITS = {
-    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "pct",
+    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "young_age", "pct",
     "alcohol_g", "alcohol_drinks", "alcohol_units",
 }  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
@@ -1187,6 +1190,12 @@ PERSON_BEFORE = pattern(
     r"(?i)(?:adults?|patients?|subjects?|participants?|men|women|males?|females?|volunteers?|children|adolescents?"
     r"|individuals?|persons?|people|boys|girls)[^0-9;.]{0,12}$",
 )
+# Who is "< 48 hours old" or "1 to 3 days old": an infant (or the item itself), not a surgery or an infarction.
+YOUNG_PERSON_BEFORE = pattern(
+    "threshold-young-person-before",
+    r"(?i)(?:^[\t \pZ<>≤≥=-]*|(?:infants?|neonates?|newborns?|babies|baby|children|child|boys?|girls?|patients?|subjects?"
+    r"|participants?|are|be|aged?)[^0-9;.,:]{0,25})$",
+)
 NOT_AGE_YEARS_BEFORE = pattern(
     "threshold-not-age-years-before",
     r"(?i)(?:within|for|past|last|since|during|previous|over|after|before|prior|course|duration|history|diagnos\w*"
@@ -1222,7 +1231,8 @@ CITATION = pattern(
 LANSKY_BEFORE = pattern("threshold-lansky-before", r"(?i)Lansky[^;.0-9]{0,40}$")  # a children's scale, not Karnofsky
 SCALE_BEFORE_BRACKET = pattern(
     "threshold-scale-before-bracket",
-    r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[\t \pZ]*(?:of[\t \pZ]*)?"
+    r"(?i)(?:ECOG|Lansky|Karnofsky|Zubrod|performance status|performance score)[\t \pZ]*"
+    r"(?:(?:play|performance|status|score|scale|PS|KPS|LPS)[\t \pZ]*){0,3}(?:of[\t \pZ]*)?"
     r"(?:[0-9≤≥<>=%\t \pZ-]|or|to|and)*$",
 )  # "ECOG 0 or 1 (age ≥ 16 years) or Lansky (age < 16 years)": the ages say which scale applies
 MENOPAUSE_AFTER = pattern(
@@ -1242,6 +1252,14 @@ NOT_AGE_LIMIT_BEFORE = pattern(
     r"(?:patients|subjects|participants|children|minors|those)[^;.]{0,15}|if[\t \pZ]*)"
     r"|if[\t \pZ]+the[\t \pZ]+legal[\t \pZ]+age[^;.]{0,15}"
     r"|onset[\t \pZ]+age[^;.]{0,10}|age[\t \pZ]+(?:at|of)[\t \pZ]+onset[^;.]{0,10})$",
+)
+# "For patients aged 12-17 years, the written informed consent of the parents …": who signs, not a limit
+FOR_WHOM_BEFORE = pattern(
+    "threshold-for-whom-before",
+    r"(?i)(?:^|[.;:(][\t \pZ]*)for[\t \pZ]+(?:patients|subjects|participants|children|minors|those)[^0-9;.,]{0,20}$",
+)
+CONSENT_CLAUSE_AFTER = pattern(
+    "threshold-consent-clause-after", r"(?i)^[^;.,]{0,25},[^;.]{0,60}(?:consent|assent|permission)"
 )
 DONOR_AGE_BEFORE = pattern(
     "threshold-donor-age-before",
@@ -1294,13 +1312,16 @@ ELIGIBLE_FOR_TREATMENT = pattern(
 # "No significant hypertension (systolic blood pressure > 170 mm Hg)", "No hypotension: systolic < 100 mm Hg":
 # an item that names what a patient must not have, with the limit that defines it
 NO_BEFORE_BRACKET = pattern(
-    "threshold-no-before-bracket", r"(?:^|[:.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;()]{0,60}$"
-)
+    "threshold-no-before-bracket", r"(?:^|[:.;\t \pZ])[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;()]{0,110}$"
+)  # a capital "No" inside a sentence starts an item an old record ran on without a full stop
 MUST_BE = pattern("threshold-must-be", r"(?i)(?:must|should)[\t \pZ]+be|required|acceptable|allowed")
 NO_HEADING = pattern(
     "threshold-no-heading",
-    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
+    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,80}:[^:]*|[^:;.,()]{0,80})$",
 )  # "No hypotension: systolic < 100 mm Hg", "No hypotension with systolic pressure < 100 mm Hg"
+NO_LIST_HEADING = pattern(
+    "threshold-no-list-heading", r"^[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;.]{0,80}:[^:.]*$"
+)  # "No patients with the following abnormalities: AST > 5x ULN; total bilirubin > 5x ULN"
 OR_WORD = pattern("threshold-or-word", r"(?i)(?:^|[^\pL])or(?:[^\pL]|$)")
 _ENDS_WITH_COMPARATOR = pattern("threshold-ends-with-comparator", r"[≥≤<>][\t \pZ]*$")
 COMPARATOR_BEFORE = pattern("threshold-comparator-before", r"([≥≤<>])[\t \pZ]*$")
@@ -1322,7 +1343,7 @@ _CLASS_HINTS = ("hild", "CTP", "NYHA", "York Heart", "ncephalopathy", "HE ")  # 
 _SCORES = {"ecog", "karnofsky", "child_pugh_score"}  # a bare number after these names is `=`
 _COUNTS = {"platelets", "wbc", "anc"}
 _ALLOWED_UNITS: dict[str, set[str]] = {
-    "age": {"", "years", "years_age", "months"},
+    "age": {"", "years", "years_age", "young_age", "months"},
     "total_bilirubin": {"", "mgdl", "umol", "uln"},
     "inr": {"", "uln"},
     "prothrombin_time": {"", "sec", "uln"},
@@ -1403,8 +1424,9 @@ _FOREIGN_UNIT = UNIT.groupindex["foreign"]
 _WORD_NUMBER_UNITS = {"uln", "years", "months", "weeks", "days"}  # "twice the ULN", "one year", not "one of"
 # Names that can give a listed variable a value: the variables' own, and the few other names read as one
 # (transaminases as ALT and AST, performance status, Child-Pugh, blood pressure). An item naming none of
-# them (only "life expectancy", "NYHA class", …) is skipped before its numbers are read.
-_UNNAMED_HINTS = ("year", " y", "mm", _POST_OLDER, _POST_YOUNGER)  # values that need no name before them
+# them (only "life expectancy", "NYHA class", …) is skipped before its numbers are read, unless it has a
+# value that needs no name ("18 years", "< 48 hours old", "160 mmHg").
+_UNNAMED_HINTS = ("year", " y", "mm", " old", "-old", _POST_OLDER, _POST_YOUNGER)
 _PRODUCTIVE = frozenset(key for key in _MENTIONS if not key.startswith("x_")) | {
     "x_blood_pressure",
     "x_transaminases",
@@ -1635,8 +1657,8 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
                 value.between_years = joined_by_and or between
                 value.inclusive = _at(INCLUSIVE_RANGE, text, following.end) is not None
                 value.upper_op = _SYMBOLS[following.pre] if following.pre else None
-                if not value.unit_key:
-                    value.unit, value.unit_key = following.unit, following.unit_key
+                if not value.unit_key or _same_age_unit(value, following):
+                    value.unit, value.unit_key = following.unit, following.unit_key  # "18 years to 65 years of age"
                 value.end = following.end
                 value.rate = following.rate
                 value.bp_word = value.bp_word or following.bp_word
@@ -1674,6 +1696,15 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
         joined.append(value)
         index += 1
     return joined
+
+
+def _same_age_unit(value: _Value, following: _Value) -> bool:
+    """ "18 years to 65 years of age", "3 months to < 15 months of age": both bounds of one age, in one unit."""
+    return (
+        following.unit_key in ("years_age", "young_age")
+        and value.unit_key in ("years", "months", "weeks", "days", "foreign")
+        and value.unit.strip()[:1].lower() == following.unit.strip()[:1].lower()
+    )
 
 
 @dataclass
@@ -2035,13 +2066,32 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
     start, end = (bracket[0] + 1, bracket[1]) if bracket is not None else _sentence(text, position)
     scope = _without_brackets(text[start:end])  # brackets the value is not in say nothing of it
     abnormal = _abnormal_side(variable, comparator) and MUST_BE.search(scope) is None
-    if _excludes(scope) or (abnormal and "No" in text[start:position] and NO_HEADING.search(text[start:position])):
+    if _excludes(scope) or (abnormal and "No" in text[start:position] and _no_heading(text[start:position])):
         return "exclusion"
+    # "No … abnormalities: AST > 5x ULN; bilirubin > …": a "No X:" heading before a list of clauses
+    if abnormal and bracket is None and text[start - 1 : start] == ";":
+        low = max(0, position - 400)
+        full_stop = text.rfind(". ", low, position)
+        opening = max(full_stop + 2 if full_stop >= 0 else low, text.rfind("\n", low, position) + 1)
+        if NO_LIST_HEADING.search(text[opening:position]) and _one_item(text[opening : text.find(":", opening)]):
+            return "exclusion"
     if bracket is not None and abnormal:  # "must not have renal disease (serum creatinine > 2 x ULN)"
         before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
         if _excludes(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
             return "exclusion"
     return "inclusion"
+
+
+def _no_heading(before: str) -> bool:
+    """ "No hypotension: systolic < 100 mm Hg": the value follows a "No X" heading of its own item."""
+    found = NO_HEADING.search(before)
+    return found is not None and _one_item(found.group(0).split(":", 1)[0] if ":" in found.group(0) else "")
+
+
+def _one_item(heading: str) -> bool:
+    """No capitalized word after a heading's first ones: "No evidence for PNH Negative Ham's test … Severe
+    disease:" runs several items of an old record together without full stops."""
+    return not any(word[:1].isupper() and word[1:2].islower() for word in heading.split()[2:])
 
 
 def _excludes(scope: str) -> bool:
@@ -2073,7 +2123,11 @@ def _abnormal_side(variable: str, comparator: str) -> bool:
 
 def _unanchored(reading: _Reading, value: _Value) -> bool:
     """A value no name claims: an age by its unit (`18 years old`), a pressure by its word (`100 mmHg diastolic`)."""
-    if value.unit_key == "years_age" or (value.older and value.unit_key in ("years", "")):
+    if value.unit_key == "young_age" and "old" in value.unit.lower():  # "Surgery less than 30 days old": not a person's
+        before = reading.text[_sentence(reading.text, value.start)[0] : value.start]
+        if YOUNG_PERSON_BEFORE.search(before) is None:
+            return False
+    if value.unit_key in ("years_age", "young_age") or (value.older and value.unit_key in ("years", "")):
         return _emit(reading, [_Mention(value.start, value.start, "age")], value)
     if value.bp_word:
         return _emit(reading, [_Mention(value.start, value.start, value.bp_word)], value)
@@ -2215,6 +2269,9 @@ def _age_limit(text: str, value: _Value) -> bool:
         return False
     before = text[max(0, value.start - 100) : value.start]
     if any(word in before.lower() for word in ("sent", "legal", "onset")) and NOT_AGE_LIMIT_BEFORE.search(before):
+        return False
+    consent = "sent" in lowered or "permission" in lowered
+    if consent and FOR_WHOM_BEFORE.search(before) and CONSENT_CLAUSE_AFTER.search(after):
         return False
     if "onset" in lowered and AT_ONSET_AFTER.search(after):
         return False
@@ -2398,6 +2455,7 @@ _UCUM = {
 }  # fmt: skip
 # Durations (life expectancy, abstinence) in months.
 _MONTHS = {"days": 12 / 365.25, "weeks": 12 / 52.1775, "months": 1.0, "years": 12.0, "": 1.0}
+_PER_YEAR = (("m", 12.0), ("w", 52.1775), ("d", 365.25), ("h", 8766.0))  # an infant's age's units in a year
 # mmol/L to mg/dL (haemoglobin: g/dL).
 _FROM_MMOL = {"hemoglobin": ("g/dL", 1.611), "ldl_cholesterol": ("mg/dL", 38.67), "triglycerides": ("mg/dL", 88.57)}
 # The unit a variable's bare number is in, and the unit of its other common spelling.
@@ -2436,6 +2494,10 @@ def _normalization(variable: str, unit_key: str, number: float, written: str = "
         return "mo", (_same if months == 1.0 else (lambda n: n * months))
     if unit_key in _ALCOHOL_UNITS:
         return _alcohol_unit(unit_key, written), _same
+    if unit_key == "young_age":  # in years, from the unit as written
+        lowered = written.lower().lstrip(" -")
+        years = next(per_year for word, per_year in _PER_YEAR if lowered.startswith(word))
+        return "a", lambda n: n / years
     if unit_key == "mmolmol":  # HbA1c IFCC to NGSP
         return "%", lambda n: n / 10.929 + 2.15
     if unit_key in _UCUM:
