@@ -1283,3 +1283,48 @@ def test_no_x_items_of_run_on_records_and_semicolon_lists_are_exclusions() -> No
     assert read("calculated creatine clearance less than 30ml/min", "exclusion") == [
         ("creatinine_clearance", "exclusion", "<", 30.0)
     ]
+
+
+def test_batches_sixteen_and_seventeen_taught_these_wordings() -> None:
+    assert read("ECOG performance status 0 to1.") == [("ecog", "inclusion", "between", (0.0, 1.0))]
+    assert read("AST great than 240 units/L", "exclusion") == [("ast", "exclusion", ">", 240.0)]
+    assert only("platelet count greater than 80,000 cells/microL").value_normalized == 80.0
+    assert read("SGOT less than 4x top normal") == [("ast", "inclusion", "<", 4.0)]
+    assert read("Creatine less than 2 mg/dL") == [("creatinine", "inclusion", "<", 2.0)]
+    assert read("Creatine kinase > 3 x ULN", "exclusion") == []  # another test
+    assert read("Men and women between 1 and 11 years post-CABG.") == []  # time since surgery
+    weight = only("Body weight \\<2,500 g", "exclusion")
+    assert (weight.value, weight.value_normalized, weight.unit_normalized) == (2500.0, 2.5, "kg")
+    assert read("Hemoglobin > 9 g") == []
+    between = only("Subjects of age between ≥ 40 through ≤ 75 years.")
+    assert (between.low, between.high, between.low_op, between.high_op) == (40.0, 75.0, ">=", "<=")
+
+
+def test_negations_and_people_who_may_not_enter_are_exclusions() -> None:
+    text = "hypertension (or medical history of hypertension) that are not controlled below 140/90mmHg"
+    assert read(text, "exclusion") == [
+        ("systolic_bp", "exclusion", ">=", 140.0),
+        ("diastolic_bp", "exclusion", ">=", 90.0),
+    ]
+    assert read("No one age less than 18 years.") == [("age", "exclusion", "<", 18.0)]
+    assert read("No one with serum creatine greater than 2mg/dl.") == [("creatinine", "exclusion", ">", 2.0)]
+    assert read("No patients with bilirubin > 2 mg/dL") == [("total_bilirubin", "exclusion", ">", 2.0)]
+
+
+def test_a_value_written_before_the_names_it_is_for() -> None:
+    text = ">2 × upper limit of normal (ULN) for alanine aminotransferase (ALT) or aspartate aminotransferase (AST); or"
+    assert read(text, "exclusion") == [("alt", "exclusion", ">", 2.0), ("ast", "exclusion", ">", 2.0)]
+    assert read(">2 × ULN for serum creatinine.", "exclusion") == [("creatinine", "exclusion", ">", 2.0)]
+    assert read("≥ 3 months for prior chemotherapy, ALT < 3 x ULN") == [("alt", "inclusion", "<", 3.0)]
+
+
+def test_age_bands_that_each_choose_another_limit_are_not_age_limits() -> None:
+    text = (
+        "1-11 months of age must have > 2000 cells/mm3 and >= 30 percent of the total lymphocytes; 12-23 months "
+        "must have > 1000 cells/mm3; and 7 years and older must have > 500 cells/mm3."
+    )
+    assert [t for t in read(text) if t[0] == "age"] == []
+    assert read("Patients 18-65 years of age must have ECOG 0-1") == [
+        ("age", "inclusion", "between", (18.0, 65.0)),
+        ("ecog", "inclusion", "between", (0.0, 1.0)),
+    ]

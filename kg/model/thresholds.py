@@ -114,6 +114,10 @@ _COMPARATOR_WORDS = {
         "no lower than",
         "not below",
         "not under",
+        "not controlled below",
+        "not controlled to below",
+        "not controlled to less than",
+        "not controlled under",
         "not younger than",
         "no younger than",
         "at least",
@@ -182,6 +186,7 @@ _COMPARATOR_WORDS = {
     ),
     ">": _words(
         "greater than",
+        "great than",
         "more than",
         "higher than",
         "larger than",
@@ -240,6 +245,13 @@ GLUED_LIST_AGE = pattern(
     "threshold-glued-list-age",
     rf"(?i)(;{S}*)[0-9]{{1,2}}\.([0-9]{{2}}{S}*(?:(?:years|yrs){S}*)?(?:-|~|to{S}){S}*[0-9]{{2,3}}{S}*(?:years|yrs))",
 )
+# "ECOG 0 to1": a range whose "to" is glued to its upper bound
+GLUED_TO = pattern("threshold-glued-to", r"([0-9][\t \pZ]*)(?i:(to))([0-9])")
+# "> 2 × upper limit of normal (ULN) for ALT": a value written before the names it is for
+VALUE_FOR_NAME = pattern(
+    "threshold-value-for-name",
+    r"(?i)^[\t \pZ]*(?:\([\t \pZ]*ULN[\t \pZ]*\)[\t \pZ]*)?for[\t \pZ]+(?:(?:the|serum|plasma|blood|either|both)[\t \pZ]+)*$",
+)
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
 PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
 DIPSTICK_AFTER = pattern(
@@ -264,6 +276,8 @@ def _normalized(text: str) -> str:
         text = str(GLUED_LIST_AGE.sub(lambda m: m.group(1) + m.group(2), text))
     if "INR)" in text:
         text = str(PT_INR.sub("INR", text))
+    if "to" in text or "TO" in text:
+        text = str(GLUED_TO.sub(r"\1\2 \3", text))
     if "<" in text and ">" in text:
         text = str(ANGLE_LIST_NUMBER.sub(lambda m: f"{m.group(1)}; {m.group(2)}", text))
     if not any(c.isalpha() for c in text):
@@ -808,7 +822,7 @@ _MENTIONS: dict[str, str] = {
     "creatinine": r"(?:"
     + _SERUM
     + _names(
-        ["creatinine", "creatinin", "creatinemia", "creatininemia", "S-creatinine"],
+        ["creatinine", "creatinin", "creatine", "creatinemia", "creatininemia", "S-creatinine"],
         ["SCr", "Scr", "sCr", "SCR", "Cr", "CREA", "Crea", "Creat"],
     )
     + ")",
@@ -1079,10 +1093,10 @@ NUMBER = pattern(
 )
 _H = r"[\t \pZ]*"  # blanks inside a unit
 _LITRE = r"(?:lit(?:er|re)s?|l)"
-_MICROLITRE = rf"(?:microlit(?:er|re)s?|micro{_H}lit(?:er|re)s?|mcl|[μu]l)"
+_MICROLITRE = rf"(?:microlit(?:er|re)s?|micro{_H}lit(?:er|re)s?|microl|mcl|[μu]l)"
 _ULN_NAME = (
     rf"(?:ULN|upper{_H}limits?{_H}(?:of{_H})?(?:the{_H})?(?:normal|reference)(?:{_H}(?:range|values?|limits?))?"
-    rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|(?-i:UNL|ULRR)|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
+    rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|top{_H}(?:of{_H})?normal|(?-i:UNL|ULRR)|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
     rf"(?:limits?|values?|range))?|(?-i:N))"
 )
 _PER_DAY_OR_WEEK = rf"(?:{_H}(?:/|per|a|each){_H}(?:day|d|week|wk)|{_H}(?:daily|weekly))?"
@@ -1131,10 +1145,11 @@ _UNITS = {
     "alcohol_drinks": rf"(?:(?:standard|alcoholic){_H})?(?:drinks?|beverages?)(?:{_H}of{_H}alcohol)?{_PER_DAY_OR_WEEK}"
     rf"|(?:alcohol{_H})?units?{_H}of{_H}alcohol{_PER_DAY_OR_WEEK}|alcohol{_H}units?{_PER_DAY_OR_WEEK}",
     "alcohol_units": rf"units?{_PER_DAY_OR_WEEK}",
-    "foreign": rf"mg{_H}/{_H}(?:g|kg|l|m2|day|d|mmol)|mg|g{_H}/{_H}(?:d|day|week)|gm?s?|meq{_H}/{_H}{_LITRE}"
+    "foreign": rf"mg{_H}/{_H}(?:g|kg|l|m2|day|d|mmol)|mg|g{_H}/{_H}(?:d|day|week)|meq{_H}/{_H}{_LITRE}"
     rf"|[np]mol{_H}/{_H}{_LITRE}|pg{_H}/{_H}m[lL]|ng{_H}/{_H}dl|msecs?|ms|milliseconds?|mm|cm|kpa|°{_H}[CF]|°|degrees?"
     rf"|o{_H}C|bpm|beats|breaths|drinks?|units?|episodes?|cigarettes?|pack{_H}-?years?|lesions?|cycles?|ml|mcg|[μu]g"
     rf"|iu|cells|mmol|log|copies|weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|grade|x",
+    "grams": r"grams?|gms?|g",  # an infant's weight ("Body weight < 2,500 g"); after `foreign`'s "g/d", "mg"
 }
 _UNIT_ORDER = list(_UNITS)
 UNIT = pattern(
@@ -1143,7 +1158,7 @@ UNIT = pattern(
 )
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
 _ALPHABETIC_END_UNITS = {
-    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "young_age", "pct",
+    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "young_age", "pct", "grams",
     "alcohol_g", "alcohol_drinks", "alcohol_units",
 }  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
@@ -1182,7 +1197,7 @@ LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}
 # After a `between` of years: words saying it is a time, not an age.
 TIME_AFTER = pattern(
     "threshold-time-after",
-    rf"(?i){_H}(?:ago|since|after|before|prior|of{_H}(?:treatment|therapy|diagnosis|disease|follow))",
+    rf"(?i){_H}(?:ago|since|after|before|prior|post-?{_H}\pL|of{_H}(?:treatment|therapy|diagnosis|disease|follow))",
 )
 # People named right before a number of years: the years are their age ("Adult patients ≥ 18 years").
 PERSON_BEFORE = pattern(
@@ -1261,6 +1276,17 @@ FOR_WHOM_BEFORE = pattern(
 CONSENT_CLAUSE_AFTER = pattern(
     "threshold-consent-clause-after", r"(?i)^[^;.,]{0,25},[^;.]{0,60}(?:consent|assent|permission)"
 )
+# "1-11 months of age must have > 2000 cells/mm3 …; 7 years and older must have > 500 cells/mm3": age bands
+# that each choose a limit of another test (two or more in one item), not limits of entry
+AGE_BAND_RULE = pattern(
+    "threshold-age-band-rule",
+    r"(?i)(?:months?|years?|yrs?)(?:[\t \pZ]+(?:of[\t \pZ]+age|old))?(?:[\t \pZ]+(?:and|or)[\t \pZ]+older)?"
+    r"[\t \pZ]+(?:must|should)[\t \pZ]+(?:have|be)",
+)
+AGE_BAND_RULE_AFTER = pattern(
+    "threshold-age-band-rule-after",
+    r"(?i)^(?:[\t \pZ]+(?:and|or)[\t \pZ]+older)?[\t \pZ]+(?:must|should)[\t \pZ]+(?:have|be)",
+)
 DONOR_AGE_BEFORE = pattern(
     "threshold-donor-age-before",
     r"(?i)donors?[\t \pZ(]+(?:(?:must[\t \pZ]+be|is|are|be)[\t \pZ]+)?(?:aged?|ages)?[\t \pZ]*(?:between|from)?[\t \pZ]*$",
@@ -1301,6 +1327,12 @@ EXCLUDED = pattern(
     r"(?i)(?:are|is|be|being|were|will[\t \pZ]+be|shall[\t \pZ]+be)[\t \pZ]+excluded|must[\t \pZ]+not[\t \pZ]+(?:have|be|show|present|exhibit)"
     r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
 )
+# "No one age less than 18 years", "No patients with serum creatinine > 2 mg/dL": who may not enter
+NO_PERSON = pattern(
+    "threshold-no-person",
+    r"^[\t \pZ]*(?-i:No)[\t \pZ]+(?i:one|patients?|subjects?|persons?|people|participants?|individuals?|women|men"
+    r"|children|candidates?)(?:[^\pL]|$)",
+)
 # "patients … who are not eligible for curative treatment": who the trial is for, not an exclusion
 ELIGIBLE_FOR_TREATMENT = pattern(
     "threshold-eligible-for-treatment",
@@ -1335,7 +1367,18 @@ _SYMBOLS = {"≥": ">=", "≤": "<=", ">": ">", "<": "<", "=": "="}
 _LOWER_BOUNDS = (">", ">=")
 _UPPER_BOUNDS = ("<", "<=")
 # A value in these ends a run of bounds, unless a variable named before it is measured in them.
-_NOT_LEVEL_UNITS = {"foreign", "years", "months", "weeks", "days", "ms", "alcohol_g", "alcohol_drinks", "alcohol_units"}
+_NOT_LEVEL_UNITS = {
+    "foreign",
+    "grams",
+    "years",
+    "months",
+    "weeks",
+    "days",
+    "ms",
+    "alcohol_g",
+    "alcohol_drinks",
+    "alcohol_units",
+}
 _ALCOHOL_UNITS = {"alcohol_g", "alcohol_drinks", "alcohol_units"}
 _DURATIONS = {"life_expectancy", "alcohol_abstinence"}  # measured in time: "for", "within" may come before
 _CLASSES = {"nyha_class", "hepatic_encephalopathy_grade"}  # classes I-IV, read by `_classes`, not as numbers
@@ -1370,7 +1413,7 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "hbv_dna": {"", "iuml", "copies"},
     "systolic_bp": {"", "mmhg"},
     "diastolic_bp": {"", "mmhg"},
-    "weight": {"", "kg", "lb"},
+    "weight": {"", "kg", "lb", "grams"},
     "life_expectancy": {"", "days", "weeks", "months", "years"},
     "alcohol_abstinence": {"days", "weeks", "months", "years"},
     "alcohol_intake": {"alcohol_g", "alcohol_drinks", "alcohol_units"},
@@ -1647,10 +1690,9 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
             between = range_gap and BETWEEN_BEFORE.search(text[max(0, value.start - 40) : value.start]) is not None
             joined_by_and = "and" in gap.lower()
             # "12 to < 18 years", "between 18 and < 65": the upper bound's own comparator, after an unmarked lower one
-            upper_marked = (
-                following.pre in ("<", "≤")
-                and not value.pre
-                and (TO_GAP.match(gap) is not None or (between and AND_GAP.match(gap) is not None))
+            upper_marked = following.pre in ("<", "≤") and (
+                (not value.pre and (TO_GAP.match(gap) is not None or (between and AND_GAP.match(gap) is not None)))
+                or (between and value.pre in (">", "≥"))  # "between ≥ 40 through ≤ 75 years"
             )
             if range_gap and (not following.pre or upper_marked) and (not joined_by_and or between):
                 value.high = following
@@ -1816,6 +1858,8 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         unnamed_age = False
         if anchor:
             _emit(reading, _respective(text, anchor, values, event) or anchor, event, inherited=inherited)
+        elif event.pre and isinstance(following, _Mention) and VALUE_FOR_NAME.match(text[event.end : following.start]):
+            _emit(reading, _names_from(text, events, position + 1), event)  # "> 2 × ULN for ALT or AST"
         elif (
             _unanchored(reading, event)
             and (event.unit_key == "years_age" or (event.unit_key == "years" and event.pre))
@@ -1834,6 +1878,17 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             level = any(event.unit_key in _ALLOWED_UNITS.get(mention.key, ()) for mention in anchor)
         chained = event if anchor and level else None
     return reading.found
+
+
+def _names_from(text: str, events: list[_Mention | _Value], first: int) -> list[_Mention]:
+    """The names listed from `events[first]` on ("ALT or AST", "ALT, AST and bilirubin")."""
+    names = [event for event in events[first : first + _MAX_GROUP] if isinstance(event, _Mention)]
+    listed = names[:1]
+    for name in names[1:]:
+        if not _coordinated(text[listed[-1].end : name.start]):
+            break
+        listed.append(name)
+    return listed
 
 
 _NORMAL_WORDS = ("WNL", "NL", "ULN", "LLN", "NA", "ND")
@@ -2097,6 +2152,8 @@ def _one_item(heading: str) -> bool:
 def _excludes(scope: str) -> bool:
     """A must-not sentence: "are excluded", "must not have", "are not eligible (for this study)", but not
     "who are not eligible for curative surgery", which says who the trial is for."""
+    if "No" in scope[:12] and NO_PERSON.search(scope):
+        return True
     for found in EXCLUDED.finditer(scope):
         if (
             "eligible" not in found.group(0)
@@ -2273,6 +2330,12 @@ def _age_limit(text: str, value: _Value) -> bool:
     consent = "sent" in lowered or "permission" in lowered
     if consent and FOR_WHOM_BEFORE.search(before) and CONSENT_CLAUSE_AFTER.search(after):
         return False
+    if (
+        ("must" in lowered[:30] or "should" in lowered[:30])
+        and AGE_BAND_RULE_AFTER.search(after)
+        and len(AGE_BAND_RULE.findall(text)) >= 2
+    ):
+        return False
     if "onset" in lowered and AT_ONSET_AFTER.search(after):
         return False
     if "donor" in before.lower() and DONOR_AGE_BEFORE.search(before):
@@ -2332,6 +2395,8 @@ def _threshold(
             low_op, high_op = ">=", "<="
         if value.upper_op:
             high_op = value.upper_op
+        if value.pre in ("≥", ">"):  # "between ≥ 40 through ≤ 75 years"
+            low_op = _SYMBOLS[value.pre]
         if low >= upper:
             return None
     elif value.members:
@@ -2448,7 +2513,7 @@ def _same(number: float) -> float:
 _UCUM = {
     "uln": (ULN, 1.0), "mgdl": ("mg/dL", 1.0), "gdl": ("g/dL", 1.0), "e9": ("10*9/L", 1.0), "e3ul": ("10*9/L", 1.0),
     "mm3": ("10*9/L", 0.001), "ul": ("10*9/L", 0.001), "pct": ("%", 1.0), "kgm2": ("kg/m2", 1.0), "kg": ("kg", 1.0),
-    "lb": ("kg", 0.45359237), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
+    "lb": ("kg", 0.45359237), "grams": ("kg", 0.001), "mlmin": ("mL/min", 1.0), "mlmin173": ("mL/min/{1.73_m2}", 1.0),
     "mmhg": ("mm[Hg]", 1.0), "ul_enz": ("U/L", 1.0), "iuml": ("[IU]/mL", 1.0), "copies": ("{copies}/mL", 1.0),
     "ngml": ("ng/mL", 1.0), "sec": ("s", 1.0), "years": ("a", 1.0), "years_age": ("a", 1.0),
     "months": ("a", 1 / 12), "points": ("", 1.0), "ms": ("ms", 1.0),
