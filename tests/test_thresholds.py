@@ -1328,3 +1328,61 @@ def test_age_bands_that_each_choose_another_limit_are_not_age_limits() -> None:
         ("age", "inclusion", "between", (18.0, 65.0)),
         ("ecog", "inclusion", "between", (0.0, 1.0)),
     ]
+
+
+def test_a_fourth_review_of_the_new_rules_found_these_and_they_hold() -> None:
+    things_days_old = [
+        "Screening MRI must be no more than 28 days old at the time of registration",
+        "Laboratory values that are less than 14 days old at registration",
+        "Patients with a CT scan less than 4 weeks old",
+        "Children with a fracture less than 7 days old",
+        "Patients with a stroke or TIA less than 6 months old",
+    ]
+    for text in things_days_old:
+        assert read(text) == [], text
+    # a run-on "No X" item ends where the next item starts; a bracket after "controlled" is a limit to meet
+    text = "Hepatic: Compensated liver disease No ascites No encephalopathy Elevated serum ALT (greater than 1.5 times ULN)"
+    assert read(text) == [("alt", "inclusion", ">", 1.5)]
+    text = "Cardiovascular: No symptomatic heart disease Blood pressure adequately controlled (less than 140/90 mm Hg)"
+    assert {t[1] for t in read(text)} == {"inclusion"}
+    # a "No X:" heading over an inclusion definition
+    text = "No biochemical response to ursodeoxycholic acid after 12 months: ALP ≥ 1.67 x ULN or total bilirubin > ULN"
+    assert read(text) == [("alp", "inclusion", ">=", 1.67)]
+    # bounds in two units stay two bounds
+    assert read("Children ≥ 6 months of age and < 18 years of age") == [
+        ("age", "inclusion", ">=", 6.0),
+        ("age", "inclusion", "<", 18.0),
+    ]
+    # a duration that "must have passed" is no age band
+    text = "Subjects aged 18 to 55 years must be healthy; at least 3 months must have passed since last blood donation"
+    assert read(text) == [("age", "inclusion", "between", (18.0, 55.0))]
+    # "for ALT or AST" stops before a name with its own value; "2 times" without ULN is a count
+    assert read("> 3 × ULN for ALT or AST and total bilirubin > 2 mg/dL", "exclusion") == [
+        ("alt", "exclusion", ">", 3.0),
+        ("ast", "exclusion", ">", 3.0),
+        ("total_bilirubin", "exclusion", ">", 2.0),
+    ]
+    assert read("Previous treatment ≥ 2 times for ALT flares") == []
+    # consent wording alone does not make an age a condition; an exception's bounds are inclusions
+    assert read("For patients aged 18 to 65 years, who have given written informed consent") == [
+        ("age", "inclusion", "between", (18.0, 65.0))
+    ]
+    assert read("No patients with liver disease unless total bilirubin ≤ 1.5 mg/dL") == [
+        ("total_bilirubin", "inclusion", "<=", 1.5)
+    ]
+    assert read("No candidate for surgery, with Child-Pugh score ≤ 7") == [("child_pugh_score", "inclusion", "<=", 7.0)]
+    for kinase in ("Creatine Phospho Kinase > 2.5 x ULN", "Creatine-kinase > 2.5 x ULN", "Creatine kinases > 5 x ULN"):
+        assert read(kinase, "exclusion") == [], kinase
+    assert only("Dysplastic (nonproliferative) CMML with WBC < 13.0/microL)").value_normalized == 13.0
+    assert read("Adults between 18 and 75 years postmenopausal for ≥ 12 months") == [
+        ("age", "inclusion", "between", (18.0, 75.0))
+    ]
+    assert read("40 mg to 60 months of age") == []
+    assert read("ECOG performance status 0to2") == [("ecog", "inclusion", "between", (0.0, 2.0))]
+
+
+def test_age_bands_are_counted_once_per_item() -> None:
+    started = time.perf_counter()
+    read("12 months of age must have " * 4000)  # was quadratic: every age counted the item's bands again
+    read("1-11 months of age must have > 2000 cells/mm3; " * 2000)
+    assert time.perf_counter() - started < 20  # a guard against quadratic counting (about 1 s here), not a figure

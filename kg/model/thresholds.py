@@ -19,6 +19,7 @@ Values are kept as written (`value`, `unit`) and normalized to UCUM units (`valu
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -248,6 +249,7 @@ GLUED_LIST_AGE = pattern(
 # "ECOG 0 to1": a range whose "to" is glued to its upper bound
 GLUED_TO = pattern("threshold-glued-to", r"([0-9][\t \pZ]*)(?i:(to))([0-9])")
 # "> 2 × upper limit of normal (ULN) for ALT": a value written before the names it is for
+_NAMED_ULN = pattern("threshold-named-uln", r"(?i)ULN|UNL|normal|limit")
 VALUE_FOR_NAME = pattern(
     "threshold-value-for-name",
     r"(?i)^[\t \pZ]*(?:\([\t \pZ]*ULN[\t \pZ]*\)[\t \pZ]*)?for[\t \pZ]+(?:(?:the|serum|plasma|blood|either|both)[\t \pZ]+)*$",
@@ -277,7 +279,7 @@ def _normalized(text: str) -> str:
     if "INR)" in text:
         text = str(PT_INR.sub("INR", text))
     if "to" in text or "TO" in text:
-        text = str(GLUED_TO.sub(r"\1\2 \3", text))
+        text = str(GLUED_TO.sub(r"\1 \2 \3", text))
     if "<" in text and ">" in text:
         text = str(ANGLE_LIST_NUMBER.sub(lambda m: f"{m.group(1)}; {m.group(2)}", text))
     if not any(c.isalpha() for c in text):
@@ -360,7 +362,18 @@ _MENTIONS: dict[str, str] = {
             "albumin use",
         ]
     ),
-    "x_ck": _names(["creatine kinase", "creatinine kinase", "creatine phosphokinase"], ["CK", "CPK"]),
+    "x_ck": _names(
+        [
+            "creatine kinase",
+            "creatine kinases",
+            "creatine-kinase",
+            "creatinine kinase",
+            "creatine phosphokinase",
+            "creatine phospho kinase",
+            "creatine-phosphokinase",
+        ],
+        ["CK", "CPK"],
+    ),  # fmt: skip
     "hba1c": _names(
         [
             "hemoglobin A1c",
@@ -1197,7 +1210,8 @@ LIST_GAP = pattern("threshold-list-gap", rf"(?i)^{_H}(?:,|/|or|,{_H}or|and|,{_H}
 # After a `between` of years: words saying it is a time, not an age.
 TIME_AFTER = pattern(
     "threshold-time-after",
-    rf"(?i){_H}(?:ago|since|after|before|prior|post-?{_H}\pL|of{_H}(?:treatment|therapy|diagnosis|disease|follow))",
+    rf"(?i){_H}(?:ago|since|after|before|prior|post-\pL|post{_H}(?:transplant|surgery|operati|CABG|PCI|infarct|stroke"
+    rf"|injury)|of{_H}(?:treatment|therapy|diagnosis|disease|follow))",
 )
 # People named right before a number of years: the years are their age ("Adult patients ≥ 18 years").
 PERSON_BEFORE = pattern(
@@ -1205,11 +1219,12 @@ PERSON_BEFORE = pattern(
     r"(?i)(?:adults?|patients?|subjects?|participants?|men|women|males?|females?|volunteers?|children|adolescents?"
     r"|individuals?|persons?|people|boys|girls)[^0-9;.]{0,12}$",
 )
-# Who is "< 48 hours old" or "1 to 3 days old": an infant (or the item itself), not a surgery or an infarction.
+# Who is "< 48 hours old" or "1 to 3 days old": an infant named right before, or the item's subject (it starts
+# with the age), not a scan, a surgery or an infarction.
 YOUNG_PERSON_BEFORE = pattern(
     "threshold-young-person-before",
-    r"(?i)(?:^[\t \pZ<>≤≥=-]*|(?:infants?|neonates?|newborns?|babies|baby|children|child|boys?|girls?|patients?|subjects?"
-    r"|participants?|are|be|aged?)[^0-9;.,:]{0,25})$",
+    r"(?i)(?:^[\t \pZ]*(?:(?:are|be|is)[\t \pZ]+)?|(?:infants?|neonates?|newborns?|babies|baby|children|child|boys?|girls?)"
+    r"[\t \pZ]+(?:(?:aged?|who[\t \pZ]+are|that[\t \pZ]+are)[\t \pZ]+)?)[\t \pZ<>≤≥=-]*$",
 )
 NOT_AGE_YEARS_BEFORE = pattern(
     "threshold-not-age-years-before",
@@ -1274,15 +1289,17 @@ FOR_WHOM_BEFORE = pattern(
     r"(?i)(?:^|[.;:(][\t \pZ]*)for[\t \pZ]+(?:patients|subjects|participants|children|minors|those)[^0-9;.,]{0,20}$",
 )
 CONSENT_CLAUSE_AFTER = pattern(
-    "threshold-consent-clause-after", r"(?i)^[^;.,]{0,25},[^;.]{0,60}(?:consent|assent|permission)"
+    "threshold-consent-clause-after",
+    r"(?i)^[^;.,]{0,25},[^;.]{0,60}(?:consent|assent|permission)[^;.]{0,40}(?:parent|guardian|legal|relative|witness)",
 )
 # "1-11 months of age must have > 2000 cells/mm3 …; 7 years and older must have > 500 cells/mm3": age bands
 # that each choose a limit of another test (two or more in one item), not limits of entry
 AGE_BAND_RULE = pattern(
     "threshold-age-band-rule",
-    r"(?i)(?:months?|years?|yrs?)(?:[\t \pZ]+(?:of[\t \pZ]+age|old))?(?:[\t \pZ]+(?:and|or)[\t \pZ]+older)?"
-    r"[\t \pZ]+(?:must|should)[\t \pZ]+(?:have|be)",
-)
+    r"(?i)(?:^|[;:]|(?:^|[^\pL])and)[\t \pZ]*[0-9]{1,3}(?:[\t \pZ]*(?:months?|years?|yrs?))?"
+    r"(?:[\t \pZ]*(?:-|to)[\t \pZ]*[0-9]{1,3})?[\t \pZ]*(?:months?|years?|yrs?)[^0-9;:.]{0,16}?"
+    r"(?:must|should)[\t \pZ]+(?:have|be)",
+)  # each band starts its clause: "; 12-23 months must have", not "at least 3 months must have passed"
 AGE_BAND_RULE_AFTER = pattern(
     "threshold-age-band-rule-after",
     r"(?i)^(?:[\t \pZ]+(?:and|or)[\t \pZ]+older)?[\t \pZ]+(?:must|should)[\t \pZ]+(?:have|be)",
@@ -1331,8 +1348,17 @@ EXCLUDED = pattern(
 NO_PERSON = pattern(
     "threshold-no-person",
     r"^[\t \pZ]*(?-i:No)[\t \pZ]+(?i:one|patients?|subjects?|persons?|people|participants?|individuals?|women|men"
-    r"|children|candidates?)(?:[^\pL]|$)",
+    r"|children)(?:[^\pL]|$)",
 )
+EXCEPTION_WORDS = pattern(
+    "threshold-exception-words", r"(?i)(?:^|[^\pL])(?:unless|except|provided|other[\t \pZ]+than)(?:[^\pL]|$)"
+)
+# B: "… (no higher than 150/90 mm Hg)" after "controlled", "allowed": a limit the patient must meet
+ALLOWED_BEFORE = pattern(
+    "threshold-allowed-before",
+    r"(?i)(?:^|[^\pL])(?:controlled|allowed|required|permitted|acceptable|adequate(?:ly)?|under[\t \pZ]+control)(?:[^\pL]|$)",
+)
+NO_WORD = pattern("threshold-no-word", r"(?:^|[^\pL])(?-i:(No))[\t \pZ]+\pL")
 # "patients … who are not eligible for curative treatment": who the trial is for, not an exclusion
 ELIGIBLE_FOR_TREATMENT = pattern(
     "threshold-eligible-for-treatment",
@@ -1349,10 +1375,12 @@ NO_BEFORE_BRACKET = pattern(
 MUST_BE = pattern("threshold-must-be", r"(?i)(?:must|should)[\t \pZ]+be|required|acceptable|allowed")
 NO_HEADING = pattern(
     "threshold-no-heading",
-    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,80}:[^:]*|[^:;.,()]{0,80})$",
+    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
 )  # "No hypotension: systolic < 100 mm Hg", "No hypotension with systolic pressure < 100 mm Hg"
 NO_LIST_HEADING = pattern(
-    "threshold-no-list-heading", r"^[\t \pZ]*(?-i:No)[\t \pZ]+\pL[^:;.]{0,80}:[^:.]*$"
+    "threshold-no-list-heading",
+    r"^[\t \pZ]*(?-i:No)[\t \pZ]+(?i:one|patients?|subjects?|persons?|people|participants?|individuals?)[^\pL]"
+    r"[^:;.]{0,80}:[^:.]*$",
 )  # "No patients with the following abnormalities: AST > 5x ULN; total bilirubin > 5x ULN"
 OR_WORD = pattern("threshold-or-word", r"(?i)(?:^|[^\pL])or(?:[^\pL]|$)")
 _ENDS_WITH_COMPARATOR = pattern("threshold-ends-with-comparator", r"[≥≤<>][\t \pZ]*$")
@@ -1433,7 +1461,7 @@ _PLAUSIBLE: dict[str, tuple[float, float]] = {
     "creatinine_clearance": (1, 250), "egfr": (1, 250), "platelets": (1, 2000), "wbc": (0.1, 500),
     "anc": (0.05, 100), "hemoglobin": (2, 25), "hba1c": (3, 25), "bmi": (10, 100), "ecog": (0, 5),
     "karnofsky": (10, 100), "lvef": (5, 100), "afp": (0.1, 1e7), "hbv_dna": (1, 1e12), "systolic_bp": (40, 300),
-    "diastolic_bp": (20, 200), "weight": (1, 500), "life_expectancy": (0.1, 240), "alcohol_abstinence": (0.03, 240),
+    "diastolic_bp": (20, 200), "weight": (0.3, 500), "life_expectancy": (0.1, 240), "alcohol_abstinence": (0.03, 240),
     "alcohol_intake": (0.5, 500), "ldl_cholesterol": (20, 1000), "triglycerides": (20, 5000), "qtc": (300, 700),
     "nyha_class": (1, 4), "hepatic_encephalopathy_grade": (0, 4), "alp": (1, 5000), "aptt": (10, 200),
 }  # fmt: skip
@@ -1742,11 +1770,20 @@ def _ranges(text: str, values: list[_Value]) -> list[_Value]:
 
 def _same_age_unit(value: _Value, following: _Value) -> bool:
     """ "18 years to 65 years of age", "3 months to < 15 months of age": both bounds of one age, in one unit."""
-    return (
-        following.unit_key in ("years_age", "young_age")
-        and value.unit_key in ("years", "months", "weeks", "days", "foreign")
-        and value.unit.strip()[:1].lower() == following.unit.strip()[:1].lower()
-    )
+    if following.unit_key not in ("years_age", "young_age"):
+        return False
+    first, second = _time_unit(value.unit), _time_unit(following.unit)
+    return first is not None and first == second
+
+
+def _time_unit(written: str) -> str | None:
+    """ "years", "Years old", "months of age" → "y", "mo"; None for anything else ("mg")."""
+    lowered = written.strip(" -").lower()
+    return next((unit for prefix, unit in _TIME_PREFIXES if lowered.startswith(prefix)), None)
+
+
+_TIME_PREFIXES = (("year", "y"), ("yr", "y"), ("month", "mo"), ("mo", "mo"), ("week", "w"), ("wk", "w"), ("day", "d"),
+                  ("hour", "h"), ("hr", "h"))  # fmt: skip
 
 
 @dataclass
@@ -1858,7 +1895,12 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
         unnamed_age = False
         if anchor:
             _emit(reading, _respective(text, anchor, values, event) or anchor, event, inherited=inherited)
-        elif event.pre and isinstance(following, _Mention) and VALUE_FOR_NAME.match(text[event.end : following.start]):
+        elif (
+            event.pre
+            and isinstance(following, _Mention)
+            and VALUE_FOR_NAME.match(text[event.end : following.start])
+            and (event.unit_key != "uln" or _NAMED_ULN.search(text[event.start : event.end]))  # not "≥ 2 times for"
+        ):
             _emit(reading, _names_from(text, events, position + 1), event)  # "> 2 × ULN for ALT or AST"
         elif (
             _unanchored(reading, event)
@@ -1881,11 +1923,17 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
 
 
 def _names_from(text: str, events: list[_Mention | _Value], first: int) -> list[_Mention]:
-    """The names listed from `events[first]` on ("ALT or AST", "ALT, AST and bilirubin")."""
-    names = [event for event in events[first : first + _MAX_GROUP] if isinstance(event, _Mention)]
-    listed = names[:1]
-    for name in names[1:]:
-        if not _coordinated(text[listed[-1].end : name.start]):
+    """The names listed from `events[first]` on ("ALT or AST"), up to a name with a value of its own ("for ALT
+    or AST and total bilirubin > 2 mg/dL": not bilirubin)."""
+    listed: list[_Mention] = []
+    for index in range(first, min(len(events), first + _MAX_GROUP)):
+        name = events[index]
+        if not isinstance(name, _Mention):
+            break
+        if listed and not _coordinated(text[listed[-1].end : name.start]):
+            break
+        following = events[index + 1] if index + 1 < len(events) else None
+        if listed and isinstance(following, _Value) and following.pre and len(text[name.end : following.start]) < 12:
             break
         listed.append(name)
     return listed
@@ -2123,6 +2171,10 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
     abnormal = _abnormal_side(variable, comparator) and MUST_BE.search(scope) is None
     if _excludes(scope) or (abnormal and "No" in text[start:position] and _no_heading(text[start:position])):
         return "exclusion"
+    if (  # "No one age less than 18 years", not "No patients with X unless bilirubin ≤ 1.5 mg/dL"
+        "No" in scope[:12] and NO_PERSON.search(scope) and EXCEPTION_WORDS.search(text[start:position]) is None
+    ):
+        return "exclusion"
     # "No … abnormalities: AST > 5x ULN; bilirubin > …": a "No X:" heading before a list of clauses
     if abnormal and bracket is None and text[start - 1 : start] == ";":
         low = max(0, position - 400)
@@ -2132,7 +2184,7 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
             return "exclusion"
     if bracket is not None and abnormal:  # "must not have renal disease (serum creatinine > 2 x ULN)"
         before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
-        if _excludes(before) or ("No" in before and NO_BEFORE_BRACKET.search(before)):
+        if _excludes(before) or ("No" in before and _no_before_bracket(before)):
             return "exclusion"
     return "inclusion"
 
@@ -2141,6 +2193,16 @@ def _no_heading(before: str) -> bool:
     """ "No hypotension: systolic < 100 mm Hg": the value follows a "No X" heading of its own item."""
     found = NO_HEADING.search(before)
     return found is not None and _one_item(found.group(0).split(":", 1)[0] if ":" in found.group(0) else "")
+
+
+def _no_before_bracket(before: str) -> bool:
+    """ "No significant hypertension (": the bracket gives the limit of a "No X" item, which starts at the last
+    "No" (a run-on record: "… compromise No uncontrolled hypertension (") and is one item that does not allow
+    what the bracket says ("Hypertension controlled (…)")."""
+    if NO_BEFORE_BRACKET.search(before) is None:
+        return False
+    item = before[[found.start(1) for found in NO_WORD.finditer(before)][-1] :]
+    return _one_item(item) and ALLOWED_BEFORE.search(item) is None
 
 
 def _one_item(heading: str) -> bool:
@@ -2152,8 +2214,6 @@ def _one_item(heading: str) -> bool:
 def _excludes(scope: str) -> bool:
     """A must-not sentence: "are excluded", "must not have", "are not eligible (for this study)", but not
     "who are not eligible for curative surgery", which says who the trial is for."""
-    if "No" in scope[:12] and NO_PERSON.search(scope):
-        return True
     for found in EXCLUDED.finditer(scope):
         if (
             "eligible" not in found.group(0)
@@ -2333,7 +2393,7 @@ def _age_limit(text: str, value: _Value) -> bool:
     if (
         ("must" in lowered[:30] or "should" in lowered[:30])
         and AGE_BAND_RULE_AFTER.search(after)
-        and len(AGE_BAND_RULE.findall(text)) >= 2
+        and _age_bands(text) >= 2
     ):
         return False
     if "onset" in lowered and AT_ONSET_AFTER.search(after):
@@ -2346,6 +2406,12 @@ def _age_limit(text: str, value: _Value) -> bool:
         return False
     bracket = _enclosing_bracket(text, value.start)
     return bracket is None or SCALE_BEFORE_BRACKET.search(text[max(0, bracket[0] - 60) : bracket[0]]) is None
+
+
+@functools.lru_cache(maxsize=16)
+def _age_bands(text: str) -> int:
+    """How many clauses of an item start with an age band that must have something (counted once per item)."""
+    return len(AGE_BAND_RULE.findall(text))
 
 
 def _sentence(text: str, position: int) -> tuple[int, int]:
@@ -2384,6 +2450,13 @@ def _threshold(
     if variable == "alcohol_intake" and ALCOHOL_WORD.search(reading.text) is None:
         return None  # "daily intake of more than 30 g/day of fat"
     number = _read_as(variable, number, value)
+    if (
+        variable in _COUNTS
+        and unit_key in ("ul", "mm3")
+        and value.unit.lstrip()[:1] == "/"
+        and number < (1000 if variable == "platelets" else 100)
+    ):
+        unit_key = "e3ul"  # "WBC < 13.0/microL": thousands per µL, as no count of 13 per µL is a criterion
     if value.high is not None and high is not None:
         high = _read_as(variable, high, value.high)
     comparator: str | None = None
@@ -2487,6 +2560,7 @@ def _merge_or_add(reading: _Reading, threshold: Threshold, value: _Value) -> Non
             and isinstance(threshold.value, float)
             and first.value < threshold.value
             and first.unit_normalized == threshold.unit_normalized
+            and _same_scale(first, threshold)  # not "≥ 6 months of age and < 18 years of age"
             and len(between) <= 40
             and OR_WORD.search(between) is None
             and ";" not in between
@@ -2499,6 +2573,17 @@ def _merge_or_add(reading: _Reading, threshold: Threshold, value: _Value) -> Non
             reading.last.pop(threshold.variable)
             return
     found.append(threshold)
+
+
+def _same_scale(first: Threshold, second: Threshold) -> bool:
+    """Both bounds written in one unit: their values convert by the same factor."""
+    if not (isinstance(first.value_normalized, float) and isinstance(second.value_normalized, float)):
+        return True
+    if not (isinstance(first.value, float) and isinstance(second.value, float)) or not first.value or not second.value:
+        return True
+    return abs(first.value_normalized / first.value - second.value_normalized / second.value) < 1e-9 * max(
+        1.0, abs(first.value_normalized / first.value)
+    )
 
 
 def _float(value: float | str | None) -> float | None:
