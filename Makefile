@@ -78,8 +78,10 @@ eval: ## Score recommendations (and the TF-IDF/BM25 baselines) on the relatednes
 	echo "## eligibility thresholds, $$half half of the gold (the held-out half's misses were read on 2026-12-07: development data since)"; \
 	$(BIN)/kg score-thresholds --gold $(SHARED)/gold/eligibility-dev.json --half $$half; done; fi
 	@if [ -d $(SHARED)/v1-studyfields-json ]; then for half in held-out tune; do echo; \
-	echo "## eligibility thresholds on ten more variables, $$half half of kg's own gold (gold/eligibility-more.json)"; \
+	echo "## eligibility thresholds on ten more variables, $$half half of kg's own gold (gold/eligibility-more.json; the held-out half's misses were read on 2026-12-07: development data since)"; \
 	$(BIN)/kg score-thresholds --gold gold/eligibility-more.json --half $$half; done; \
+	echo; echo "## eligibility thresholds on ten more variables, fresh records (gold/eligibility-more-fresh.json: X1-X2 first scored unseen, then development data; X3-X4 scored unseen with the final rules)"; \
+	$(BIN)/kg score-thresholds --gold gold/eligibility-more-fresh.json --half all; \
 	echo; echo "## eligibility thresholds, kg's own extra gold (gold/eligibility-extra.json, used to develop the rules)"; \
 	$(BIN)/kg score-thresholds --gold gold/eligibility-extra.json --half all; \
 	echo; echo "## eligibility thresholds, kg's fresh gold (gold/eligibility-fresh.json: each batch first scored unseen, see its README; now used to develop the rules)"; \

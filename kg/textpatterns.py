@@ -161,6 +161,11 @@ CRITERIA_HEADING = pattern(
     rf"(?i)^[^{WORD}]*((?:[{WORD}'-]+{S}+){{0,3}}?)(inclusion|exclusion){S}+criteri(a|on){END_OF_WORD}",
 )
 # `^[.\s]+(?=\w)`: the word character is captured and kept
+# An inclusion item that heads a list of exclusions: "Patients with any of the following conditions are excluded:"
+CRITERIA_EXCLUDES_BELOW = pattern(
+    "criteria-excludes-below",
+    rf"(?i)(?:are|is|be|will{S}+be){S}+(?:excluded|ineligible|not{S}+eligible)[^:]{{0,40}}:{S}*$",
+)
 CRITERIA_LEADING_DOTS = pattern("criteria-leading-dots", rf"^[.{SPACE}]+([{WORD}])")
 CRITERIA_ESCAPE = pattern("criteria-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^])")
 

@@ -1386,3 +1386,69 @@ def test_age_bands_are_counted_once_per_item() -> None:
     read("12 months of age must have " * 4000)  # was quadratic: every age counted the item's bands again
     read("1-11 months of age must have > 2000 cells/mm3; " * 2000)
     assert time.perf_counter() - started < 20  # a guard against quadratic counting (about 1 s here), not a figure
+
+
+def test_the_ten_more_variables_in_the_wordings_fresh_records_and_the_held_out_half_taught() -> None:
+    assert read("No New York Heart Association class III or IV heart disease") == [
+        ("nyha_class", "exclusion", "between", (3.0, 4.0))
+    ]
+    text = "Cardiovascular: No cardiac arrhythmia No prior grade III or IV New York Heart Association cardiac problem"
+    assert read(text) == [("nyha_class", "exclusion", "between", (3.0, 4.0))]
+    text = "Patients with congestive cardiac failure (≥ Class III in NYHA cardiac function classification)"
+    assert read(text, "exclusion") == [("nyha_class", "exclusion", ">=", 3.0)]
+    text = "(1) cardiac function class III-IV according to NYHA cardiac function classification (2) unstable angina"
+    assert read(text, "exclusion") == [("nyha_class", "exclusion", "between", (3.0, 4.0))]
+    for text in (
+        "according to NYHA standards, grade Ⅲ～Ⅳ Insufficiency",
+        "According to NYHA standard, grade Ⅲ \\~ Ⅳ heart failure",
+    ):
+        assert read(text, "exclusion") == [("nyha_class", "exclusion", "between", (3.0, 4.0))], text
+    assert read("NYHA, grade 3 neuropathy", "exclusion") == []
+    assert read("resting state ECG QTc \\&gt; 450 ms", "exclusion") == [("qtc", "exclusion", ">", 450.0)]
+    assert read("High risk for primary prevention: LDL-C\\>=120 mg/dL") == [
+        ("ldl_cholesterol", "inclusion", ">=", 120.0)
+    ]
+    assert read("Those whose survival period is more than 1 year") == [("life_expectancy", "inclusion", ">", 1.0)]
+    text = (
+        "Average weekly alcohol consumption of standard drinks of at least 25 drinks for men and 20 drinks for women."
+    )
+    assert [t[3] for t in read(text)] == [25.0, 20.0]
+    text = (
+        "Liver function test abnormalities greater than three times upper limits of normal (either serum GOT, GPT, "
+        "alkaline phosphatase, and/or bilirubin)."
+    )
+    assert {t[0] for t in read(text, "exclusion")} >= {"ast", "alt", "alp", "total_bilirubin"}
+    text = (
+        "No SGOT and/or SGPT greater than 1.5 times ULN if concomitant with alkaline phosphatase greater than "
+        "2.5 times ULN."
+    )
+    assert ("alp", "exclusion", ">", 2.5) in read(text)
+
+
+def test_an_included_item_that_excludes_its_sub_items_and_a_sentence_that_excludes_its_bracket() -> None:
+    text = (
+        "Inclusion Criteria:\n\n  -  ECOG 0-2\n\n  -  Patients with any of the following conditions are excluded:\n\n"
+        "       -  Class III or IV heart failure as defined by the NYHA functional\n          classification system\n\n"
+        "  -  Women must agree to contraception\n"
+    )
+    inclusion, exclusion = split_criteria(text)
+    assert "Women must agree to contraception" in inclusion
+    assert exclusion == ("Class III or IV heart failure as defined by the NYHA functional classification system",)
+    text = (
+        "Patients with a history of QTc prolongation (defined as a QTc interval >= 500 msec), serious ventricular "
+        "arrhythmia or other significant ECG abnormalities are excluded"
+    )
+    assert read(text) == [("qtc", "exclusion", ">=", 500.0)]
+    assert read("Patients with renal function (creatinine clearance >= 60 ml/min) are not excluded") != []
+
+
+def test_a_name_wrapped_across_two_lines_of_an_old_record_is_read_whole() -> None:
+    items = (
+        "Creatinine clearance greater than 60 mL/min Cardiovascular: No New York Heart",
+        "Association class III or IV heart disease",
+    )
+    assert [
+        (t.variable, t.side) for t in read_thresholds(Eligibility(inclusion=items)) if t.variable == "nyha_class"
+    ] == [("nyha_class", "exclusion")]
+    items = ("Hepatic: Bilirubin normal Alkaline", "Phosphatase less than 2 times ULN")
+    assert [t.variable for t in read_thresholds(Eligibility(inclusion=items))] == ["alp"]

@@ -252,8 +252,11 @@ GLUED_TO = pattern("threshold-glued-to", r"([0-9][\t \pZ]*)(?i:(to))([0-9])")
 _NAMED_ULN = pattern("threshold-named-uln", r"(?i)ULN|UNL|normal|limit")
 VALUE_FOR_NAME = pattern(
     "threshold-value-for-name",
-    r"(?i)^[\t \pZ]*(?:\([\t \pZ]*ULN[\t \pZ]*\)[\t \pZ]*)?for[\t \pZ]+(?:(?:the|serum|plasma|blood|either|both)[\t \pZ]+)*$",
+    r"(?i)^[\t \pZ]*(?:\([\t \pZ]*ULN[\t \pZ]*\)[\t \pZ]*)?(?:for[\t \pZ]+|\([\t \pZ]*)"
+    r"(?:(?:the|serum|plasma|blood|either|both|of)[\t \pZ]+)*$",
 )
+# "LDL-C>=120 mg/dL": a two-glyph comparator glued to the name before it
+GLUED_COMPARATOR = pattern("threshold-glued-comparator", r"([\pL\pN])(>=|<=)")
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
 PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
 DIPSTICK_AFTER = pattern(
@@ -271,6 +274,8 @@ def _normalized(text: str) -> str:
     if "\\" in text:
         text = _ESCAPED_COMPARATOR.sub(r"\1", unescape_markdown(text))
     text = text.translate(_GLYPHS)
+    if "&" in text:  # HTML entities a registry page kept: "QTc &gt; 450 ms"
+        text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&ge;", "≥").replace("&le;", "≤")
     glued = GLUED_LIST_NUMBER.match(text)
     if glued:
         text = text[glued.start(1) :]
@@ -280,6 +285,8 @@ def _normalized(text: str) -> str:
         text = str(PT_INR.sub("INR", text))
     if "to" in text or "TO" in text:
         text = str(GLUED_TO.sub(r"\1 \2 \3", text))
+    if ">=" in text or "<=" in text:
+        text = str(GLUED_COMPARATOR.sub(r"\1 \2", text))
     if "<" in text and ">" in text:
         text = str(ANGLE_LIST_NUMBER.sub(lambda m: f"{m.group(1)}; {m.group(2)}", text))
     if not any(c.isalpha() for c in text):
@@ -499,6 +506,7 @@ _MENTIONS: dict[str, str] = {
         [
             "life expectancy",
             "life-expectancy",
+            "survival period",
             "life expectation",
             "expected survival",
             "expected survival time",
@@ -552,6 +560,8 @@ _MENTIONS: dict[str, str] = {
             "alcoholic beverages",
             "alcoholic beverage",
             "alcoholic drinks",
+            "standard drinks",
+            "standard drink",
             "drinks of alcohol",
             "daily intake",
             "weekly intake",
@@ -1048,7 +1058,7 @@ CHILD_PUGH_MORE = pattern(
 _CLASS_NUMBERS = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "Ⅰ": 1.0, "Ⅱ": 2.0, "Ⅲ": 3.0, "Ⅳ": 4.0, "0": 0.0,
                   "1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0}  # fmt: skip
 _CLASS = r"(?-i:(IV|III|II|I|Ⅳ|Ⅲ|Ⅱ|Ⅰ|[0-4]))"
-_CLASS_JOIN = r"[\t \pZ]*(?:-|~|to|or|and|&|/|,|through)[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?"
+_CLASS_JOIN = r"[\t \pZ]*(?:-|\\?~|～|〜|to|or|and|&|/|,|through)[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?"
 _CLASS_WORD = (
     r"(?i:(?:functional[\t \pZ]+)?(?:class(?:es|ification)?|grades?|degree|stage|category|rating(?:[\t \pZ]+of)?))"
 )
@@ -1056,7 +1066,9 @@ _CLASS_WORD = (
 # then a class word ("(NYHA) has a heart function rating of ≥ II"); a list keeps its first and last class.
 CLASS_AFTER = pattern(
     "threshold-class-after",
-    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:([^0-9,;.\n≥≤<>]{0,40}?)" + _CLASS_WORD + r")??[\t \pZ]*\(?[\t \pZ]*"
+    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:([^0-9,;.\n≥≤<>]{0,40}?(?:(?i:standards?|criteria|classification),[\t \pZ]*)?)"
+    + _CLASS_WORD
+    + r")??[\t \pZ]*\(?[\t \pZ]*"
     r"(?:(?i:of|is|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*"
     + _CLASS
     + "(?:"
@@ -1066,7 +1078,14 @@ CLASS_AFTER = pattern(
 )
 CLASS_BEFORE = pattern(
     "threshold-class-before",
-    _CLASS_WORD + r"[\t \pZ]*([≥≤<>])?[\t \pZ]*" + _CLASS + "(?:" + _CLASS_JOIN + _CLASS + r")*(?:[^\pL\pN]|$)",
+    r"(?:([≥≤<>])[\t \pZ]*)?"
+    + _CLASS_WORD
+    + r"[\t \pZ]*([≥≤<>])?[\t \pZ]*"
+    + _CLASS
+    + "(?:"
+    + _CLASS_JOIN
+    + _CLASS
+    + r")*(?:[^\pL\pN]|$)",
 )
 # What may stand between a class written before its name and the name: "Class III or IV heart failure as
 # defined by the NYHA", "grade III-IV (West Haven) encephalopathy"; anything else ("grade 3 neuropathy or
@@ -1358,6 +1377,10 @@ ALLOWED_BEFORE = pattern(
     "threshold-allowed-before",
     r"(?i)(?:^|[^\pL])(?:controlled|allowed|required|permitted|acceptable|adequate(?:ly)?|under[\t \pZ]+control)(?:[^\pL]|$)",
 )
+NO_RIGHT_BEFORE = pattern(
+    "threshold-no-right-before",
+    r"(?:^|[^\pL])(?-i:No)[\t \pZ]+(?:(?:history|evidence)[\t \pZ]+of[\t \pZ]+|prior[\t \pZ]+)?$",
+)
 NO_WORD = pattern("threshold-no-word", r"(?:^|[^\pL])(?-i:(No))[\t \pZ]+\pL")
 # "patients … who are not eligible for curative treatment": who the trial is for, not an exclusion
 ELIGIBLE_FOR_TREATMENT = pattern(
@@ -1375,7 +1398,7 @@ NO_BEFORE_BRACKET = pattern(
 MUST_BE = pattern("threshold-must-be", r"(?i)(?:must|should)[\t \pZ]+be|required|acceptable|allowed")
 NO_HEADING = pattern(
     "threshold-no-heading",
-    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
+    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|(?:[^:;.,()]|[0-9][.,][0-9]){0,80})$",
 )  # "No hypotension: systolic < 100 mm Hg", "No hypotension with systolic pressure < 100 mm Hg"
 NO_LIST_HEADING = pattern(
     "threshold-no-list-heading",
@@ -2083,7 +2106,7 @@ def _child_pugh_classes(reading: _Reading, mention: _Mention) -> int:
     mention.classes = True
     if mention.comparator_before is not None:
         return end  # "below Child-Pugh A" names no class
-    side = _side(reading, mention.start)
+    side = _class_side(reading, mention, mention.start)
     for letter in dict.fromkeys(letters):
         reading.found.append(
             Threshold("child_pugh_class", side, "=", letter, value_normalized=letter, text=reading.source_text)
@@ -2094,6 +2117,16 @@ def _child_pugh_classes(reading: _Reading, mention: _Mention) -> int:
             scored.members = tuple(scores)
         _emit(reading, [replace_mention(mention, "child_pugh_score")], scored)
     return end
+
+
+def _class_side(reading: _Reading, mention: _Mention, start: int) -> str:
+    """A class's side: an old record's "No New York Heart Association class III or IV heart disease" (or "No
+    prior grade III or IV New York Heart Association cardiac problem") item in an inclusion list rules those
+    classes out; `start` is where the name or the class written before it starts."""
+    side = _side(reading, mention.start)
+    if side == "inclusion" and NO_RIGHT_BEFORE.search(reading.text[max(0, start - 30) : start]):
+        return "exclusion"
+    return side
 
 
 def _classes(reading: _Reading, mention: _Mention) -> None:
@@ -2112,6 +2145,13 @@ def _classes(reading: _Reading, mention: _Mention) -> None:
         match = None  # "HE IS 3 MONTHS POST TRANSPLANT": an acronym in capitals needs "grade"
     if match is not None and match.group(1) and CLASS_GAP_OTHER.search(match.group(1)):
         match = None  # "hepatic encephalopathy or WHO class 2": the class is another scale's
+    if (
+        match is not None
+        and text[match.start(4) - 1 : match.start(4)] == "("
+        and text[match.end(4) : match.end(4) + 1] == ")"
+    ):
+        match = None  # "… NYHA cardiac function classification (2) unstable angina": a list number
+    class_start = mention.start
     if match is not None:
         first, second, comparator = match.group(4), match.group(5), match.group(2) or match.group(3)
         end = match.end(5) if second else match.end(4)
@@ -2123,8 +2163,9 @@ def _classes(reading: _Reading, mention: _Mention) -> None:
         found = before[-1]
         if not CLASS_BEFORE_GAP[mention.key].match(text[window_start + found.end() : mention.start]):
             return
-        first, second, comparator = found.group(2), found.group(3), found.group(1)
-        end = window_start + found.end(3 if found.group(3) else 2)
+        first, second, comparator = found.group(3), found.group(4), found.group(2) or found.group(1)
+        class_start = window_start + found.start()
+        end = window_start + found.end(4 if found.group(4) else 3)
     unit = _at(UNIT, text, end)
     unit_key = _UNIT_GROUPS.get(unit.lastindex or 0) if unit is not None else None
     if unit is not None and unit_key not in (None, "points"):
@@ -2134,7 +2175,7 @@ def _classes(reading: _Reading, mention: _Mention) -> None:
     post = _at(POST_COMPARATOR, text, end)
     low = _CLASS_NUMBERS[first]
     lowest, highest = _CLASS_RANGE[mention.key]
-    side = _side(reading, mention.start)
+    side = _class_side(reading, mention, class_start)
     if second:
         high = _CLASS_NUMBERS[second]
         if lowest <= low < high <= highest:
@@ -2183,9 +2224,12 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
         if NO_LIST_HEADING.search(text[opening:position]) and _one_item(text[opening : text.find(":", opening)]):
             return "exclusion"
     if bracket is not None and abnormal:  # "must not have renal disease (serum creatinine > 2 x ULN)"
-        before = _without_brackets(text[_sentence(text, bracket[0])[0] : bracket[0]])
+        sentence_start, sentence_end = _sentence(text, bracket[0])
+        before = _without_brackets(text[sentence_start : bracket[0]])
         if _excludes(before) or ("No" in before and _no_before_bracket(before)):
             return "exclusion"
+        if _excludes(_without_brackets(text[sentence_start:sentence_end])):
+            return "exclusion"  # "Patients with a history of QTc prolongation (QTc ≥ 500 msec), … are excluded"
     return "inclusion"
 
 
@@ -2711,7 +2755,19 @@ def _continues(previous: str, item: str) -> bool:
         return True  # wrapped inside a bracket: "Ejection fraction (ECHO," + "MUGA, or ventriculography) at least 45%"
     tail = previous[-40:]  # a joined item can grow long: look at its end only
     last_word = tail.rsplit(None, 1)[-1].lower() if tail.split() else ""
-    return item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>="
+    if item[0].islower() or last_word in _JOINING_WORDS or last_word in _COMPARATOR_ENDS or previous[-1] in "≥≤<>=":
+        return True
+    return item[0].isupper() and previous[-1:].isalpha() and _name_across(tail, item[:40])
+
+
+def _name_across(tail: str, head: str) -> bool:
+    """A listed variable's name wrapped across two lines of an old record: "… No New York Heart" +
+    "Association class III or IV heart disease", "Alkaline" + "phosphatase …"."""
+    for match in MENTION.finditer(f"{tail} {head}"):
+        index = match.lastindex or 0
+        if match.start(index) < len(tail) < match.end(index) and index in _MENTION_KEYS:
+            return not _MENTION_KEYS[index].startswith("x_")
+    return False
 
 
 def _opens_a_bracket(tail: str) -> bool:

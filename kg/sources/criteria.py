@@ -9,6 +9,7 @@ from __future__ import annotations
 from kg import textpatterns
 
 _HEADING = textpatterns.CRITERIA_HEADING
+_EXCLUDES_BELOW = textpatterns.CRITERIA_EXCLUDES_BELOW
 _ITEM_STARTS = "*-•·▪(\\0123456789"  # what an item (a stripped line) starts with, or a letter and `)`
 _BULLETS = "*-•·▪"
 _DIGITS = frozenset("0123456789")
@@ -44,7 +45,9 @@ def _is_letter(char: str) -> bool:
 
 
 def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(inclusion items, exclusion items); text before any heading counts as inclusion."""
+    """(inclusion items, exclusion items); text before any heading counts as inclusion, and so do the
+    sub-items of an inclusion item that says they are excluded ("Patients with any of the following
+    conditions are excluded:" over indented items) count as exclusion."""
     if not text:
         return (), ()
     if not text.isascii():  # lone surrogates read as `?`, as the value checks write them
@@ -52,6 +55,8 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     sections: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
     current = "inclusion"
     continuing = False
+    excluded_below: int | None = None  # the indentation of an "… are excluded:" item whose sub-items exclude
+    last: list[str] = sections[current]  # the list the last item went to (a wrapped line continues it)
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -66,16 +71,25 @@ def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if rest:
                 sections[current].append(_clean(rest))
             continuing = False
+            excluded_below = None
+            last = sections[current]
             continue
         item = _item_text(line) if line[:1] in _ITEM_STARTS or line[1:2] == ")" else None
-        items = sections[current]
         if item is not None:
-            items.append(_clean(item))
+            indent = len(raw_line) - len(raw_line.lstrip())
+            if excluded_below is not None and indent <= excluded_below:
+                excluded_below = None
+            last = sections["exclusion" if excluded_below is not None else current]
+            last.append(_clean(item))
+            if current == "inclusion" and excluded_below is None and _EXCLUDES_BELOW.search(item):
+                excluded_below = indent
             continuing = True
-        elif continuing and items and not raw_line[:1].isalnum():
-            items[-1] = f"{items[-1]} {_clean(line)}"
+        elif continuing and last and not raw_line[:1].isalnum():
+            last[-1] = f"{last[-1]} {_clean(line)}"
         else:
-            items.append(_clean(line))
+            excluded_below = None
+            last = sections[current]
+            last.append(_clean(line))
             continuing = True
     return tuple(i for i in sections["inclusion"] if i), tuple(i for i in sections["exclusion"] if i)
 
