@@ -2728,6 +2728,13 @@ def _joined_items(items: Iterable[str]) -> list[str]:
     return [" ".join(group) for group in groups]
 
 
+# The words of the listed variables' names (and some of their patterns' syntax: a superset is harmless).
+_NAME_WORDS = frozenset(
+    word
+    for key, regex in _MENTIONS.items()
+    if not key.startswith("x_")
+    for word in "".join(char.lower() if char.isalpha() else " " for char in regex).split()
+)
 _JOINING_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "than", "with", "by", "at", "for", "in", "is"})
 
 
@@ -2763,6 +2770,10 @@ def _continues(previous: str, item: str) -> bool:
 def _name_across(tail: str, head: str) -> bool:
     """A listed variable's name wrapped across two lines of an old record: "… No New York Heart" +
     "Association class III or IV heart disease", "Alkaline" + "phosphatase …"."""
+    last_word = tail.rsplit(None, 1)[-1].lower() if tail.strip() else ""
+    first_word = head.split(None, 1)[0].lower() if head.strip() else ""
+    if last_word not in _NAME_WORDS or first_word not in _NAME_WORDS:
+        return False  # most wrapped lines: no word of a listed name on one side (cheaper than the names)
     for match in MENTION.finditer(f"{tail} {head}"):
         index = match.lastindex or 0
         if match.start(index) < len(tail) < match.end(index) and index in _MENTION_KEYS:
