@@ -233,6 +233,12 @@ COMPARATOR_WORD = pattern(
     "(?i)(^|[^\\pL\\pN_])(" + "|".join(f"(?P<r{i}>{_REPLACEMENTS[k]})" for i, k in enumerate(_REPLACEMENT_ORDER)) + ")",
 )
 _REPLACEMENT_GROUPS = [COMPARATOR_WORD.groupindex[f"r{i}"] for i in range(len(_REPLACEMENT_ORDER))]
+# The symbol of each phrase as written (lower case, single spaces): one lookup instead of asking each group.
+_PHRASE_KEYS = {
+    " ".join(phrase.replace(_W, " ").lower().split()): key
+    for key in reversed(_REPLACEMENT_ORDER)  # a phrase under two keys keeps the first key's, as the groups do
+    for phrase in _REPLACEMENTS[key].split("|")
+}
 _THAN_NEXT = pattern("threshold-than-next", r"[\t \pZ]*(than)(?:[^\pL]|$)")
 _NUMBER_NEXT = pattern("threshold-number-next", r"[\t \pZ]*[0-9]")
 PLUS_YEARS = pattern("threshold-plus-years", r"(?i)([0-9]{1,3})\+([\t \pZ]*(?:years?|yrs?)(?:[^\pL]|$))")
@@ -294,7 +300,9 @@ def _normalized(text: str) -> str:
     parts = []
     position = 0
     for match in COMPARATOR_WORD.finditer(text):
-        key = next(k for i, k in enumerate(_REPLACEMENT_ORDER) if match.group(_REPLACEMENT_GROUPS[i]) is not None)
+        key = _PHRASE_KEYS.get(" ".join(match.group(2).lower().split())) or next(
+            k for i, k in enumerate(_REPLACEMENT_ORDER) if match.group(_REPLACEMENT_GROUPS[i]) is not None
+        )
         end = match.end()
         if text[match.start(2) - 1 : match.start(2)] == "(" and text[match.end(2) : match.end(2) + 1] == ")":
             continue  # "formula (below)": a pointer to the text, no comparator
