@@ -164,7 +164,8 @@ CRITERIA_HEADING = pattern(
 # An inclusion item that heads a list of exclusions: "Patients with any of the following conditions are excluded:"
 CRITERIA_EXCLUDES_BELOW = pattern(
     "criteria-excludes-below",
-    rf"(?i)(?:are|is|be|will{S}+be){S}+(?:excluded|ineligible|not{S}+eligible)[^:]{{0,40}}:{S}*$",
+    rf"(?i)(?:any|one|each|all){S}+(?:[{WORD}-]+{S}+){{0,3}}?following{S}+(?:[{WORD}-]+{S}+){{0,3}}?"
+    rf"(?:are|is|will{S}+be){S}+(?:excluded|ineligible|not{S}+eligible){S}*:{S}*$",
 )
 CRITERIA_LEADING_DOTS = pattern("criteria-leading-dots", rf"^[.{SPACE}]+([{WORD}])")
 CRITERIA_ESCAPE = pattern("criteria-escape", r"\\([\\`*_{}\[\]()#+\-.!<>^])")

@@ -261,6 +261,8 @@ VALUE_FOR_NAME = pattern(
     r"(?i)^[\t \pZ]*(?:\([\t \pZ]*ULN[\t \pZ]*\)[\t \pZ]*)?(?:for[\t \pZ]+|\([\t \pZ]*)"
     r"(?:(?:the|serum|plasma|blood|either|both|of)[\t \pZ]+)*$",
 )
+_ENTITIES = (("&gt;", ">"), ("&lt;", "<"), ("&ge;", "≥"), ("&le;", "≤"), ("&#8805;", "≥"), ("&#8804;", "≤"),
+             ("&#62;", ">"), ("&#60;", "<"), ("&amp;", "&"))  # fmt: skip
 # "LDL-C>=120 mg/dL": a two-glyph comparator glued to the name before it
 GLUED_COMPARATOR = pattern("threshold-glued-comparator", r"([\pL\pN])(>=|<=)")
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
@@ -281,7 +283,8 @@ def _normalized(text: str) -> str:
         text = _ESCAPED_COMPARATOR.sub(r"\1", unescape_markdown(text))
     text = text.translate(_GLYPHS)
     if "&" in text:  # HTML entities a registry page kept: "QTc &gt; 450 ms"
-        text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&ge;", "≥").replace("&le;", "≤")
+        for entity, glyph in _ENTITIES:
+            text = text.replace(entity, glyph)
     glued = GLUED_LIST_NUMBER.match(text)
     if glued:
         text = text[glued.start(1) :]
@@ -514,7 +517,6 @@ _MENTIONS: dict[str, str] = {
         [
             "life expectancy",
             "life-expectancy",
-            "survival period",
             "life expectation",
             "expected survival",
             "expected survival time",
@@ -1074,7 +1076,7 @@ _CLASS_WORD = (
 # then a class word ("(NYHA) has a heart function rating of ≥ II"); a list keeps its first and last class.
 CLASS_AFTER = pattern(
     "threshold-class-after",
-    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:([^0-9,;.\n≥≤<>]{0,40}?(?:(?i:standards?|criteria|classification),[\t \pZ]*)?)"
+    r"[\t \pZ]*(?:\((?-i:NYHA|HE)\))?(?:([^0-9,;.\n≥≤<>]{0,40}?(?:(?i:standards?|classification),[\t \pZ]*)?)"
     + _CLASS_WORD
     + r")??[\t \pZ]*\(?[\t \pZ]*"
     r"(?:(?i:of|is|=|:)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?([≥≤<>])?[\t \pZ]*"
@@ -1371,6 +1373,17 @@ EXCLUDED = pattern(
     r"(?i)(?:are|is|be|being|were|will[\t \pZ]+be|shall[\t \pZ]+be)[\t \pZ]+excluded|must[\t \pZ]+not[\t \pZ]+(?:have|be|show|present|exhibit)"
     r"|should[\t \pZ]+not[\t \pZ]+have|(?:are|is|be)[\t \pZ]+(?:not[\t \pZ]+eligible|ineligible)",
 )
+# "Patients with a history of QTc prolongation (…), … are excluded": a sentence whose subject is the patients
+# and whose verb excludes them (not "… in whom other causes were excluded")
+EXCLUDED_SENTENCE = pattern(
+    "threshold-excluded-sentence",
+    r"(?i)^[\t \pZ]*(?:patients|subjects|participants|those|individuals|women|men|children|persons)(?:[^\pL]|$)[^;]*"
+    r"(?:are|will[\t \pZ]+be)[\t \pZ]+(?:excluded|ineligible|not[\t \pZ]+eligible)[\t \pZ.]*$",
+)
+PERSON_WORD = pattern(
+    "threshold-person-word",
+    r"(?i)(?:^|[^\pL])(?:patients?|subjects?|participants?|those|individuals?|women|men|children|persons?)(?:[^\pL]|$)",
+)
 # "No one age less than 18 years", "No patients with serum creatinine > 2 mg/dL": who may not enter
 NO_PERSON = pattern(
     "threshold-no-person",
@@ -1406,7 +1419,7 @@ NO_BEFORE_BRACKET = pattern(
 MUST_BE = pattern("threshold-must-be", r"(?i)(?:must|should)[\t \pZ]+be|required|acceptable|allowed")
 NO_HEADING = pattern(
     "threshold-no-heading",
-    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|(?:[^:;.,()]|[0-9][.,][0-9]){0,80})$",
+    r"(?:^|[.;][\t \pZ]*)[\t \pZ]*(?-i:No)[\t \pZ]+\pL(?:[^:;.]{0,40}:[^:;]*|[^:;.,()]{0,80})$",
 )  # "No hypotension: systolic < 100 mm Hg", "No hypotension with systolic pressure < 100 mm Hg"
 NO_LIST_HEADING = pattern(
     "threshold-no-list-heading",
@@ -1931,6 +1944,8 @@ def _item_thresholds(item: str, side: str) -> list[Threshold]:
             and isinstance(following, _Mention)
             and VALUE_FOR_NAME.match(text[event.end : following.start])
             and (event.unit_key != "uln" or _NAMED_ULN.search(text[event.start : event.end]))  # not "≥ 2 times for"
+            and (event.unit_key == "uln" or "(" not in text[event.end : following.start])  # "≥ 0.3 mg/dL (serum …)"
+            and RATE_BEFORE.search(text[max(0, event.start - 40) : event.start]) is None  # "Increase ≥ 0.3 …"
         ):
             _emit(reading, _names_from(text, events, position + 1), event)  # "> 2 × ULN for ALT or AST"
         elif (
@@ -2236,15 +2251,17 @@ def _side(reading: _Reading, position: int, variable: str = "", comparator: str 
         before = _without_brackets(text[sentence_start : bracket[0]])
         if _excludes(before) or ("No" in before and _no_before_bracket(before)):
             return "exclusion"
-        if _excludes(_without_brackets(text[sentence_start:sentence_end])):
-            return "exclusion"  # "Patients with a history of QTc prolongation (QTc ≥ 500 msec), … are excluded"
+        if EXCLUDED_SENTENCE.search(_without_brackets(text[sentence_start:sentence_end])) and (
+            PERSON_WORD.search(_without_brackets(text[bracket[1] : sentence_end])) is None
+        ):  # "Patients with a history of QTc prolongation (QTc ≥ 500 msec), … are excluded", not "(…), patients
+            return "exclusion"  # with type 1 diabetes are excluded"
     return "inclusion"
 
 
 def _no_heading(before: str) -> bool:
     """ "No hypotension: systolic < 100 mm Hg": the value follows a "No X" heading of its own item."""
     found = NO_HEADING.search(before)
-    return found is not None and _one_item(found.group(0).split(":", 1)[0] if ":" in found.group(0) else "")
+    return found is not None and _one_item(found.group(0).split(":", 1)[0])
 
 
 def _no_before_bracket(before: str) -> bool:
