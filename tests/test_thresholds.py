@@ -1475,3 +1475,23 @@ def test_a_fifth_review_of_the_ten_variable_rules_found_these_and_they_hold() ->
         ("ast", "exclusion", "<=", 2.5),
         ("alt", "exclusion", "<=", 2.5),
     ]
+
+
+def test_x5_and_x6_taught_these_ten_variable_wordings() -> None:
+    assert read("No congestive heart failure (NYHA class 3/4 status)") == [
+        ("nyha_class", "exclusion", "between", (3.0, 4.0))
+    ]
+    text = "heart failure with a New York Heart Association (NYHA) score of III or IV"
+    assert read(text, "exclusion") == [("nyha_class", "exclusion", "between", (3.0, 4.0))]
+    assert read("Hemorrhagic tendency (PT and aPTT> ULN x 1.5)", "exclusion") == [
+        ("prothrombin_time", "exclusion", ">", 1.5),
+        ("aptt", "exclusion", ">", 1.5),
+    ]
+    assert read("Alkalin phosphatases ≤ 5 x ULN") == [("alp", "inclusion", "<=", 5.0)]
+    hours = only("Life expectancy > 48 hours.")
+    assert (hours.value, hours.unit_normalized, round(hours.value_normalized or 0, 4)) == (
+        48.0,
+        "mo",
+        round(48 * 12 / 8766, 4),
+    )
+    assert read("within 48 hours of randomization, bilirubin < 2 mg/dL") == [("total_bilirubin", "inclusion", "<", 2.0)]

@@ -265,6 +265,8 @@ _ENTITIES = (("&gt;", ">"), ("&lt;", "<"), ("&ge;", "≥"), ("&le;", "≤"), ("&
              ("&#62;", ">"), ("&#60;", "<"), ("&amp;", "&"))  # fmt: skip
 # "LDL-C>=120 mg/dL": a two-glyph comparator glued to the name before it
 GLUED_COMPARATOR = pattern("threshold-glued-comparator", r"([\pL\pN])(>=|<=)")
+# "aPTT> ULN x 1.5": the multiple written after the upper limit of normal
+ULN_FIRST = pattern("threshold-uln-first", r"(?-i:ULN)[\t \pZ]*[x×*][\t \pZ]*([0-9]+(?:[.,][0-9]+)?)")
 # "PT(INR) < 1.5": the INR of a prothrombin time, one test (like "PT/INR")
 PT_INR = pattern("threshold-pt-inr", rf"(?-i:PT){S}*\({S}*(?-i:INR){S}*\)")
 DIPSTICK_AFTER = pattern(
@@ -292,6 +294,8 @@ def _normalized(text: str) -> str:
         text = str(GLUED_LIST_AGE.sub(lambda m: m.group(1) + m.group(2), text))
     if "INR)" in text:
         text = str(PT_INR.sub("INR", text))
+    if "ULN" in text:
+        text = str(ULN_FIRST.sub(r"\1 x ULN", text))  # "aPTT > ULN x 1.5": 1.5 x ULN
     if "to" in text or "TO" in text:
         text = str(GLUED_TO.sub(r"\1 \2 \3", text))
     if ">=" in text or "<=" in text:
@@ -632,7 +636,15 @@ _MENTIONS: dict[str, str] = {
         ["HE"],
     ),
     "alp": _names(
-        ["alkaline phosphatase", "alkaline phosphatases", "alkaline phosphate", "alk phos", "alk. phos."],
+        [
+            "alkaline phosphatase",
+            "alkaline phosphatases",
+            "alkaline phosphate",
+            "alkalin phosphatase",
+            "alkalin phosphatases",
+            "alk phos",
+            "alk. phos.",
+        ],
         ["ALP", "AKP"],
     ),
     "x_other": _names(
@@ -1069,9 +1081,7 @@ _CLASS_NUMBERS = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "Ⅰ": 1.0, "Ⅱ":
                   "1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0}  # fmt: skip
 _CLASS = r"(?-i:(IV|III|II|I|Ⅳ|Ⅲ|Ⅱ|Ⅰ|[0-4]))"
 _CLASS_JOIN = r"[\t \pZ]*(?:-|\\?~|～|〜|to|or|and|&|/|,|through)[\t \pZ]*(?:(?i:class|grade)[\t \pZ]*)?"
-_CLASS_WORD = (
-    r"(?i:(?:functional[\t \pZ]+)?(?:class(?:es|ification)?|grades?|degree|stage|category|rating(?:[\t \pZ]+of)?))"
-)
+_CLASS_WORD = r"(?i:(?:functional[\t \pZ]+)?(?:class(?:es|ification)?|grades?|degree|stage|category|score|rating(?:[\t \pZ]+of)?))"
 # After the name: the class right away ("NYHA III-IV"), or a few words (no comma, number or clause break)
 # then a class word ("(NYHA) has a heart function rating of ≥ II"); a list keeps its first and last class.
 CLASS_AFTER = pattern(
@@ -1141,7 +1151,7 @@ _ULN_NAME = (
     rf"|upper{_H}normal{_H}(?:limits?|values?|range)|upper{_H}limits?|top{_H}(?:of{_H})?normal|(?-i:UNL|ULRR)|(?:the{_H})?normal(?:{_H}(?:upper{_H})?"
     rf"(?:limits?|values?|range))?|(?-i:N))"
 )
-_PER_DAY_OR_WEEK = rf"(?:{_H}(?:/|per|a|each){_H}(?:day|d|week|wk)|{_H}(?:daily|weekly))?"
+_PER_DAY_OR_WEEK = rf"(?:{_H}(?:/|per|a|each){_H}(?:drinking{_H})?(?:day|d|week|wk)|{_H}(?:daily|weekly))?"
 # Units after a number, each a named group (its key); `foreign` units belong to no listed variable.
 _UNITS = {
     "e9": rf"(?:[x×*·]{_H})?10{_H}(?:\^|\*\*|\*|E|e|\()?{_H}[9⁹]\)?{_H}(?:cells{_H})?(?:/|per{_H}){_H}{_LITRE}|(?-i:G{_H}/{_H}L)",
@@ -1180,6 +1190,7 @@ _UNITS = {
     "points": r"points?|pts?",
     "weeks": r"weeks?|wks?|wk",
     "days": r"days?",
+    "hours": r"hours?|hrs?",  # a life expectancy of hours (intensive care); nothing else is read in hours
     "ms": r"msecs?|ms|milliseconds?",
     # alcohol: grams a day or week; drinks (or units of alcohol), perhaps per day or week
     "alcohol_g": rf"(?:g|gm|gms|grams?)(?:{_H}of{_H}(?:pure{_H})?(?:alcohol|ethanol))?{_H}(?:(?:/|per|a|each){_H}"
@@ -1200,8 +1211,8 @@ UNIT = pattern(
 )
 _UNIT_GROUPS = {UNIT.groupindex[key]: key for key in _UNIT_ORDER}
 _ALPHABETIC_END_UNITS = {
-    "sec", "years", "months", "weeks", "days", "ms", "points", "kg", "lb", "foreign", "uln", "years_age", "young_age", "pct", "grams",
-    "alcohol_g", "alcohol_drinks", "alcohol_units",
+    "sec", "years", "months", "weeks", "days", "hours", "ms", "points", "kg", "lb", "foreign", "uln", "years_age",
+    "young_age", "pct", "grams", "alcohol_g", "alcohol_drinks", "alcohol_units",
 }  # fmt: skip
 # A power of ten: `10^4`, `10E5`, `10⁵`, `x 10^3` (not a cell-count unit such as `x 10^9/L`, read before).
 POWER = pattern(
@@ -1442,6 +1453,7 @@ _UPPER_BOUNDS = ("<", "<=")
 _NOT_LEVEL_UNITS = {
     "foreign",
     "grams",
+    "hours",
     "years",
     "months",
     "weeks",
@@ -1486,7 +1498,7 @@ _ALLOWED_UNITS: dict[str, set[str]] = {
     "systolic_bp": {"", "mmhg"},
     "diastolic_bp": {"", "mmhg"},
     "weight": {"", "kg", "lb", "grams"},
-    "life_expectancy": {"", "days", "weeks", "months", "years"},
+    "life_expectancy": {"", "hours", "days", "weeks", "months", "years"},
     "alcohol_abstinence": {"days", "weeks", "months", "years"},
     "alcohol_intake": {"alcohol_g", "alcohol_drinks", "alcohol_units"},
     "ldl_cholesterol": {"", "mgdl", "mmoll", "uln"},
@@ -1505,7 +1517,7 @@ _PLAUSIBLE: dict[str, tuple[float, float]] = {
     "creatinine_clearance": (1, 250), "egfr": (1, 250), "platelets": (1, 2000), "wbc": (0.1, 500),
     "anc": (0.05, 100), "hemoglobin": (2, 25), "hba1c": (3, 25), "bmi": (10, 100), "ecog": (0, 5),
     "karnofsky": (10, 100), "lvef": (5, 100), "afp": (0.1, 1e7), "hbv_dna": (1, 1e12), "systolic_bp": (40, 300),
-    "diastolic_bp": (20, 200), "weight": (0.3, 500), "life_expectancy": (0.1, 240), "alcohol_abstinence": (0.03, 240),
+    "diastolic_bp": (20, 200), "weight": (0.3, 500), "life_expectancy": (0.01, 240), "alcohol_abstinence": (0.03, 240),
     "alcohol_intake": (0.5, 500), "ldl_cholesterol": (20, 1000), "triglycerides": (20, 5000), "qtc": (300, 700),
     "nyha_class": (1, 4), "hepatic_encephalopathy_grade": (0, 4), "alp": (1, 5000), "aptt": (10, 200),
 }  # fmt: skip
@@ -2149,6 +2161,11 @@ def _class_side(reading: _Reading, mention: _Mention, start: int) -> str:
     side = _side(reading, mention.start)
     if side == "inclusion" and NO_RIGHT_BEFORE.search(reading.text[max(0, start - 30) : start]):
         return "exclusion"
+    bracket = _enclosing_bracket(reading.text, start)
+    if side == "inclusion" and bracket is not None:  # "No congestive heart failure (NYHA class 3/4 status)"
+        before = _without_brackets(reading.text[_sentence(reading.text, bracket[0])[0] : bracket[0]])
+        if "No" in before and _no_before_bracket(before):
+            return "exclusion"
     return side
 
 
@@ -2673,7 +2690,7 @@ _UCUM = {
     "months": ("a", 1 / 12), "points": ("", 1.0), "ms": ("ms", 1.0),
 }  # fmt: skip
 # Durations (life expectancy, abstinence) in months.
-_MONTHS = {"days": 12 / 365.25, "weeks": 12 / 52.1775, "months": 1.0, "years": 12.0, "": 1.0}
+_MONTHS = {"hours": 12 / 8766, "days": 12 / 365.25, "weeks": 12 / 52.1775, "months": 1.0, "years": 12.0, "": 1.0}
 _PER_YEAR = (("m", 12.0), ("w", 52.1775), ("d", 365.25), ("h", 8766.0))  # an infant's age's units in a year
 # mmol/L to mg/dL (haemoglobin: g/dL).
 _FROM_MMOL = {"hemoglobin": ("g/dL", 1.611), "ldl_cholesterol": ("mg/dL", 38.67), "triglycerides": ("mg/dL", 88.57)}
