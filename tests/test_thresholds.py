@@ -1495,3 +1495,8 @@ def test_x5_and_x6_taught_these_ten_variable_wordings() -> None:
         round(48 * 12 / 8766, 4),
     )
     assert read("within 48 hours of randomization, bilirubin < 2 mg/dL") == [("total_bilirubin", "inclusion", "<", 2.0)]
+
+
+def test_great_or_equal_to_is_a_lower_bound_typo() -> None:
+    text = "Patients must have a Karnofsky performance status great or equal to 70%."
+    assert read(text) == [("karnofsky", "inclusion", ">=", 70.0)]

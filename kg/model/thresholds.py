@@ -103,6 +103,8 @@ _COMPARATOR_WORDS = {
         "equal to or above",
         "equal or greater than",
         "greater or equal to",
+        "great or equal to",
+        "great than or equal to",
         "greater or equal",
         "more or equal to",
         "higher or equal to",
