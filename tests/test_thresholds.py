@@ -1500,3 +1500,12 @@ def test_x5_and_x6_taught_these_ten_variable_wordings() -> None:
 def test_great_or_equal_to_is_a_lower_bound_typo() -> None:
     text = "Patients must have a Karnofsky performance status great or equal to 70%."
     assert read(text) == [("karnofsky", "inclusion", ">=", 70.0)]
+
+
+def test_a_survival_not_expected_beyond_a_time_is_an_upper_bound() -> None:
+    assert read("Moribund patient not expected to survive > 24hours", "exclusion") == [
+        ("life_expectancy", "exclusion", "<=", 24.0)
+    ]
+    assert read("Patients expected to survive less than 24 hours", "exclusion") == [
+        ("life_expectancy", "exclusion", "<", 24.0)
+    ]

@@ -265,6 +265,8 @@ VALUE_FOR_NAME = pattern(
 )
 _ENTITIES = (("&gt;", ">"), ("&lt;", "<"), ("&ge;", "≥"), ("&le;", "≤"), ("&#8805;", "≥"), ("&#8804;", "≤"),
              ("&#62;", ">"), ("&#60;", "<"), ("&amp;", "&"))  # fmt: skip
+NOT_BEFORE = pattern("threshold-not-before", r"(?i)(?:^|[^\pL])not[\t \pZ]+$")
+_NEGATED = {">": "<=", ">=": "<"}  # a lower bound of survival said not to be expected
 # "LDL-C>=120 mg/dL": a two-glyph comparator glued to the name before it
 GLUED_COMPARATOR = pattern("threshold-glued-comparator", r"([\pL\pN])(>=|<=)")
 # "aPTT> ULN x 1.5": the multiple written after the upper limit of normal
@@ -2407,6 +2409,10 @@ def _emit(
     for variable, number, high in _variables(names, value):
         before = names[0].comparator_before
         threshold = _threshold(reading, variable, value, number, high, before, reversed_to, inherited)
+        if threshold is not None and variable == "life_expectancy" and threshold.comparator in _NEGATED:
+            if NOT_BEFORE.search(reading.text[max(0, names[0].start - 8) : names[0].start]):
+                # "not expected to survive > 24 hours": an expected survival of 24 hours or less
+                threshold = replace(threshold, comparator=_NEGATED[threshold.comparator])
         if threshold is not None:
             _merge_or_add(reading, threshold, value)
             added = True
