@@ -2699,7 +2699,7 @@ _UCUM = {
 }  # fmt: skip
 # Durations (life expectancy, abstinence) in months.
 _MONTHS = {"hours": 12 / 8766, "days": 12 / 365.25, "weeks": 12 / 52.1775, "months": 1.0, "years": 12.0, "": 1.0}
-_PER_YEAR = (("m", 12.0), ("w", 52.1775), ("d", 365.25), ("h", 8766.0))  # an infant's age's units in a year
+_PER_YEAR = {"y": 1.0, "mo": 12.0, "w": 52.1775, "d": 365.25, "h": 8766.0}  # each unit `_time_unit` names, in a year
 # mmol/L to mg/dL (haemoglobin: g/dL).
 _FROM_MMOL = {"hemoglobin": ("g/dL", 1.611), "ldl_cholesterol": ("mg/dL", 38.67), "triglycerides": ("mg/dL", 88.57)}
 # The unit a variable's bare number is in, and the unit of its other common spelling.
@@ -2739,8 +2739,7 @@ def _normalization(variable: str, unit_key: str, number: float, written: str = "
     if unit_key in _ALCOHOL_UNITS:
         return _alcohol_unit(unit_key, written), _same
     if unit_key == "young_age":  # in years, from the unit as written
-        lowered = written.lower().lstrip(" -")
-        years = next(per_year for word, per_year in _PER_YEAR if lowered.startswith(word))
+        years = _PER_YEAR[_time_unit(written) or "y"]
         return "a", lambda n: n / years
     if unit_key == "mmolmol":  # HbA1c IFCC to NGSP
         return "%", lambda n: n / 10.929 + 2.15
