@@ -327,3 +327,41 @@ def test_reading_only_the_clauses_that_hold_a_dose_misses_none():
         every_clause = textpatterns.split_at_gaps(textpatterns.CLAUSE_BREAK, doses.unescape_markdown(text))
         about_cells = textpatterns.CELL_CONTEXT.search(doses.unescape_markdown(text)) is not None
         assert find_doses(text) == doses.doses_in_clauses(every_clause, about_cells), text
+
+
+ASCII_SAMPLES = [
+    "Total bilirubin <= 3 mg/dL; INR > 1.5 and MELD 12-30 (inclusive).",
+    "ECOG 0-1, age 18 to 75 years, 1.5 x 10^9/L, 5 x ULN",
+    "",
+    "aaa  \n\n  bb\tc",
+    "2 x 10(6) cells/kg IV on day 1, 14 and 28",
+]
+
+
+EMPTY_MATCHING = textpatterns.TextPattern("probe: empty matches", r"(a*)|(b)?(x*)")
+
+
+@pytest.mark.parametrize("name", [*sorted(textpatterns.PATTERNS), EMPTY_MATCHING.name])
+def test_ascii_text_gets_the_wrappers_matches_on_its_fast_path(name):
+    """On ASCII text a pattern matches its bytes directly: every method answers as RE2's wrapper does,
+    spans, groups and empty matches included, from any start."""
+    assert textpatterns._ASCII_MATCHING, "the fast path is on with the installed google-re2"
+    pattern = textpatterns.PATTERNS.get(name, EMPTY_MATCHING)
+    wrapper = pattern._compiled
+    texts = ASCII_SAMPLES + [random.Random(name).choice(ASCII_SAMPLES) * 3]
+    for text in texts:
+        for pos in (None, 0, 5, len(text), len(text) + 3):
+            for ours, theirs in (
+                (pattern.search(text, pos), wrapper.search(text, pos)),
+                (pattern.match(text, pos), wrapper.match(text, pos)),
+                (pattern.fullmatch(text, pos), wrapper.fullmatch(text, pos)),
+            ):
+                assert (ours is None) == (theirs is None)
+                if ours is not None:
+                    assert (ours.span(), ours.groups(), ours.lastindex) == (
+                        theirs.span(),
+                        theirs.groups(),
+                        theirs.lastindex,
+                    )
+            found = [(m.span(), m.groups()) for m in pattern.finditer(text, pos)]
+            assert found == [(m.span(), m.groups()) for m in wrapper.finditer(text, pos)]
