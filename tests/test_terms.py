@@ -129,3 +129,20 @@ def test_what_n_triples_escapes_reads_back_exactly() -> None:
     assert iri_of_text(iri_text(iri)) == iri and " " not in iri_text(iri)
     text = 'say "hi"\\n\\ back\\slash \n\r\t\b\f end\u2028'
     assert literal_parts(string_text(text)) == (text, None, None)
+
+
+def test_the_iri_text_caches_stay_bounded_and_write_the_same_text_after_starting_again() -> None:
+    """A registry build names millions of distinct IRIs: the caches of their written text never hold more
+    than the limit, and an IRI written again after a cache started over is written the same."""
+    from kg.rdf import terms
+
+    names = [
+        f"https://w3id.org/kg-trials/resource/trial/NCT{n:08d}/arm/{n % 7}" for n in range(terms._IRI_TEXT_LIMIT * 3)
+    ]
+    first = iri_text(names[0])
+    turtle = terms._turtle_of_text(first)
+    for name in names:
+        iri_text(name)
+        terms._turtle_of_text(iri_text(name))
+        assert len(terms._NT_IRI_TEXT) <= terms._IRI_TEXT_LIMIT and len(terms._TURTLE_TEXT) <= terms._IRI_TEXT_LIMIT
+    assert iri_text(names[0]) == first == f"<{names[0]}>" and terms._turtle_of_text(first) == turtle
