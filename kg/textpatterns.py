@@ -135,24 +135,23 @@ def _bounds(text: str, pos: int | None, endpos: int | None) -> tuple[int, int]:
 def _ascii_matching_works() -> bool:
     """The ASCII path uses the wrapper's private parts (`_regexp.Match`, `_Match`): it is used only if they
     exist and give the wrapper's own answers, spans, groups and empty-match steps included."""
+
+    def answer(found: Any) -> Any:
+        return None if found is None else (found.span(), found.groups(), found.lastindex)
+
     try:
-        probe = re2.compile(r"(a+)|(b)?(x*)")
-        text = "caab xx  b"
+        probe = TextPattern("probe", r"(a+)|(b)?(x*)")
+        wrapper, text = probe._compiled, "caab xx  b"
         for anchor, method in (
-            (_UNANCHORED, probe.search),
-            (_ANCHOR_START, probe.match),
-            (_ANCHOR_BOTH, probe.fullmatch),
+            (_UNANCHORED, wrapper.search),
+            (_ANCHOR_START, wrapper.match),
+            (_ANCHOR_BOTH, wrapper.fullmatch),
         ):
             for pos in (None, 1, 3, 20):
-                start, end = _bounds(text, pos, None)
-                spans = probe._regexp.Match(anchor, text.encode("ascii"), start, end)
-                ours = None if spans[0] == _NULL_SPAN else re2._Match(probe, text, start, end, spans)
-                theirs = method(text, pos)
-                if (ours is None) != (theirs is None) or (
-                    ours is not None
-                    and (ours.span(), ours.groups(), ours.lastindex)
-                    != (theirs.span(), theirs.groups(), theirs.lastindex)
-                ):
+                if answer(probe._ascii_match(anchor, text, pos, None)) != answer(method(text, pos)):
+                    return False
+                ours = [answer(m) for m in probe._ascii_finditer(text, pos, None)]
+                if ours != [answer(m) for m in wrapper.finditer(text, pos)]:
                     return False
         return True
     except (AttributeError, TypeError):
