@@ -3,6 +3,7 @@ whatever the number of workers, and the same SHACL results with either engine.""
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -13,8 +14,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from kg.build import BuildConfig, build, build_in_memory
+from kg.model.records import TrialRecord
 from kg.rdf.iris import KG
 from kg.rdf.mapping import map_trial
+from kg.sources import Reject
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 
 # Real records of every format, with trials described twice (v2-newer, the bundle) and a page without
@@ -178,3 +181,57 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     assert sorted(p.name for p in tmp_path.glob(".store.gen-*")) == generations
     assert len(open_store(store_dir)) == before
     assert not (tmp_path / "second.nt").exists()
+
+
+# Pass one reads an API v2 study for its keys alone; the whole read comes in pass two.
+V2_CORPUS = [str(EXAMPLES), str(FIXTURES / "v2-newer"), str(FIXTURES / "v2-bundle"), str(FIXTURES / "hostile")]
+
+
+def test_pass_one_reads_each_api_v2_study_for_the_keys_its_whole_read_gives() -> None:
+    from kg.build.merge import RecordKeys
+    from kg.sources import KEYS_ALONE_FORMATS, iter_documents, records_in_document
+
+    compared = 0
+    for document in iter_documents(V2_CORPUS):
+        assert not isinstance(document, Reject)
+        whole = list(records_in_document(document))
+        keys = list(records_in_document(document, keys_only=True))
+        assert len(keys) == len(whole)
+        for light, full in zip(keys, whole, strict=True):
+            if isinstance(full, Reject):
+                assert isinstance(light, Reject) and light.reason == full.reason  # rejected in pass one
+                continue
+            assert isinstance(light, TrialRecord)
+            assert RecordKeys.of(light) == RecordKeys.of(full)
+            if full.provenance.source_format in KEYS_ALONE_FORMATS:  # read for keys alone: no warnings yet
+                assert not light.field_warnings and light.eligibility is None and not light.locations
+                compared += 1
+            else:  # read whole, without doses
+                assert light.field_warnings == full.field_warnings and not any(a.doses for a in light.arms)
+    assert compared >= 60
+
+
+def _with_status(path: Path, status: str, last_update: str) -> bytes:
+    record = json.loads(path.read_text())
+    record["protocolSection"]["statusModule"]["overallStatus"] = status
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = last_update
+    return json.dumps(record).encode()
+
+
+@pytest.mark.parametrize("bad_first", [True, False])
+def test_a_study_only_its_whole_read_rejects_is_one_reject_and_its_trials_other_record_is_built(
+    tmp_path: Path, bad_first: bool
+) -> None:
+    """Pass one counts both records of the trial; pass two rejects one (an unknown status code): the
+    trial is built from the other, and records read = trials + merged + rejects."""
+    source = EXAMPLES / "NCT00710099.json"
+    names = ["a.json", "b.json"] if bad_first else ["b.json", "a.json"]
+    (tmp_path / names[0]).write_bytes(_with_status(source, "SORT_OF_RECRUITING", "2030-01-01"))
+    (tmp_path / names[1]).write_bytes(_with_status(source, "COMPLETED", "2020-01-01"))
+    output = tmp_path / "g.nt"
+    summary = build(BuildConfig(inputs=[str(tmp_path / "a.json"), str(tmp_path / "b.json")], output=output, jobs=2))
+    assert (summary.records_read, summary.trials, summary.duplicates) == (2, 1, 0)
+    (reject,) = summary.rejects
+    assert (Path(reject.path).name, reject.reason, reject.nct_id) == (names[0], "unknown-status", "NCT00710099")
+    graph = Graph().parse(output)
+    assert {str(s) for s in graph.objects(None, KG.overallStatus)} == {"COMPLETED"}

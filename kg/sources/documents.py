@@ -13,7 +13,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, NamedTuple
 
 from kg.errors import DamagedMember, MemberTooLarge, UnsupportedMember
@@ -47,9 +47,11 @@ class Reject:
     member: str | None = None
     nct_id: str | None = None
     detail: str | None = None  # the traceback, for `internal-error` (a kg bug to report)
+    # A record a keys-only read accepts (a build's pass one counted it) that the whole read rejects.
+    after_keys: bool = False
 
     def with_detail(self, detail: str) -> Reject:
-        return Reject(self.path, self.reason, self.message, self.position, self.member, self.nct_id, detail)
+        return replace(self, detail=detail)
 
     def where(self) -> str:
         """File, member, record and NCT id, for one line of stderr: a name's control characters are
