@@ -9,13 +9,14 @@ output is the same whatever the number of workers.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from kg import outputs
 from kg.build import pipeline
 from kg.build.config import BuildConfig, sidecar_paths
-from kg.build.merge import PendingMerges, TrialIndex
+from kg.build.merge import PendingMerges, TrialIndex, nct_number, nct_text
 from kg.build.naive import build_in_memory
 from kg.build.provenance import provenance_graph
 from kg.build.summary import BuildSummary, write_rejects
@@ -83,8 +84,9 @@ def _fill_store(config: BuildConfig, summary: BuildSummary) -> None:
     if store_dir is None or graph is None:
         return
     if config.update:
-        count = update_store(graph, store_dir, summary.rebuilt, kg_written=True)
-        summary.notes.append(f"store: {store_dir} updated: {len(summary.rebuilt)} trials rebuilt ({count} triples)")
+        rebuilt = summary.rebuilt or set()
+        count = update_store(graph, store_dir, rebuilt, kg_written=True)
+        summary.notes.append(f"store: {store_dir} updated: {len(rebuilt)} trials rebuilt ({count} triples)")
         return
     if summary.store_triples is None:
         summary.store_triples = load_store(graph, store_dir, kg_written=True)
@@ -96,7 +98,7 @@ def _build(
     on_reject: Callable[[Reject], None] | None,
     progress: Callable[[int, int], None] | None,
 ) -> BuildSummary:
-    summary = BuildSummary(output=config.output)
+    summary = BuildSummary(output=config.output, rebuilt=set() if config.update else None)
     snapshot = InputSnapshot()
     index = _first_pass(config, summary, on_reject, snapshot)
     index.resolve()
@@ -177,7 +179,7 @@ def _first_pass(
     on_reject: Callable[[Reject], None] | None,
     snapshot: InputSnapshot,
 ) -> TrialIndex:
-    index = TrialIndex()
+    index = TrialIndex(tracks_updates=config.stored_updates is not None)
     pipeline.configure(_settings(config))
     work = pipeline.units(config.inputs, config.batch_size, snapshot.note)
     for items in pipeline.run_in_order(pipeline.keys_of_unit, work, config.jobs, _crashed_in_pass_one):
@@ -192,7 +194,8 @@ def _first_pass(
                 _reject(summary, item, on_reject)
             else:
                 index.offer(item)
-                summary.ids_by_file.setdefault(path, []).append(item.nct_id or "")
+                number = nct_number(item.nct_id or "")
+                summary.ids_by_file.setdefault(path, array("q")).append(-1 if number is None else number)
     summary.on_reject = on_reject
     return index
 
@@ -244,14 +247,12 @@ def _second_pass(
 
     def lose(reject: Reject, nct_id: str) -> None:
         _reject(summary, reject, summary.on_reject)
-        if nct_id in index.groups:
-            index.groups[nct_id] -= 1
-            if index.groups[nct_id] == 0:
-                del index.groups[nct_id]
+        index.groups.remove_one(nct_id)
 
     def changed(path: str) -> None:
         message = "the file changed or disappeared between the build's two passes; its records were not built"
-        for nct_id in summary.ids_by_file.pop(path, []):
+        for number in summary.ids_by_file.pop(path, array("q")):
+            nct_id = nct_text(number) if number >= 0 else ""
             lose(Reject(path, "changed-during-build", message, nct_id=nct_id or None), nct_id)
 
     def checked(documents: Iterator[Document | Reject]) -> Iterator[Document | Reject]:
@@ -322,7 +323,8 @@ def _write_trial(
     summary.mesh_terms_without_id |= trial.mesh_terms_without_id
     if trial.mesh_evidence is not None:
         learner.observe(*trial.mesh_evidence)
-    summary.rebuilt.add(trial.nct_id)
+    if summary.rebuilt is not None:
+        summary.rebuilt.add(trial.nct_id)
     summary.trials += 1
 
 

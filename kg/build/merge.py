@@ -16,8 +16,11 @@ from __future__ import annotations
 import hashlib
 import sys
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
 
 from kg import textpatterns
 from kg.model.mesh import MeshNames, MeshVocabulary
@@ -92,11 +95,98 @@ def _merged_arms(ordered: list[TrialRecord]) -> tuple[Arm, ...]:
     return tuple(merged)
 
 
+class RecordCounts:
+    """How many records each trial has (NCT id or stand-in -> count), compact at registry scale: pass
+    one appends each NCT id as its number (8 bytes a record); `freeze` sorts them into the numbers of
+    the trials with one record (8 bytes a trial, an array forked workers share, never written again),
+    and only trials with more records, stand-in ids and later changes are kept in a dict."""
+
+    def __init__(self) -> None:
+        self._appended = array("q")  # pass one, until `freeze`
+        self._frozen = False
+        self._single = np.zeros(0, dtype=np.int64)  # sorted: the trials with one record, by number
+        self._gone: set[int] = set()  # of `_single`, those whose count changed since (see `_counts`)
+        self._counts: dict[str, int] = {}
+
+    def add(self, nct_id: str) -> None:
+        number = nct_number(nct_id)
+        if number is not None and not self._frozen:
+            self._appended.append(number)
+        elif number is not None and self._is_single(number):
+            self._gone.add(number)
+            self._counts[nct_id] = 2
+        else:
+            self._counts[nct_id] = self._counts.get(nct_id, 0) + 1
+
+    def remove_one(self, nct_id: str) -> None:
+        """One record of the trial lost (rejected in pass two): the trial has one fewer."""
+        self.freeze()
+        number = nct_number(nct_id)
+        if number is not None and self._is_single(number):
+            self._gone.add(number)
+        elif nct_id in self._counts:
+            self._counts[nct_id] -= 1
+            if self._counts[nct_id] == 0:
+                del self._counts[nct_id]
+
+    def freeze(self) -> None:
+        """Pass one is over: the appended numbers sorted into counts (again: nothing to do)."""
+        if self._frozen:
+            return
+        numbers, counts = np.unique(np.frombuffer(self._appended, dtype=np.int64), return_counts=True)
+        self._single = numbers[counts == 1].copy()
+        for number, count in zip(numbers[counts > 1].tolist(), counts[counts > 1].tolist(), strict=True):
+            self._counts[nct_text(number)] = count
+        self._appended, self._frozen = array("q"), True
+
+    def _is_single(self, number: int) -> bool:
+        at = int(np.searchsorted(self._single, number))
+        return at < len(self._single) and int(self._single[at]) == number and number not in self._gone
+
+    def get(self, nct_id: str, default: int = 0) -> int:
+        self.freeze()
+        number = nct_number(nct_id)
+        if number is not None and self._is_single(number):
+            return 1
+        return self._counts.get(nct_id, default)
+
+    def __contains__(self, nct_id: object) -> bool:
+        return isinstance(nct_id, str) and self.get(nct_id) > 0
+
+    def __len__(self) -> int:
+        self.freeze()
+        return len(self._single) - len(self._gone) + len(self._counts)
+
+    def __iter__(self) -> Iterator[str]:
+        self.freeze()
+        yield from (nct_text(n) for n in self._single.tolist() if n not in self._gone)
+        yield from list(self._counts)
+
+    @property
+    def duplicates(self) -> int:
+        """Records beyond the first of each trial."""
+        self.freeze()
+        return sum(count - 1 for count in self._counts.values())
+
+
+def nct_number(nct_id: str) -> int | None:
+    """NCT01234567 -> 1234567; None for anything else (a stand-in id)."""
+    if len(nct_id) == 11 and nct_id.startswith("NCT") and nct_id[3:].isascii() and nct_id[3:].isdigit():
+        return int(nct_id[3:])
+    return None
+
+
+def nct_text(number: int) -> str:
+    return f"NCT{number:08d}"
+
+
 @dataclass
 class TrialIndex:
-    """Held for the whole build (and by each worker): per record a few small entries, no more."""
+    """Held for the whole build (and by each worker): per record a few bytes, per distinct MeSH term and
+    (with `tracks_updates`) per trial a few small entries."""
 
-    groups: dict[str, int] = field(default_factory=dict)  # NCT id (or stand-in) -> records of that trial
+    groups: RecordCounts = field(default_factory=RecordCounts)  # NCT id (or stand-in) -> records of that trial
+    tracks_updates: bool = False  # keep `latest_update` (only an update build compares dates)
     titles: dict[str, str] = field(default_factory=dict)
     mesh_ids: dict[str, str] = field(default_factory=dict)
     mesh_terms: dict[str, MeshTerm] = field(default_factory=dict)  # casefolded term -> the term with its id
@@ -122,12 +212,13 @@ class TrialIndex:
             self.without_id[keys.key] = (keys.title, keys.stand_in)
             return
         self.titles[keys.title] = keys.nct_id
-        self.groups[keys.nct_id] = self.groups.get(keys.nct_id, 0) + 1
-        if keys.last_updated > self.latest_update.get(keys.nct_id, ""):
+        self.groups.add(keys.nct_id)
+        if self.tracks_updates and keys.last_updated > self.latest_update.get(keys.nct_id, ""):
             self.latest_update[keys.nct_id] = sys.intern(keys.last_updated)  # dates repeat: one copy each
 
     def resolve(self) -> None:
         """After pass one: give each record without an NCT id the trial its title names, if any."""
+        self.groups.freeze()
         for key, (title, stand_in) in self.without_id.items():
             nct_id = self.titles.get(title) if title else None
             if nct_id:
@@ -136,7 +227,7 @@ class TrialIndex:
                 nct_id = stand_in
                 self.unresolved += 1
             self.assigned[key] = nct_id
-            self.groups[nct_id] = self.groups.get(nct_id, 0) + 1
+            self.groups.add(nct_id)
         self.titles, self.without_id = {}, {}  # only resolution needed them; pass two does not
 
     def name_mesh_terms(self, vocabulary: MeshVocabulary | None = None) -> None:
@@ -166,7 +257,7 @@ class TrialIndex:
 
     @property
     def duplicates(self) -> int:
-        return sum(count - 1 for count in self.groups.values())
+        return self.groups.duplicates
 
     def __len__(self) -> int:
         return len(self.groups)

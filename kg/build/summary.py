@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,14 +23,15 @@ class BuildSummary:
     triples: int = 0
     duplicates: int = 0
     unchanged: int = 0
-    rebuilt: set[str] = field(default_factory=set)
+    rebuilt: set[str] | None = None  # the trials built, kept by an update (its store drops their old statements)
     resolved_by_title: int = 0
     unresolved: int = 0
     mesh_terms_without_id: set[str] = field(default_factory=set)
     mesh_runs_unsplit: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
     field_warnings: list[ReportedWarning] = field(default_factory=list)
-    ids_by_file: dict[str, list[str]] = field(default_factory=dict)  # pass one: the NCT ids read from each file
+    # pass one: the NCT ids read from each file, as numbers (-1: none), 8 bytes a record (merge.nct_number)
+    ids_by_file: dict[str, array[int]] = field(default_factory=dict)
     on_reject: Callable[[Reject], None] | None = None
     files: dict[str, int] = field(default_factory=dict)  # input file -> records read from it
     outcome: ValidationOutcome = field(default_factory=ValidationOutcome)
