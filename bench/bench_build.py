@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,7 @@ import json, sys, time
 from kg.rdf.mapping import map_trial
 from kg.build.merge import RecordKeys
 from kg.model.records import TrialRecord
-from kg.sources import iter_records
+from kg.sources import iter_documents, iter_records, records_in_document
 from kg.rdf.terms import ntriples_of_text
 from kg.validation.shacl import validate_text
 timings = {}
@@ -62,8 +63,13 @@ def stage(name, function, items):
     timings[name] = time.perf_counter() - started
     return out
 started = time.perf_counter()
+for document in iter_documents([sys.argv[1]]):
+    for _ in records_in_document(document, keys_only=True):
+        pass
+timings["pass one: read, each API v2 study's keys alone"] = time.perf_counter() - started
+started = time.perf_counter()
 records = [r for r in iter_records([sys.argv[1]], "auto", False) if isinstance(r, TrialRecord)]
-timings["read + parse (done twice: keys, then build)"] = time.perf_counter() - started
+timings["pass two: read + parse whole (doses, thresholds)"] = time.perf_counter() - started
 stage("merge keys", RecordKeys.of, records)
 mapped = stage("map to triples", map_trial, records)
 checked = [list(dict.fromkeys(m.own)) + [t for ts in m.shared.values() for t in ts] for m in mapped]
@@ -74,7 +80,10 @@ print(json.dumps({"trials": len(records), "triples": sum(map(len, checked)), "st
 
 
 def run_measured(command: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak memory (PSS) of the process tree in KiB, stdout and stderr)."""
+    """(wall seconds, peak memory (PSS) of the process tree in KiB, stdout and stderr); the tree's CPU
+    seconds (user + system, workers included: they are waited for) in `last_cpu_seconds`."""
+    global last_cpu_seconds
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -90,11 +99,16 @@ def run_measured(command: list[str]) -> tuple[float, int, str]:
     sampler.start()
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    last_cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     sampler.join()
     if process.returncode not in (0, 1):  # 1: SHACL violations, still a whole build
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-2000:]}")
     return seconds, peak, stdout + stderr
+
+
+last_cpu_seconds = 0.0
 
 
 def _count(text: str, label: str) -> int:
@@ -131,7 +145,7 @@ def bench_size(size: int, jobs: int, naive_max: int, folder: Path) -> dict:
     row: dict = {"trials": size, "corpus_mib": corpus.stat().st_size / 2**20}
     graph = folder / f"build-{size}.nt"
     seconds, peak, text = run_measured([KG, "build", str(corpus), "-o", str(graph), "-j", str(jobs)])
-    row.update(build_seconds=seconds, build_peak_kib=peak, triples=_count(text, "triples:"))
+    row.update(build_seconds=seconds, build_peak_kib=peak, triples=_count(text, "triples:"), build_cpu=last_cpu_seconds)
     row["built_trials"] = _count(text, "trials:")
     graph.unlink()
     store = folder / f"store-{size}"
@@ -140,6 +154,7 @@ def bench_size(size: int, jobs: int, naive_max: int, folder: Path) -> dict:
     )
     store_line = next(line for line in text.splitlines() if line.startswith("store:"))
     row.update(store_seconds=seconds, store_peak_kib=peak, store_triples=int(store_line.split("(")[1].split()[0]))
+    row["store_cpu"] = last_cpu_seconds
     row["query_seconds"] = query_seconds(store)
     graph.unlink()
     for path in folder.glob("*store-*"):
@@ -177,21 +192,26 @@ def main() -> None:
         for size in sizes:
             rows.append(bench_size(size, args.jobs, args.naive_max, Path(folder)))
             print(f"  ... {size} trials done", file=sys.stderr, flush=True)
-    print("| trials | triples | build + validate → N-Triples: s | trials/s | triples/s | peak MiB "
-          "| … and into the store: s | trials/s | peak MiB | phase × status query s |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| trials | triples | build + validate → N-Triples: s | trials/s | triples/s | CPU ms a trial | peak MiB "
+          "| … and into the store: s | trials/s | CPU ms a trial | peak MiB | phase × status query s |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['trials']:,} | {row['triples']:,} | {row['build_seconds']:.1f} | "
             f"{row['trials'] / row['build_seconds']:,.0f} | {row['triples'] / row['build_seconds']:,.0f} | "
+            f"{row['build_cpu'] / row['trials'] * 1000:.2f} | "
             f"{row['build_peak_kib'] / 1024:,.0f} | {row['store_seconds']:.1f} | "
-            f"{row['trials'] / row['store_seconds']:,.0f} | {row['store_peak_kib'] / 1024:,.0f} | "
-            f"{row['query_seconds']:.2f} |"
+            f"{row['trials'] / row['store_seconds']:,.0f} | {row['store_cpu'] / row['trials'] * 1000:.2f} | "
+            f"{row['store_peak_kib'] / 1024:,.0f} | {row['query_seconds']:.2f} |"
         )
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         ratio = last["store_seconds"] / first["store_seconds"]
         print(f"\nTime, largest / smallest corpus ({last['trials']:,} / {first['trials']:,} trials): {ratio:.1f}x")
+        tens = (last["trials"] - first["trials"]) / 10_000
+        for what, key in (("N-Triples", "build_peak_kib"), ("with the store", "store_peak_kib")):
+            growth = (last[key] - first[key]) / 1024 / tens
+            print(f"Peak memory growth, {what}: {growth:.1f} MiB per 10,000 trials")
     naive_rows = [row for row in rows if "naive" in row]
     if naive_rows:
         print("\nThe naive way (one rdflib graph in memory, pyshacl on it, rdflib's Turtle serializer, one process):\n")

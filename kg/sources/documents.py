@@ -14,10 +14,11 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import IO, NamedTuple
+from typing import IO
 
 from kg.errors import DamagedMember, MemberTooLarge, UnsupportedMember
 from kg.model.records import Provenance
+from kg.sources.zip_listing import ZipEntry, read_listing
 
 HEAD_BYTES = 4096
 # A member that inflates past this is refused, whatever its header claims (zip bombs).
@@ -76,17 +77,6 @@ class Reject:
         if self.detail:
             line["detail"] = self.detail
         return line
-
-
-class ZipEntry(NamedTuple):
-    """Where a zip member's bytes are, from the archive's central directory, so a worker can read a
-    member without loading the whole directory (a ZipInfo per member: ~120 MB for 200,000 members)."""
-
-    header_offset: int
-    compress_size: int
-    file_size: int
-    compress_type: int
-    crc: int
 
 
 @dataclass(frozen=True)
@@ -323,32 +313,20 @@ def _documents_in_file(path: str) -> Iterator[Document | Reject]:
         yield Document(path)
         return
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = [info for info in archive.infolist() if not info.is_dir()]
-            # Read by directory entry: same-named members are two documents, each read once.
-            entries = sorted(
-                (
-                    info.filename,
-                    ZipEntry(info.header_offset, info.compress_size, info.file_size, info.compress_type, info.CRC),
-                )
-                for info in members
-            )
-            ratios = {
-                info.header_offset: info.file_size // max(info.compress_size, 1)
-                for info in members
-                if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024
-            }
+        # Read by directory entry: same-named members are two documents, each read once.
+        members = read_listing(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         yield Reject(path, "unreadable-file", f"broken zip archive: {error}")
         return
-    # The member list and archive hold a ZipInfo (~600 bytes) per member: not kept while yielding.
-    del members, archive
-    names = [name for name, _ in entries]
-    for index, (name, entry) in enumerate(entries):
-        shared = (index > 0 and names[index - 1] == name) or (index + 1 < len(names) and names[index + 1] == name)
+    listed = iter(members)
+    previous, current = None, next(listed, None)
+    while current is not None:
+        (name, entry), following = current, next(listed, None)
+        shared = previous == name or (following is not None and following[0] == name)  # sorted by name
+        previous, current = name, following
         label = f"{name}@{entry.header_offset}" if shared else name
-        if entry.header_offset in ratios:
-            ratio = ratios[entry.header_offset]
+        if entry.file_size > MAX_RATIO * max(entry.compress_size, 1) and entry.file_size > 1024 * 1024:
+            ratio = entry.file_size // max(entry.compress_size, 1)
             yield Reject(path, "too-large", f"inflates {ratio:,}x (a zip bomb?); refused", member=label)
             continue
         base = name.rsplit("/", 1)[-1]
