@@ -3,7 +3,6 @@ whatever the number of workers, and the same SHACL results with either engine.""
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -14,10 +13,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from kg.build import BuildConfig, build, build_in_memory
-from kg.model.records import TrialRecord
 from kg.rdf.iris import KG
 from kg.rdf.mapping import map_trial
-from kg.sources import Reject
 from tests.conftest import EXAMPLES, FIXTURES, example_paths
 
 # Real records of every format, with trials described twice (v2-newer, the bundle) and a page without
@@ -183,55 +180,35 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path: Path, monkeypat
     assert not (tmp_path / "second.nt").exists()
 
 
-# Pass one reads an API v2 study for its keys alone; the whole read comes in pass two.
-V2_CORPUS = [str(EXAMPLES), str(FIXTURES / "v2-newer"), str(FIXTURES / "v2-bundle"), str(FIXTURES / "hostile")]
-
-
-def test_pass_one_reads_each_api_v2_study_for_the_keys_its_whole_read_gives() -> None:
-    from kg.build.merge import RecordKeys
-    from kg.sources import KEYS_ALONE_FORMATS, iter_documents, records_in_document
-
-    compared = 0
-    for document in iter_documents(V2_CORPUS):
-        assert not isinstance(document, Reject)
-        whole = list(records_in_document(document))
-        keys = list(records_in_document(document, keys_only=True))
-        assert len(keys) == len(whole)
-        for light, full in zip(keys, whole, strict=True):
-            if isinstance(full, Reject):
-                assert isinstance(light, Reject) and light.reason == full.reason  # rejected in pass one
-                continue
-            assert isinstance(light, TrialRecord)
-            assert RecordKeys.of(light) == RecordKeys.of(full)
-            if full.provenance.source_format in KEYS_ALONE_FORMATS:  # read for keys alone: no warnings yet
-                assert not light.field_warnings and light.eligibility is None and not light.locations
-                compared += 1
-            else:  # read whole, without doses
-                assert light.field_warnings == full.field_warnings and not any(a.doses for a in light.arms)
-    assert compared >= 60
-
-
-def _with_status(path: Path, status: str, last_update: str) -> bytes:
-    record = json.loads(path.read_text())
-    record["protocolSection"]["statusModule"]["overallStatus"] = status
-    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = last_update
-    return json.dumps(record).encode()
-
-
-@pytest.mark.parametrize("bad_first", [True, False])
-def test_a_study_only_its_whole_read_rejects_is_one_reject_and_its_trials_other_record_is_built(
-    tmp_path: Path, bad_first: bool
+@pytest.mark.parametrize("failing_copy", ["v2-bundle", "v2-newer"])
+def test_a_record_whose_text_only_pass_two_fails_to_read_is_one_reject_and_its_trial_built_from_the_rest(
+    tmp_path: Path, monkeypatch, failing_copy: str
 ) -> None:
-    """Pass one counts both records of the trial; pass two rejects one (an unknown status code): the
-    trial is built from the other, and records read = trials + merged + rejects."""
-    source = EXAMPLES / "NCT00710099.json"
-    names = ["a.json", "b.json"] if bad_first else ["b.json", "a.json"]
-    (tmp_path / names[0]).write_bytes(_with_status(source, "SORT_OF_RECRUITING", "2030-01-01"))
-    (tmp_path / names[1]).write_bytes(_with_status(source, "COMPLETED", "2020-01-01"))
-    output = tmp_path / "g.nt"
-    summary = build(BuildConfig(inputs=[str(tmp_path / "a.json"), str(tmp_path / "b.json")], output=output, jobs=2))
-    assert (summary.records_read, summary.trials, summary.duplicates) == (2, 1, 0)
-    (reject,) = summary.rejects
-    assert (Path(reject.path).name, reject.reason, reject.nct_id) == (names[0], "unknown-status", "NCT00710099")
-    graph = Graph().parse(output)
-    assert {str(s) for s in graph.objects(None, KG.overallStatus)} == {"COMPLETED"}
+    """Pass one does not read doses or thresholds: a record whose dose reading fails (a kg bug) was
+    counted there as one of its trial's two records. Pass two rejects it and builds the trial from the
+    other: records read = trials + merged + rejects, whatever -j."""
+    import kg.sources
+
+    original = kg.sources.add_doses
+
+    def failing_dose_reader(record):  # type: ignore[no-untyped-def]
+        if record.nct_id == "NCT05921903" and failing_copy in record.provenance.path:
+            raise RuntimeError("a bug kg has not met yet")
+        return original(record)
+
+    monkeypatch.setattr(kg.sources, "add_doses", failing_dose_reader)
+    inputs = [str(FIXTURES / "v2-bundle"), str(FIXTURES / "v2-newer")]
+    texts = []
+    for jobs in (1, 2):
+        output = tmp_path / f"j{jobs}.nt"
+        summary = build(BuildConfig(inputs=inputs, output=output, jobs=jobs, batch_size=1))
+        assert summary.records_read == summary.trials + summary.duplicates + len(summary.rejects)
+        (lost,) = summary.rejects
+        assert (lost.reason, lost.nct_id, failing_copy in lost.path) == ("internal-error", "NCT05921903", True)
+        assert "doses" in lost.message and "RuntimeError" in lost.message
+        graph = Graph().parse(output)
+        assert (None, KG.nctId, None) in graph and any(
+            str(o) == "NCT05921903" for o in graph.objects(None, KG.nctId)
+        )
+        texts.append(text_before_provenance(output))
+    assert texts[0] == texts[1]

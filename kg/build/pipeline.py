@@ -34,7 +34,7 @@ from kg.rdf.mapping import map_trial
 from kg.rdf.terms import TextTriple, Triple, iri_of_text, rdflib_triples
 from kg.similarity.features import TrialFeatures, features_of
 from kg.similarity.walk import TextWalk
-from kg.sources import KEYS_ALONE_FORMATS, Document, Reject, internal_error, iter_documents, records_in_document
+from kg.sources import Document, Reject, internal_error, iter_documents, records_in_document
 from kg.validation.results import ValidationResult
 from kg.validation.shacl import validate_text
 
@@ -176,15 +176,14 @@ PassOneItem = RecordKeys | Reject | ReportedWarning
 
 
 def keys_of_unit(unit: Unit) -> list[PassOneItem]:
-    """Pass one: each record's keys, and the field warnings of records read whole (an API v2 study is
-    read for its keys alone: pass two reports its warnings, or its reject)."""
+    """Pass one: each record's keys and field warnings (doses are not read: keys do not need them)."""
     out: list[PassOneItem] = []
     for document in unit:
         if isinstance(document, Reject):
             out.append(document)
             continue
         settings = _worker.settings
-        for item in records_in_document(document, settings.input_format, settings.include_contacts, keys_only=True):
+        for item in records_in_document(document, settings.input_format, settings.include_contacts, doses=False):
             if isinstance(item, Reject):
                 out.append(item)
                 continue
@@ -203,13 +202,12 @@ def build_unit(unit: Unit) -> UnitOutcome:
             continue  # counted in pass one
         for record in records_in_document(document, settings.input_format, settings.include_contacts):
             if isinstance(record, Reject):
-                if record.after_keys:  # pass one counted it as a record of its trial
-                    outcome.trials.append(TrialResult("lost", record.nct_id or "", reject=record))
+                if record.after_read:  # pass one counted it as a record of its trial: lost now
+                    key = (record.path, record.member, record.position or 0)
+                    nct_id = record.nct_id or index.assigned.get(key, "")
+                    outcome.trials.append(TrialResult("lost", nct_id, reject=record))
                 continue  # otherwise counted in pass one
-            if record.provenance.source_format in KEYS_ALONE_FORMATS:  # pass one read its keys alone
-                outcome.warnings.extend(ReportedWarning.all_of(record))
-            else:  # pass one reported all but the doses' (it does not read doses)
-                outcome.warnings.extend(ReportedWarning.all_of(record, lambda w: w.field == "doses"))
+            outcome.warnings.extend(ReportedWarning.all_of(record, lambda w: w.field == "doses"))
             linked, expected = index.link(record)
             nct_id = linked.nct_id or ""
             if expected > 1:

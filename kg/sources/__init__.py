@@ -25,17 +25,8 @@ from kg.sources.jsonfile import iter_json_items, looks_like_json
 
 JSON_ITEM_FORMATS: dict[str, ModuleType] = {ctgov_v2.FORMAT: ctgov_v2, ctgov_v1.FORMAT: ctgov_v1}
 INPUT_FORMATS = ("auto", *JSON_ITEM_FORMATS, legacy_xml.FORMAT, registry_page.FORMAT)
-KEYS_ALONE_FORMATS = frozenset({ctgov_v2.FORMAT})  # `keys_only` reads a record of these for its keys alone
 
-__all__ = [
-    "Document",
-    "Reject",
-    "INPUT_FORMATS",
-    "KEYS_ALONE_FORMATS",
-    "iter_records",
-    "iter_documents",
-    "records_in_document",
-]
+__all__ = ["Document", "Reject", "INPUT_FORMATS", "iter_records", "iter_documents", "records_in_document"]
 
 
 def iter_records(
@@ -50,20 +41,17 @@ def iter_records(
 
 
 def records_in_document(
-    document: Document, input_format: str = "auto", include_contacts: bool = False, keys_only: bool = False
+    document: Document, input_format: str = "auto", include_contacts: bool = False, doses: bool = True
 ) -> Iterator[TrialRecord | Reject]:
-    """One document's records. `keys_only` is a build's first pass, which needs only each record's keys:
-    an API v2 study is read for them alone (`ctgov_v2.parse_keys`, no field warnings; one whose keys are
-    unsound is read whole, to be rejected now), any other record whole but without the doses, cell
-    products and thresholds read from its free text. A whole read rejects a record `keys_only` accepted
-    only for a fault in another field: that reject has `after_keys` set (pass two reports it).
+    """One document's records; `doses=False` skips reading doses and cell products from free text (pass
+    one needs neither).
 
     This is the fault boundary of the build: an unexpected error while one record is read or parsed
     becomes that record's `internal-error` reject (with the traceback, a kg bug to report), and an
     error in the document's container (the JSON array, the zip member) ends that document only."""
     position = -1  # the last record given
     try:
-        for item in _records_in_document(document, input_format, include_contacts, keys_only):
+        for item in _records_in_document(document, input_format, include_contacts, doses):
             position = (item.position if isinstance(item, Reject) else item.provenance.position) or 0
             yield item
     except Exception as error:  # noqa: BLE001 - the boundary: one document's fault, never the build's
@@ -77,7 +65,7 @@ def internal_error(document: Document, error: BaseException, position: int | Non
 
 
 def _records_in_document(
-    document: Document, input_format: str, include_contacts: bool, keys_only: bool
+    document: Document, input_format: str, include_contacts: bool, doses: bool
 ) -> Iterator[TrialRecord | Reject]:
     try:
         head = document.head()
@@ -92,24 +80,9 @@ def _records_in_document(
         for position, item, clean in iter_json_items(document):
             if isinstance(item, Reject):
                 yield item
-                continue
-            keys_alone = _reads_keys_alone(item, input_format)
-            read_keys = partial(
-                _guarded, document, position, False, partial(_parse_keys, document, position, item), clean
-            )
-            if keys_only and keys_alone and isinstance(keys := read_keys(), TrialRecord):
-                yield replace(keys, field_warnings=()) if keys.field_warnings else keys  # pass two reports them
-                continue
-            parse = partial(_parse_item, document, position, item, input_format)
-            record = _guarded(document, position, not keys_only, parse, clean)
-            if (
-                isinstance(record, Reject)
-                and keys_alone
-                and not keys_only
-                and isinstance(keys := read_keys(), TrialRecord)
-            ):
-                record = replace(record, nct_id=record.nct_id or keys.nct_id, after_keys=True)  # pass one took it
-            yield record
+            else:
+                parse = partial(_parse_item, document, position, item, input_format)
+                yield _guarded(document, position, doses, parse, clean)
     elif kind in ("xml", "page"):
         data = _read_whole(document)
         if isinstance(data, Reject):
@@ -117,8 +90,7 @@ def _records_in_document(
             return
         # A page's bytes may be Latin-1 or UTF-16: only XML's can be tested for clean text as they are.
         clean = kind == "xml" and values.is_clean_text(data)
-        parse = partial(_parse_whole, document, kind, data, include_contacts)
-        yield _guarded(document, 0, not keys_only, parse, clean)
+        yield _guarded(document, 0, doses, partial(_parse_whole, document, kind, data, include_contacts), clean)
     elif head.startswith(b"PK\x03\x04"):
         message = "a zip archive whose directory is missing or damaged (a truncated download?); not read"
         yield document.reject("unreadable-file", message)
@@ -145,9 +117,15 @@ def _guarded(
                 return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
         if warnings:
             record = replace(record, field_warnings=tuple(warnings))
-        return add_thresholds(add_cell_products(add_doses(record))) if doses else record
     except Exception as error:  # noqa: BLE001 - the boundary: one record's fault, never the build's
         return internal_error(document, error, position, "parsing this record")
+    if not doses:
+        return record
+    try:
+        return add_thresholds(add_cell_products(add_doses(record)))
+    except Exception as error:  # noqa: BLE001 - as above
+        reject = internal_error(document, error, position, "reading doses and thresholds from this record's text")
+        return replace(reject, nct_id=record.nct_id or None, after_read=True)
 
 
 def _document_kind(head: bytes, input_format: str) -> str:
@@ -185,18 +163,6 @@ def _parse_whole(document: Document, kind: str, data: bytes, include_contacts: b
         return registry_page.parse_bytes(data, document.provenance(registry_page.FORMAT, 0), include_contacts)
     except ParseError as error:
         return document.reject(error.reason, error.message, position=0, nct_id=error.nct_id)
-
-
-def _reads_keys_alone(item: object, input_format: str) -> bool:
-    """An API v2 study (what `KEYS_ALONE_FORMATS` names): pass one reads its keys alone."""
-    return input_format == ctgov_v2.FORMAT or (input_format == "auto" and ctgov_v2.recognizes(item))
-
-
-def _parse_keys(document: Document, position: int, item: object) -> TrialRecord | Reject:
-    try:
-        return ctgov_v2.parse_keys(item, document.provenance(ctgov_v2.FORMAT, position))  # type: ignore[arg-type]
-    except ParseError as error:
-        return document.reject(error.reason, error.message, position=position, nct_id=error.nct_id)
 
 
 def _parse_item(document: Document, position: int, item: object, input_format: str) -> TrialRecord | Reject:

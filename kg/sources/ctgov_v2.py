@@ -38,19 +38,25 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
     if not recognizes(study):
         raise ParseError("not-a-study", "not an API v2 study object (no protocolSection)")
     protocol: Json = study["protocolSection"]
-    keys = _key_fields(study, provenance)
-    nct_id: str = keys["nct_id"]
+    derived: Json = _obj(study.get("derivedSection"))
     ident = _obj(protocol.get("identificationModule"))
+    nct_id = _nct_id(ident.get("nctId"))
     status = _obj(protocol.get("statusModule"))
     design = _obj(protocol.get("designModule"))
     design_info = _obj(design.get("designInfo"))
     enrollment = _obj(design.get("enrollmentInfo"))
     sponsors = _obj(protocol.get("sponsorCollaboratorsModule"))
     conditions = _obj(protocol.get("conditionsModule"))
+    condition_browse = _obj(derived.get("conditionBrowseModule"))
+    intervention_browse = _obj(derived.get("interventionBrowseModule"))
+    version = _str(_obj(derived.get("miscInfoModule")).get("versionHolder"))
     arms_module = _obj(protocol.get("armsInterventionsModule"))
     description = _obj(protocol.get("descriptionModule"))
     return TrialRecord(
-        **keys,
+        nct_id=nct_id,
+        provenance=Provenance(FORMAT, provenance.path, provenance.position, provenance.member, version),
+        title=_str(ident.get("briefTitle")),
+        official_title=_str(ident.get("officialTitle")),
         acronym=_str(ident.get("acronym")),
         org_study_id=_str(_obj(ident.get("orgStudyIdInfo")).get("id")),
         secondary_ids=tuple(
@@ -71,6 +77,7 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         primary_completion_date=_date(status.get("primaryCompletionDateStruct")),
         completion_date=_date(status.get("completionDateStruct")),
         first_posted=_date(status.get("studyFirstPostDateStruct")),
+        last_updated=_date(status.get("lastUpdatePostDateStruct")),
         status_verified=_date({"date": status.get("statusVerifiedDate")}),
         allocation=_code(design_info.get("allocation"), codes.ALLOCATIONS, "allocation", nct_id),
         intervention_model=_code(
@@ -84,6 +91,9 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         responsible_party=_responsible_party(sponsors.get("responsibleParty")),
         conditions=_strs(conditions.get("conditions")),
         keywords=_strs(conditions.get("keywords")),
+        mesh_terms=_mesh_terms(condition_browse.get("meshes")),
+        mesh_ancestors=_mesh_terms(condition_browse.get("ancestors")),
+        intervention_mesh_terms=_mesh_terms(intervention_browse.get("meshes")),
         interventions=tuple(_intervention(i) for i in _objs(arms_module.get("interventions")) if _str(i.get("name"))),
         arms=tuple(_arm(a) for a in _objs(arms_module.get("armGroups")) if _str(a.get("label"))),
         eligibility=_eligibility(_obj(protocol.get("eligibilityModule")), nct_id),
@@ -98,32 +108,6 @@ def parse(study: Json, provenance: Provenance) -> TrialRecord:
         who_masked=_who_masked(_obj(design_info.get("maskingInfo")).get("whoMasked"), nct_id),
         patient_registry=design["patientRegistry"] if isinstance(design.get("patientRegistry"), bool) else None,
     )
-
-
-def parse_keys(study: Json, provenance: Provenance) -> TrialRecord:
-    """Only what a build's first pass keeps of a study (NCT id, titles, last update, MeSH terms), read
-    as `parse` reads them: a study this accepts, `parse` rejects only for a fault in another field."""
-    if not recognizes(study):
-        raise ParseError("not-a-study", "not an API v2 study object (no protocolSection)")
-    return TrialRecord(**_key_fields(study, provenance))
-
-
-def _key_fields(study: Json, provenance: Provenance) -> dict[str, Any]:
-    protocol: Json = study["protocolSection"]
-    derived: Json = _obj(study.get("derivedSection"))
-    ident = _obj(protocol.get("identificationModule"))
-    condition_browse = _obj(derived.get("conditionBrowseModule"))
-    version = _str(_obj(derived.get("miscInfoModule")).get("versionHolder"))
-    return {
-        "nct_id": _nct_id(ident.get("nctId")),
-        "provenance": Provenance(FORMAT, provenance.path, provenance.position, provenance.member, version),
-        "title": _str(ident.get("briefTitle")),
-        "official_title": _str(ident.get("officialTitle")),
-        "last_updated": _date(_obj(protocol.get("statusModule")).get("lastUpdatePostDateStruct")),
-        "mesh_terms": _mesh_terms(condition_browse.get("meshes")),
-        "mesh_ancestors": _mesh_terms(condition_browse.get("ancestors")),
-        "intervention_mesh_terms": _mesh_terms(_obj(derived.get("interventionBrowseModule")).get("meshes")),
-    }
 
 
 def _nct_id(value: object) -> str:

@@ -48,8 +48,9 @@ class Reject:
     member: str | None = None
     nct_id: str | None = None
     detail: str | None = None  # the traceback, for `internal-error` (a kg bug to report)
-    # A record a keys-only read accepts (a build's pass one counted it) that the whole read rejects.
-    after_keys: bool = False
+    # The record was read whole; reading its free text (doses, thresholds) failed. A build's pass one, which
+    # does not read that text, counted it as a record of its trial: pass two reports it.
+    after_read: bool = False
 
     def with_detail(self, detail: str) -> Reject:
         return replace(self, detail=detail)
