@@ -207,8 +207,6 @@ def test_a_record_whose_text_only_pass_two_fails_to_read_is_one_reject_and_its_t
         assert (lost.reason, lost.nct_id, failing_copy in lost.path) == ("internal-error", "NCT05921903", True)
         assert "doses" in lost.message and "RuntimeError" in lost.message
         graph = Graph().parse(output)
-        assert (None, KG.nctId, None) in graph and any(
-            str(o) == "NCT05921903" for o in graph.objects(None, KG.nctId)
-        )
+        assert (None, KG.nctId, None) in graph and any(str(o) == "NCT05921903" for o in graph.objects(None, KG.nctId))
         texts.append(text_before_provenance(output))
     assert texts[0] == texts[1]
