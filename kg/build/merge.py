@@ -26,6 +26,7 @@ from kg import textpatterns
 from kg.model.mesh import MeshNames, MeshVocabulary
 from kg.model.records import Arm, MeshTerm, TrialRecord
 from kg.rdf import iris
+from kg.sources.values import is_nct_id
 
 RecordKey = tuple[str, str | None, int]  # (file path, zip member, position)
 FORMAT_RANK = {"ctgov-v2-json": 4, "ctgov-v1-json": 3, "ctgov-legacy-xml": 2}  # pages rank 1
@@ -171,9 +172,7 @@ class RecordCounts:
 
 def nct_number(nct_id: str) -> int | None:
     """NCT01234567 -> 1234567; None for anything else (a stand-in id)."""
-    if len(nct_id) == 11 and nct_id.startswith("NCT") and nct_id[3:].isascii() and nct_id[3:].isdigit():
-        return int(nct_id[3:])
-    return None
+    return int(nct_id[3:]) if is_nct_id(nct_id) else None
 
 
 def nct_text(number: int) -> str:

@@ -51,13 +51,6 @@ class ZipListing:
     def __len__(self) -> int:
         return len(self._ends)
 
-    def name(self, index: int) -> str:
-        start = int(self._ends[index - 1]) if index else 0
-        return self._blob[start : int(self._ends[index])].decode("utf-8", "surrogatepass")
-
-    def entry(self, index: int) -> ZipEntry:
-        return ZipEntry(*self._fields[index].tolist())
-
     def __iter__(self) -> Iterator[tuple[str, ZipEntry]]:
         start = 0
         for block in range(0, len(self), _BLOCK):  # a block's rows made Python values at once
