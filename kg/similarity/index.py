@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +36,25 @@ import pyoxigraph
 from scipy import sparse
 
 from kg import __version__
-from kg.similarity.features import KIND_WEIGHTS, TrialFeatures, features_of, read_features
+from kg.similarity.features import TrialFeatures, features_of, read_features
 from kg.similarity.hybrid import shipped_weights
+from kg.similarity.index_files import (
+    INDEX_DIR,
+    INDEX_FORMAT,
+    IndexBuilder,
+    column_kinds,
+    feature_weights,
+    finish_folder,
+    kind_scale,
+    save_array,
+    start_folder,
+    text_offsets,
+    unit_values,
+    write_meta,
+)
 from kg.similarity.walk import trial_chunks
 
-INDEX_DIR = "recommend-index"
-# Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
-INDEX_FORMAT = 6
+__all__ = ["INDEX_DIR", "FeatureIndex", "IndexBuilder", "Texts", "index_of_store", "saved_index", "write_store_index"]
 
 
 class Texts:
@@ -54,9 +67,7 @@ class Texts:
     @classmethod
     def of(cls, strings: list[str]) -> Texts:
         encoded = [s.encode("utf-8") for s in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), text_offsets([len(e) for e in encoded]))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -118,7 +129,7 @@ class FeatureIndex:
         kinds of weight 0 dropped): since kinds never share a column, the dot product of two rows is
         Σ weight(kind) × cosine(kind), the hybrid score."""
         vectors = self.vectors if rows is None else self.vectors[rows]
-        scale = np.sqrt(np.array([max(kind_weights.get(kind, 0.0), 0.0) for kind in self.kinds]))
+        scale = kind_scale(self.kinds, kind_weights)
         indices = np.asarray(vectors.indices)
         data = np.asarray(vectors.data, dtype=np.float64) * scale[np.asarray(self.column_kind)[indices]]
         kept = data != 0
@@ -178,21 +189,13 @@ class FeatureIndex:
         cls, trials: list[str], titles: list[str], names: list[str], labels: dict[int, str], counts: sparse.csr_matrix
     ) -> FeatureIndex:
         """Weights and unit vectors from raw counts (trials × features, rows in `trials` order)."""
-        kinds = sorted({name.partition(":")[0] for name in names})
-        kind_number = {k: i for i, k in enumerate(kinds)}
-        column_kind = np.array([kind_number[name.partition(":")[0]] for name in names], dtype=np.int16)
+        kinds, column_kind = column_kinds(names)
         index_array, indptr, raw = counts.indices.astype(np.int32), counts.indptr.astype(np.int64), counts.data
         n, m = len(trials), len(names)
         df = np.bincount(index_array, minlength=m).astype(np.float64)
-        base = np.array([KIND_WEIGHTS.get(k, 0.0) for k in kinds])[column_kind] if m else np.zeros(0)
-        weights = base * np.log(1 + max(n, 1) / np.maximum(df, 1))
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        data = (1.0 + np.log(raw)) * idf[index_array] if m else np.zeros(0)
-        rows = np.repeat(np.arange(n), np.diff(indptr))
-        key = rows * max(len(kinds), 1) + column_kind[index_array] if m else np.zeros(0, dtype=np.int64)
-        lengths = np.sqrt(np.bincount(key, weights=data * data, minlength=n * max(len(kinds), 1)))
-        data = np.divide(data, lengths[key], out=np.zeros_like(data), where=lengths[key] > 0)
-        vectors = sparse.csr_matrix((data.astype(np.float32), index_array, indptr), shape=(n, m))
+        weights, idf = feature_weights(kinds, column_kind, df, n)
+        data = unit_values(index_array, indptr, raw, idf, column_kind, len(kinds))
+        vectors = sparse.csr_matrix((data, index_array, indptr), shape=(n, m))
         return cls(
             trials, Texts.of(titles), Texts.of(names), kinds, column_kind, labels, weights, vectors,
             np.asarray(raw, dtype=np.float32),
@@ -201,41 +204,30 @@ class FeatureIndex:
     def save(self, folder: Path) -> None:
         """Write into `folder` (a new store generation's, not yet visible to readers): a temporary
         folder renamed into place, so the index is whole or absent."""
-        temp = folder.with_name(folder.name + ".part")
-        shutil.rmtree(temp, ignore_errors=True)
-        temp.mkdir()
+        temp = start_folder(folder)
         arrays = {
-            "indptr": self.vectors.indptr.astype(np.int64),
-            "indices": self.vectors.indices.astype(np.int32),
-            "data": self.vectors.data.astype(np.float32),
-            "counts": self.counts.astype(np.float32),
-            "weights": self.weights,
-            "column_kind": self.column_kind,
-            "name_blob": self.names.blob,
-            "name_offsets": self.names.offsets,
-            "title_blob": self.titles.blob,
-            "title_offsets": self.titles.offsets,
+            "indptr": (self.vectors.indptr, np.int64),
+            "indices": (self.vectors.indices, np.int32),
+            "data": (self.vectors.data, np.float32),
+            "counts": (self.counts, np.float32),
+            "weights": (self.weights, np.float64),
+            "column_kind": (self.column_kind, np.int16),
+            "name_blob": (self.names.blob, np.uint8),
+            "name_offsets": (self.names.offsets, np.int64),
+            "title_blob": (self.titles.blob, np.uint8),
+            "title_offsets": (self.titles.offsets, np.int64),
         }
         if self.postings is not None:
             arrays.update(
-                postings_indptr=self.postings.indptr.astype(np.int64),
-                postings_indices=self.postings.indices.astype(np.int32),
-                postings_data=self.postings.data.astype(np.float64),
+                postings_indptr=(self.postings.indptr, np.int64),
+                postings_indices=(self.postings.indices, np.int32),
+                postings_data=(self.postings.data, np.float64),
             )
-        for name, array in arrays.items():
-            np.save(temp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        meta = {
-            "format": INDEX_FORMAT,
-            "kg_version": __version__,
-            "trials": self.trials,
-            "columns": len(self.names),
-            "kinds": self.kinds,
-            "labels": {str(j): label for j, label in sorted(self.labels.items())},
-            "postings_weights": self.postings_weights if self.postings is not None else None,
-        }
-        (temp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(temp, folder)
+        for name, (values, dtype) in arrays.items():
+            save_array(temp, name, values, dtype)
+        postings_weights = self.postings_weights if self.postings is not None else None
+        write_meta(temp, self.trials, len(self.names), self.kinds, self.labels, postings_weights)
+        finish_folder(temp, folder)
 
     @classmethod
     def load(cls, folder: Path) -> FeatureIndex | None:
@@ -306,94 +298,32 @@ TRIALS_PER_CHUNK = 2_000
 
 
 def index_of_store(store: pyoxigraph.Store) -> FeatureIndex:
-    """The index of every trial in a store, read a chunk of trials at a time: Python holds one chunk's
-    feature sets (~270 bytes a stored feature) and keeps the rest as arrays (8 bytes) and one vocabulary,
-    not every trial's sets at once. Equal to `FeatureIndex.of_features(read_features(store))`."""
-    builder = IndexBuilder()
-    for chunk in trial_chunks(store, TRIALS_PER_CHUNK):
-        builder.add(features_of(chunk))
-    return builder.index()
+    """The index of every trial in a store, read a chunk of trials at a time and spilled to disk: memory
+    holds one chunk's feature sets, not every trial's. Equal to
+    `FeatureIndex.of_features(read_features(store))`."""
+    return built_index(_with_store_trials(IndexBuilder(), store))
 
 
-class IndexBuilder:
-    """Raw counts gathered chunk by chunk, columns numbered as met, renumbered in name order at the end."""
+def _with_store_trials(builder: IndexBuilder, store: pyoxigraph.Store) -> IndexBuilder:
+    try:
+        for chunk in trial_chunks(store, TRIALS_PER_CHUNK):
+            builder.add(features_of(chunk))
+    except BaseException:
+        builder.discard()
+        raise
+    return builder
 
-    def __init__(self) -> None:
-        self.vocabulary: dict[str, int] = {}
-        self.labels: dict[str, str] = {}  # the first label met, as `read_features` keeps it
-        self.trials: list[str] = []
-        self.titles: list[str] = []
-        self.columns: list[np.ndarray] = []
-        self.counts: list[np.ndarray] = []
 
-    def add(self, features: TrialFeatures) -> None:
-        for nct in features.trial_ids():
-            own, tally = features.trials[nct], features.counts.get(nct, {})
-            self.trials.append(nct)
-            self.titles.append(features.titles.get(nct, ""))
-            number = self.vocabulary.setdefault
-            self.columns.append(np.fromiter((number(f, len(self.vocabulary)) for f in own), np.int32, len(own)))
-            self.counts.append(np.fromiter((tally.get(f, 1) for f in own), np.float32, len(own)))
-        for feature, label in features.labels.items():
-            known = self.labels.get(feature)
-            if known is None or label < known:  # the same whatever order trials arrive in
-                self.labels[feature] = label
-
-    def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
-        """Each trial's MeSH terms' concepts higher up (`kg.model.mesh.hierarchy_above`) as `mesh-ancestor`
-        features: the graph's hierarchy is known only once every trial is built, after the workers read
-        each trial's features; a walk of the finished store finds the same ones."""
-        names = list(self.vocabulary)
-
-        def number(feature: str) -> int:
-            column = self.vocabulary.get(feature)
-            if column is None:
-                column = self.vocabulary[feature] = len(names)
-                names.append(feature)
-            return column
-
-        for row, columns in enumerate(self.columns):
-            own = {names[c] for c in columns}
-            added = {
-                f"mesh-ancestor:{key}": label
-                for name in own
-                if name.startswith("mesh:")
-                for key, label in above.get(name[5:], {}).items()
-                if f"mesh-ancestor:{key}" not in own
-            }
-            for feature, label in added.items():
-                known = self.labels.get(feature)
-                if known is None or label < known:
-                    self.labels[feature] = label
-            if added:
-                extra = np.fromiter((number(f) for f in added), np.int32, len(added))
-                self.columns[row] = np.concatenate([columns, extra])
-                self.counts[row] = np.concatenate([self.counts[row], np.ones(len(added), np.float32)])
-
-    def index(self) -> FeatureIndex:
-        if self.trials != sorted(self.trials):  # rows in NCT id order, as a store is read
-            order = sorted(range(len(self.trials)), key=self.trials.__getitem__)
-            self.trials = [self.trials[i] for i in order]
-            self.titles = [self.titles[i] for i in order]
-            self.columns = [self.columns[i] for i in order]
-            self.counts = [self.counts[i] for i in order]
-        met = list(self.vocabulary)
-        order = sorted(range(len(met)), key=met.__getitem__)
-        names = [met[j] for j in order]
-        renumber = np.empty(len(met), dtype=np.int32)
-        renumber[np.array(order, dtype=np.int64)] = np.arange(len(met), dtype=np.int32)
-        indptr = np.zeros(len(self.trials) + 1, dtype=np.int64)
-        np.cumsum([len(c) for c in self.columns], out=indptr[1:])
-        indices = renumber[np.concatenate(self.columns)] if self.columns else np.zeros(0, dtype=np.int32)
-        data = np.concatenate(self.counts).astype(np.float64) if self.counts else np.zeros(0)
-        counts = sparse.csr_matrix((data, indices, indptr), shape=(len(self.trials), len(names)))
-        counts.sort_indices()
-        labels = {
-            j: self.labels[name]
-            for j, name in enumerate(names)
-            if name in self.labels and self.labels[name] != name.partition(":")[2]
-        }
-        return FeatureIndex._weighed(self.trials, self.titles, names, labels, counts)
+def built_index(builder: IndexBuilder) -> FeatureIndex:
+    """The builder's index, its arrays mapped from a temporary folder that is gone once they are."""
+    folder = Path(tempfile.mkdtemp(prefix="kg-index-"))
+    try:
+        builder.write(folder / INDEX_DIR, postings_weights=None)
+        index = FeatureIndex.load(folder / INDEX_DIR)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert index is not None, "an index just written loads"
+    return index
 
 
 def write_store_index(
@@ -404,16 +334,24 @@ def write_store_index(
     built: IndexBuilder | None = None,
 ) -> None:
     """Build the index of a store generation being made and save it inside it: from the features the
-    build's workers read as they mapped each trial (`built`), else by walking the store. For an update,
-    the previous generation's index is updated with the replaced trials' features alone."""
+    build's workers read as they mapped each trial (`built`), else by walking the store, written a
+    block at a time (`kg.similarity.index_files`). For an update, the previous generation's index is
+    updated with the replaced trials' features alone."""
     earlier = FeatureIndex.load(previous / INDEX_DIR) if previous is not None else None
-    if built is not None and earlier is None:
-        index = built.index()
-    elif earlier is None:
-        index = index_of_store(store)
-    else:
+    if earlier is not None:
+        if built is not None:
+            built.discard()
         index = earlier.updated(read_features(store, only=replaced), replaced)
-    index.with_postings(shipped_weights()).save(generation / INDEX_DIR)
+        index.with_postings(shipped_weights()).save(generation / INDEX_DIR)
+        return
+    if built is None:
+        built = _with_store_trials(IndexBuilder(spill_folder(generation)), store)
+    built.write(generation / INDEX_DIR, shipped_weights())
+
+
+def spill_folder(generation: Path) -> Path:
+    """Where a store generation's index is spilled while it is built (inside it: gone if it is discarded)."""
+    return generation / (INDEX_DIR + ".spill")
 
 
 def saved_index(store_dir: Path) -> tuple[FeatureIndex | None, Path]:

@@ -134,9 +134,9 @@ class StoreWriter:
     def add_features(self, features: TrialFeatures) -> None:
         """A built trial's recommendation features, read by the worker that mapped it."""
         if self.index_builder is None:
-            from kg.similarity.index import IndexBuilder
+            from kg.similarity.index import IndexBuilder, spill_folder
 
-            self.index_builder = IndexBuilder()
+            self.index_builder = IndexBuilder(spill_folder(self._generation))
         self.index_builder.add(features)
 
     def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
@@ -184,6 +184,8 @@ class StoreWriter:
                     pass
                 self._loader.join(timeout=0.1)
         self._store = None
+        if self.index_builder is not None:
+            self.index_builder.discard()
         discard(self._generation)
         self._writing.close()
 

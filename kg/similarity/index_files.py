@@ -1,0 +1,424 @@
+"""The recommendation index's files, and an index written into them a block of rows at a time.
+
+A trial has ~600 stored features (the words and word pairs of its text), so a registry-scale index is
+hundreds of millions of values: more than a build may hold in memory. `IndexBuilder` spills each trial's
+features to disk as the build's workers hand them over, and `write` makes the index from there in three
+passes over blocks of rows, writing every file front to back (never mapped, so written pages are the
+page cache's, not the build's):
+
+1. rows in NCT id order, with the MeSH hierarchy's features added and columns in feature-name order:
+   `indices` and `counts`, and each feature's document frequency;
+2. each block weighed into unit vectors (`data`), and each posting (feature, trial, value) appended to
+   the bucket file of its feature's range;
+3. each bucket sorted by feature: the posting lists (`postings_*`).
+
+Memory holds one block of rows or one bucket, the vocabulary, and a few numbers a trial. The arrays are
+exactly those `FeatureIndex._weighed` and `FeatureIndex.with_postings` compute in memory (the same
+arithmetic on the same values in the same order).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import tempfile
+from array import array
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from kg import __version__
+from kg.similarity.features import KIND_WEIGHTS, TrialFeatures
+
+INDEX_DIR = "recommend-index"
+# Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
+INDEX_FORMAT = 6
+ENTRIES_PER_BLOCK = 1 << 20  # stored features a block of rows holds in passes 1 and 2 (~50 MB of work)
+POSTINGS_PER_BUCKET = 1 << 22  # postings a bucket holds at most in pass 3 (~150 MB while sorted)
+
+
+class NpyFile:
+    """A one-dimensional `.npy` file written front to back in pieces: the header is written first with
+    room for any length, and rewritten with the real one when the file is closed."""
+
+    HEADER_BYTES = 128
+
+    def __init__(self, path: Path, dtype: np.dtype | type) -> None:
+        self.path, self.dtype, self.length = path, np.dtype(dtype), 0
+        self._file: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._file.write(self._header())
+
+    def _header(self) -> bytes:
+        described = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": (self.length,)}
+        text = repr(described).ljust(self.HEADER_BYTES - 11) + "\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin-1")
+
+    def write(self, values: np.ndarray) -> None:
+        contiguous = np.ascontiguousarray(values, dtype=self.dtype)
+        self._file.write(contiguous.data)
+        self.length += len(contiguous)
+
+    def close(self) -> None:
+        self._file.seek(0)
+        self._file.write(self._header())
+        self._file.close()
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        """`count` values from position `start` of the file (closed), read (not mapped) into memory."""
+        return np.fromfile(
+            self.path, dtype=self.dtype, count=count, offset=self.HEADER_BYTES + start * self.dtype.itemsize
+        )
+
+
+def save_array(folder: Path, name: str, values: np.ndarray, dtype: np.dtype | type) -> None:
+    file = NpyFile(folder / f"{name}.npy", dtype)
+    file.write(values)
+    file.close()
+
+
+def write_meta(
+    folder: Path,
+    trials: list[str],
+    columns: int,
+    kinds: list[str],
+    labels: dict[int, str],
+    postings_weights: dict[str, float] | None,
+) -> None:
+    meta = {
+        "format": INDEX_FORMAT,
+        "kg_version": __version__,
+        "trials": trials,
+        "columns": columns,
+        "kinds": kinds,
+        "labels": {str(j): label for j, label in sorted(labels.items())},
+        "postings_weights": postings_weights,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def start_folder(folder: Path) -> Path:
+    """A temporary folder beside `folder`, to be renamed into place by `finish_folder`: the index is
+    whole or absent."""
+    temp = folder.with_name(folder.name + ".part")
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    return temp
+
+
+def finish_folder(temp: Path, folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(temp, folder)
+
+
+def text_offsets(lengths: list[int] | np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def column_kinds(names: list[str]) -> tuple[list[str], np.ndarray]:
+    """The kinds met (sorted) and each column's kind as an index into them."""
+    kinds = sorted({name.partition(":")[0] for name in names})
+    number = {kind: i for i, kind in enumerate(kinds)}
+    return kinds, np.array([number[name.partition(":")[0]] for name in names], dtype=np.int16)
+
+
+def feature_weights(kinds: list[str], column_kind: np.ndarray, df: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's shared-features weight (kind's base weight × log(1 + N / df)) and its BM25 idf."""
+    base = np.array([KIND_WEIGHTS.get(k, 0.0) for k in kinds])[column_kind] if len(df) else np.zeros(0)
+    weights = base * np.log(1 + max(n, 1) / np.maximum(df, 1))
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    return weights, idf
+
+
+def unit_values(
+    indices: np.ndarray, indptr: np.ndarray, raw: np.ndarray, idf: np.ndarray, column_kind: np.ndarray, kind_count: int
+) -> np.ndarray:
+    """Rows of raw counts (`indptr` from 0) weighed and made unit length per kind: float32 values."""
+    rows = len(indptr) - 1
+    if not len(indices):
+        return np.zeros(0, dtype=np.float32)
+    data = (1.0 + np.log(np.asarray(raw, dtype=np.float64))) * idf[indices]
+    key = np.repeat(np.arange(rows), np.diff(indptr)) * max(kind_count, 1) + column_kind[indices]
+    lengths = np.sqrt(np.bincount(key, weights=data * data, minlength=rows * max(kind_count, 1)))[key]
+    values: np.ndarray = np.divide(data, lengths, out=np.zeros_like(data), where=lengths > 0).astype(np.float32)
+    return values
+
+
+def kind_scale(kinds: list[str], kind_weights: dict[str, float]) -> np.ndarray:
+    """√weight of each kind (0 for kinds the hybrid leaves out): scaled rows' dot product is the hybrid."""
+    scale: np.ndarray = np.sqrt(np.array([max(kind_weights.get(kind, 0.0), 0.0) for kind in kinds]))
+    return scale
+
+
+class IndexBuilder:
+    """Each trial's features spilled to disk as met (columns numbered as met), then written as an index.
+
+    The spill lives in `folder` (made here, removed by `write` or `discard`); without one, in a
+    temporary folder. The MeSH hierarchy given by `add_hierarchy` is applied to every row when written."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="kg-index-"))
+        else:
+            folder.mkdir(parents=True)
+        self.folder = folder
+        self.vocabulary: dict[str, int] = {}
+        self.labels: dict[str, str] = {}  # the first label met, as `read_features` keeps it
+        self.trials: list[str] = []
+        self._above: dict[str, dict[str, str]] = {}
+        self._row_lengths = array("q")
+        self._title_lengths = array("q")
+        self._columns: BinaryIO = open(folder / "columns.i32", "wb")  # noqa: SIM115 - closed by write
+        self._counts: BinaryIO = open(folder / "counts.f32", "wb")  # noqa: SIM115
+        self._titles: BinaryIO = open(folder / "titles.utf8", "wb")  # noqa: SIM115
+
+    def add(self, features: TrialFeatures) -> None:
+        number = self.vocabulary.setdefault
+        for nct in features.trial_ids():
+            own, tally = features.trials[nct], features.counts.get(nct, {})
+            self.trials.append(nct)
+            title = features.titles.get(nct, "").encode("utf-8")
+            self._titles.write(title)
+            self._title_lengths.append(len(title))
+            columns = np.fromiter((number(f, len(self.vocabulary)) for f in own), np.int32, len(own))
+            self._columns.write(columns.data)
+            self._counts.write(np.fromiter((tally.get(f, 1) for f in own), np.float32, len(own)).data)
+            self._row_lengths.append(len(own))
+        for feature, label in features.labels.items():
+            self._keep_label(feature, label)
+
+    def add_hierarchy(self, above: dict[str, dict[str, str]]) -> None:
+        """Each MeSH concept's concepts higher up (`kg.model.mesh.hierarchy_above`), given to every row's
+        `mesh` features as `mesh-ancestor` features when the index is written: the graph's hierarchy is
+        known only once every trial is built; a walk of the finished store finds the same features."""
+        self._above = above
+
+    def _keep_label(self, feature: str, label: str) -> None:
+        known = self.labels.get(feature)
+        if known is None or label < known:  # the same whatever order trials arrive in
+            self.labels[feature] = label
+
+    def discard(self) -> None:
+        for file in (self._columns, self._counts, self._titles):
+            file.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def write(self, folder: Path, postings_weights: dict[str, float] | None) -> None:
+        """The index of every trial added, into `folder` (whole or absent); with the hybrid's posting
+        lists for `postings_weights` unless None. The spill is removed either way."""
+        try:
+            for file in (self._columns, self._counts, self._titles):
+                file.close()
+            temp = start_folder(folder)
+            ancestors = self._hierarchy_columns()
+            met = list(self.vocabulary)
+            order = sorted(range(len(met)), key=met.__getitem__)
+            names = [met[j] for j in order]
+            renumber = np.empty(len(met), dtype=np.int32)
+            renumber[np.array(order, dtype=np.int64)] = np.arange(len(met), dtype=np.int32)
+            trials, indptr, df, stored = self._sorted_rows(temp, ancestors, renumber)
+            kinds, column_kind = column_kinds(names)
+            weights, idf = feature_weights(kinds, column_kind, df, len(trials))
+            scale = kind_scale(kinds, postings_weights) if postings_weights is not None else None
+            posted = _weighed_rows(temp, stored, indptr, df, idf, column_kind, len(kinds), scale)
+            if posted is not None:
+                save_array(temp, "postings_indptr", text_offsets(posted), np.int64)
+            save_array(temp, "indptr", indptr, np.int64)
+            save_array(temp, "weights", weights, np.float64)
+            save_array(temp, "column_kind", column_kind, np.int16)
+            encoded = [name.encode("utf-8") for name in names]
+            save_array(temp, "name_blob", np.frombuffer(b"".join(encoded), dtype=np.uint8), np.uint8)
+            save_array(temp, "name_offsets", text_offsets([len(e) for e in encoded]), np.int64)
+            labels = {
+                j: self.labels[name]
+                for j, name in enumerate(names)
+                if name in self.labels and self.labels[name] != name.partition(":")[2]
+            }
+            write_meta(temp, trials, len(names), kinds, labels, postings_weights if posted is not None else None)
+            finish_folder(temp, folder)
+        finally:
+            self.discard()
+
+    def _hierarchy_columns(self) -> dict[int, list[tuple[int, str, str]]]:
+        """Each `mesh` column's ancestors as (`mesh-ancestor` column, feature, label), numbered into the
+        vocabulary."""
+        ancestors: dict[int, list[tuple[int, str, str]]] = {}
+        number = self.vocabulary.setdefault
+        for name, column in list(self.vocabulary.items()):
+            above = self._above.get(name[5:]) if name.startswith("mesh:") else None
+            if above:
+                features = [f"mesh-ancestor:{key}" for key in above]
+                ancestors[column] = [
+                    (number(feature, len(self.vocabulary)), feature, label)
+                    for feature, label in zip(features, above.values(), strict=True)
+                ]
+        return ancestors
+
+    def _sorted_rows(
+        self, temp: Path, ancestors: dict[int, list[tuple[int, str, str]]], renumber: np.ndarray
+    ) -> tuple[list[str], np.ndarray, np.ndarray, tuple[NpyFile, NpyFile]]:
+        """Pass 1: rows in NCT id order with their hierarchy features, columns renumbered and sorted:
+        `indices`, `counts`, titles; returns the sorted trials, the row pointers, each column's df and
+        the (closed) `indices` and `counts` files."""
+        n = len(self.trials)
+        order = sorted(range(n), key=self.trials.__getitem__)
+        row_starts = text_offsets(np.frombuffer(self._row_lengths, dtype=np.int64))
+        title_starts = text_offsets(np.frombuffer(self._title_lengths, dtype=np.int64))
+        has_ancestors = np.zeros(len(self.vocabulary), dtype=bool)
+        has_ancestors[list(ancestors)] = True
+        indices_file, counts_file = NpyFile(temp / "indices.npy", np.int32), NpyFile(temp / "counts.npy", np.float32)
+        title_file = NpyFile(temp / "title_blob.npy", np.uint8)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        title_lengths = np.zeros(n, dtype=np.int64)
+        df = np.zeros(len(self.vocabulary), dtype=np.int64)
+        with (
+            open(self.folder / "columns.i32", "rb") as columns_in,
+            open(self.folder / "counts.f32", "rb") as counts_in,
+            open(self.folder / "titles.utf8", "rb") as titles_in,
+        ):
+            block_columns: list[np.ndarray] = []
+            block_counts: list[np.ndarray] = []
+            held = 0
+            for position, row in enumerate(order):
+                start, stop = int(row_starts[row]), int(row_starts[row + 1])
+                columns = np.frombuffer(os.pread(columns_in.fileno(), 4 * (stop - start), 4 * start), dtype=np.int32)
+                counts = np.frombuffer(os.pread(counts_in.fileno(), 4 * (stop - start), 4 * start), dtype=np.float32)
+                if ancestors and has_ancestors[columns].any():
+                    columns, counts = self._with_ancestors(columns, counts, ancestors)
+                block_columns.append(columns)
+                block_counts.append(counts)
+                indptr[position + 1] = indptr[position] + len(columns)
+                title_start, title_stop = int(title_starts[row]), int(title_starts[row + 1])
+                title_file.write(
+                    np.frombuffer(os.pread(titles_in.fileno(), title_stop - title_start, title_start), np.uint8)
+                )
+                title_lengths[position] = title_stop - title_start
+                held += len(columns)
+                if held >= ENTRIES_PER_BLOCK or position == n - 1:
+                    lengths = np.array([len(c) for c in block_columns], dtype=np.int64)
+                    renumbered = renumber[np.concatenate(block_columns)]
+                    local_rows = np.repeat(np.arange(len(lengths)), lengths)
+                    sort = np.lexsort((renumbered, local_rows))
+                    indices_file.write(renumbered[sort])
+                    counts_file.write(np.concatenate(block_counts)[sort])
+                    df += np.bincount(renumbered, minlength=len(df))
+                    block_columns, block_counts, held = [], [], 0
+        for file in (indices_file, counts_file, title_file):
+            file.close()
+        save_array(temp, "title_offsets", text_offsets(title_lengths), np.int64)
+        return [self.trials[i] for i in order], indptr, df.astype(np.float64), (indices_file, counts_file)
+
+    def _with_ancestors(
+        self, columns: np.ndarray, counts: np.ndarray, ancestors: dict[int, list[tuple[int, str, str]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        own = set(columns.tolist())
+        added: dict[int, tuple[str, str]] = {}
+        for column in own:
+            for ancestor, feature, label in ancestors.get(column, ()):
+                if ancestor not in own and (ancestor not in added or label < added[ancestor][1]):
+                    added[ancestor] = (feature, label)
+        if not added:
+            return columns, counts
+        for feature, label in added.values():
+            self._keep_label(feature, label)
+        extra = np.fromiter(added, np.int32, len(added))
+        return np.concatenate([columns, extra]), np.concatenate([counts, np.ones(len(added), np.float32)])
+
+
+def _weighed_rows(
+    temp: Path,
+    stored: tuple[NpyFile, NpyFile],
+    indptr: np.ndarray,
+    df: np.ndarray,
+    idf: np.ndarray,
+    column_kind: np.ndarray,
+    kind_count: int,
+    scale: np.ndarray | None,
+) -> np.ndarray | None:
+    """Passes 2 and 3: `data` (unit vectors), and with `scale` the posting lists; returns how many
+    postings each feature has (None without postings)."""
+    indices_file, counts_file = stored
+    data_file = NpyFile(temp / "data.npy", np.float32)
+    n = len(indptr) - 1
+    if scale is not None:
+        posted_df = np.where(scale[column_kind] > 0, df, 0) if len(df) else np.zeros(0)
+        bounds = _bucket_bounds(posted_df, POSTINGS_PER_BUCKET)
+        buckets = _Buckets(temp, bounds)
+        posted = np.zeros(len(df), dtype=np.int64)
+    start_row = 0
+    while start_row < n:
+        stop_row = int(np.searchsorted(indptr, indptr[start_row] + ENTRIES_PER_BLOCK, side="right")) - 1
+        stop_row = min(max(stop_row, start_row + 1), n)
+        first, last = int(indptr[start_row]), int(indptr[stop_row])
+        indices = indices_file.read(first, last - first)
+        local_indptr = indptr[start_row : stop_row + 1] - first
+        values = unit_values(indices, local_indptr, counts_file.read(first, last - first), idf, column_kind, kind_count)
+        data_file.write(values)
+        if scale is not None:
+            scaled = values.astype(np.float64) * scale[column_kind[indices]]
+            kept = scaled != 0
+            rows = np.repeat(np.arange(start_row, stop_row, dtype=np.int32), np.diff(local_indptr))[kept]
+            buckets.add(indices[kept], rows, scaled[kept])
+            posted += np.bincount(indices[kept], minlength=len(posted))
+        start_row = stop_row
+    data_file.close()
+    if scale is None:
+        return None
+    buckets.write_postings(temp)
+    return posted
+
+
+POSTING = np.dtype([("column", "<i4"), ("row", "<i4"), ("value", "<f8")])
+
+
+def _bucket_bounds(column_postings: np.ndarray, per_bucket: int) -> np.ndarray:
+    """First column of each bucket: consecutive columns holding at most `per_bucket` postings (or one
+    column, if it alone holds more)."""
+    bounds = [0]
+    total = 0
+    for column, count in enumerate(column_postings.tolist()):
+        if total + count > per_bucket and column > bounds[-1]:
+            bounds.append(column)
+            total = 0
+        total += count
+    return np.array(bounds, dtype=np.int64)
+
+
+class _Buckets:
+    """Postings appended to one file per range of columns, rows ascending within each (each file opened
+    for a block's append alone: however many buckets, few files are open)."""
+
+    def __init__(self, temp: Path, bounds: np.ndarray) -> None:
+        self.bounds = bounds
+        self.paths = [temp / f"postings-{b}.bucket" for b in range(len(bounds))]
+        for path in self.paths:
+            path.write_bytes(b"")
+
+    def add(self, columns: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+        records = np.empty(len(columns), dtype=POSTING)
+        records["column"], records["row"], records["value"] = columns, rows, values
+        bucket = np.searchsorted(self.bounds, columns, side="right") - 1
+        order = np.argsort(bucket, kind="stable")
+        edges = np.searchsorted(bucket[order], np.arange(len(self.bounds) + 1))
+        records = records[order]
+        for b in range(len(self.bounds)):
+            if edges[b + 1] > edges[b]:
+                with open(self.paths[b], "ab") as bucket_file:
+                    bucket_file.write(records[edges[b] : edges[b + 1]].data)
+
+    def write_postings(self, temp: Path) -> None:
+        """Each bucket sorted by column (stable: rows stay ascending) onto the end of the posting files."""
+        rows_file = NpyFile(temp / "postings_indices.npy", np.int32)
+        values_file = NpyFile(temp / "postings_data.npy", np.float64)
+        for path in self.paths:
+            records = np.fromfile(path, dtype=POSTING)
+            order = np.argsort(records["column"], kind="stable")
+            rows_file.write(records["row"][order])
+            values_file.write(records["value"][order])
+            path.unlink()
+        rows_file.close()
+        values_file.close()
