@@ -155,3 +155,51 @@ def test_a_feature_labelled_differently_by_two_trials_keeps_the_smallest_label_w
         (tmp_path / folder).mkdir()
         written = written_index(tmp_path / folder, [chunk("NCT00000001", order[0]), chunk("NCT00000002", order[1])])
         assert written.label(0) == "ACME inc."
+
+
+@pytest.mark.parametrize(("block", "bucket"), [(1 << 20, 1 << 22), (40, 90)])
+def test_an_updated_index_is_the_index_built_from_scratch_of_what_the_store_now_holds(
+    tmp_path, monkeypatch, store_features, block, bucket
+) -> None:
+    """`kg build --update`: the earlier index's rows are read from its files, the replaced trials' rows
+    dropped (features nobody has any more with them), changed and new trials put in their NCT order, and
+    every row weighed again: the arrays equal an index built at once from the store's features now."""
+    monkeypatch.setattr(index_files, "ENTRIES_PER_BLOCK", block)
+    monkeypatch.setattr(index_files, "POSTINGS_PER_BUCKET", bucket)
+    earlier = written_index(tmp_path / "earlier", [store_features])
+    ids = store_features.trial_ids()
+    withdrawn, changed = ids[3], ids[10:14]
+    only_withdrawn = store_features.trials[withdrawn] - set().union(
+        *(store_features.trials[n] for n in ids if n != withdrawn)
+    )
+    assert only_withdrawn, "the withdrawn trial has a feature of its own"
+    delta = TrialFeatures(
+        trials={
+            n: (store_features.trials[n] - {sorted(store_features.trials[n])[0]}) | {"word:zzchanged"} for n in changed
+        },
+        titles={n: f"changed {n}" for n in changed},
+        counts={n: store_features.counts.get(n, {}) for n in changed},
+    )
+    delta.trials["NCT99999999"] = {"word:zzchanged", "sponsor:new sponsor"}
+    delta.labels["sponsor:new sponsor"] = "New Sponsor"
+    now = TrialFeatures(
+        trials={**{n: f for n, f in store_features.trials.items() if n != withdrawn}, **delta.trials},
+        labels={**delta.labels, **store_features.labels},
+        titles={**{n: t for n, t in store_features.titles.items() if n != withdrawn}, **delta.titles},
+        counts={**{n: c for n, c in store_features.counts.items() if n != withdrawn}, **delta.counts},
+    )
+    builder = IndexBuilder(tmp_path / "spill")
+    builder.add(delta)
+    builder.keep(tmp_path / "earlier" / "index", earlier, [withdrawn, *changed])
+    builder.write(tmp_path / "updated", shipped_weights())
+    updated = FeatureIndex.load(tmp_path / "updated")
+    assert updated is not None and withdrawn not in updated.trials and "NCT99999999" in updated.trials
+    assert not only_withdrawn & set(updated.names.strings())
+    assert_same_index(updated, FeatureIndex.of_features(now).with_postings(shipped_weights()))
+
+
+def test_buckets_split_where_postings_or_columns_would_overflow() -> None:
+    counts = np.array([3, 3, 3, 10, 1, 1] + [0] * 70_000 + [1])
+    bounds = index_files._bucket_bounds(counts, 6)
+    assert bounds[:4].tolist() == [0, 2, 3, 4]  # 3+3; 3; 10 alone (one column over the limit); then the rest
+    assert all(b - a <= 1 << 16 for a, b in zip(bounds.tolist(), [*bounds.tolist()[1:], len(counts)], strict=True))

@@ -4,7 +4,8 @@ Reading features from a graph costs SPARQL and tokenizing every trial (minutes a
 is done when a store is built, loaded or updated, and the result is saved inside that store generation
 (`recommend-index/`, swapped in with it). `kg recommend` and `kg serve` then map the arrays from disk
 (numpy `mmap`) and answer in milliseconds. A `--graph FILE`, or a store made by an earlier kg, gets the
-same index built in memory.
+same index built on the fly. The files are written a block of rows at a time (`kg.similarity.index_files`),
+so no build or update holds the whole index in memory.
 
 Arrays, rows in NCT id order and columns in feature-name order:
 
@@ -44,13 +45,9 @@ from kg.similarity.index_files import (
     IndexBuilder,
     column_kinds,
     feature_weights,
-    finish_folder,
     kind_scale,
-    save_array,
-    start_folder,
     text_offsets,
     unit_values,
-    write_meta,
 )
 from kg.similarity.walk import trial_chunks
 
@@ -152,38 +149,6 @@ class FeatureIndex:
         labels = _differing_labels(features, names)
         return cls._weighed(trials, [features.titles.get(nct, "") for nct in trials], names, labels, counts)
 
-    def updated(self, features: TrialFeatures, replaced: Collection[str]) -> FeatureIndex:
-        """This index with the rows of `replaced` trials dropped and the trials of `features` (read from
-        the updated store for just those trials) put in: what `kg build --update` saves. Weights and
-        lengths are computed again over all rows from the raw counts, so the result equals an index
-        built from scratch; only unchanged trials' features are never read again."""
-        gone = set(replaced) | set(features.trials)
-        kept = [i for i, nct in enumerate(self.trials) if nct not in gone]
-        added = features.trial_ids()
-        old_names = self.names.strings()
-        names = sorted(set(old_names).union(*features.trials.values()))
-        column = {f: j for j, f in enumerate(names)}
-        renumbered = np.fromiter((column[f] for f in old_names), dtype=np.int32, count=len(old_names))
-        old = sparse.csr_matrix(
-            (np.asarray(self.counts, dtype=np.float64), renumbered[self.vectors.indices], self.vectors.indptr),
-            shape=(len(self.trials), len(names)),
-        )
-        new = _counts_of(features, added, column, len(names))
-        trials = [self.trials[i] for i in kept] + added
-        order = sorted(range(len(trials)), key=trials.__getitem__)
-        rows = np.array([*kept, *range(len(self.trials), len(self.trials) + len(added))], dtype=np.int64)
-        counts = sparse.vstack([old, new], format="csr")[rows[order]]  # one row selection: kept and new, sorted
-        used = np.bincount(counts.indices, minlength=len(names)) > 0  # drop features nobody has now
-        renumbered = (np.cumsum(used) - 1).astype(np.int32)[counts.indices]  # order kept: rows stay sorted
-        counts = sparse.csr_matrix((counts.data, renumbered, counts.indptr), shape=(len(trials), int(used.sum())))
-        names = [name for name, kept_name in zip(names, used.tolist(), strict=True) if kept_name]
-        labels = {names[j]: label for j, label in _differing_labels(features, names).items()}
-        labels.update({self.names[j]: label for j, label in self.labels.items()})  # as before, where it was
-        old_titles = self.titles.strings()
-        titles = [old_titles[i] for i in kept] + [features.titles.get(nct, "") for nct in added]
-        kept_labels = {j: labels[name] for j, name in enumerate(names) if name in labels}
-        return type(self)._weighed([trials[i] for i in order], [titles[i] for i in order], names, kept_labels, counts)
-
     @classmethod
     def _weighed(
         cls, trials: list[str], titles: list[str], names: list[str], labels: dict[int, str], counts: sparse.csr_matrix
@@ -200,34 +165,6 @@ class FeatureIndex:
             trials, Texts.of(titles), Texts.of(names), kinds, column_kind, labels, weights, vectors,
             np.asarray(raw, dtype=np.float32),
         )  # fmt: skip
-
-    def save(self, folder: Path) -> None:
-        """Write into `folder` (a new store generation's, not yet visible to readers): a temporary
-        folder renamed into place, so the index is whole or absent."""
-        temp = start_folder(folder)
-        arrays = {
-            "indptr": (self.vectors.indptr, np.int64),
-            "indices": (self.vectors.indices, np.int32),
-            "data": (self.vectors.data, np.float32),
-            "counts": (self.counts, np.float32),
-            "weights": (self.weights, np.float64),
-            "column_kind": (self.column_kind, np.int16),
-            "name_blob": (self.names.blob, np.uint8),
-            "name_offsets": (self.names.offsets, np.int64),
-            "title_blob": (self.titles.blob, np.uint8),
-            "title_offsets": (self.titles.offsets, np.int64),
-        }
-        if self.postings is not None:
-            arrays.update(
-                postings_indptr=(self.postings.indptr, np.int64),
-                postings_indices=(self.postings.indices, np.int32),
-                postings_data=(self.postings.data, np.float64),
-            )
-        for name, (values, dtype) in arrays.items():
-            save_array(temp, name, values, dtype)
-        postings_weights = self.postings_weights if self.postings is not None else None
-        write_meta(temp, self.trials, len(self.names), self.kinds, self.labels, postings_weights)
-        finish_folder(temp, folder)
 
     @classmethod
     def load(cls, folder: Path) -> FeatureIndex | None:
@@ -339,12 +276,17 @@ def write_store_index(
     updated with the replaced trials' features alone."""
     earlier = FeatureIndex.load(previous / INDEX_DIR) if previous is not None else None
     if earlier is not None:
+        assert previous is not None
         if built is not None:
             built.discard()
-        index = earlier.updated(read_features(store, only=replaced), replaced)
-        index.with_postings(shipped_weights()).save(generation / INDEX_DIR)
-        return
-    if built is None:
+        built = IndexBuilder(spill_folder(generation))
+        try:
+            built.add(read_features(store, only=replaced))
+        except BaseException:
+            built.discard()
+            raise
+        built.keep(previous / INDEX_DIR, earlier, replaced)
+    elif built is None:
         built = _with_store_trials(IndexBuilder(spill_folder(generation)), store)
     built.write(generation / INDEX_DIR, shipped_weights())
 

@@ -25,19 +25,24 @@ import shutil
 import struct
 import tempfile
 from array import array
+from collections.abc import Collection
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from kg import __version__
 from kg.similarity.features import KIND_WEIGHTS, TrialFeatures
 
+if TYPE_CHECKING:
+    from kg.similarity.index import FeatureIndex
+
 INDEX_DIR = "recommend-index"
 # Bumped whenever features are read differently: an index saved by another format is rebuilt, not used.
 INDEX_FORMAT = 6
 ENTRIES_PER_BLOCK = 1 << 20  # stored features a block of rows holds in passes 1 and 2 (~50 MB of work)
 POSTINGS_PER_BUCKET = 1 << 22  # postings a bucket holds at most in pass 3 (~150 MB while sorted)
+COLUMNS_PER_BUCKET = 1 << 16
 
 
 class NpyFile:
@@ -172,6 +177,7 @@ class IndexBuilder:
         self._above: dict[str, dict[str, str]] = {}
         self._row_lengths = array("q")
         self._title_lengths = array("q")
+        self._base: _EarlierIndex | None = None
         self._columns: BinaryIO = open(folder / "columns.i32", "wb")  # noqa: SIM115 - closed by write
         self._counts: BinaryIO = open(folder / "counts.f32", "wb")  # noqa: SIM115
         self._titles: BinaryIO = open(folder / "titles.utf8", "wb")  # noqa: SIM115
@@ -207,20 +213,28 @@ class IndexBuilder:
             file.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def keep(self, folder: Path, earlier: FeatureIndex, replaced: Collection[str]) -> None:
+        """Write the rows of an earlier index (saved in `folder`) with this builder's, but those of
+        `replaced` trials and of trials added here: what `kg build --update` saves. Weights and unit
+        vectors are computed again over every row from the raw counts, so the result equals an index
+        built from scratch; the earlier rows are read from its files, never re-read from the store."""
+        self._base = _EarlierIndex(folder, earlier, set(replaced))
+
     def write(self, folder: Path, postings_weights: dict[str, float] | None) -> None:
-        """The index of every trial added, into `folder` (whole or absent); with the hybrid's posting
-        lists for `postings_weights` unless None. The spill is removed either way."""
+        """The index of every trial added (and kept), into `folder` (whole or absent); with the hybrid's
+        posting lists for `postings_weights` unless None. The spill is removed either way."""
         try:
             for file in (self._columns, self._counts, self._titles):
                 file.close()
             temp = start_folder(folder)
             ancestors = self._hierarchy_columns()
-            met = list(self.vocabulary)
-            order = sorted(range(len(met)), key=met.__getitem__)
-            names = [met[j] for j in order]
-            renumber = np.empty(len(met), dtype=np.int32)
-            renumber[np.array(order, dtype=np.int64)] = np.arange(len(met), dtype=np.int32)
-            trials, indptr, df, stored = self._sorted_rows(temp, ancestors, renumber)
+            base = self._base
+            if base is not None:
+                base.dropped.update(self.trials)
+            names = sorted(set(self.vocabulary).union(base.used_names() if base is not None else ()))
+            column = {name: j for j, name in enumerate(names)}
+            renumber = np.fromiter((column[f] for f in self.vocabulary), np.int32, len(self.vocabulary))
+            trials, indptr, df, stored = self._sorted_rows(temp, ancestors, renumber, column)
             kinds, column_kind = column_kinds(names)
             weights, idf = feature_weights(kinds, column_kind, df, len(trials))
             scale = kind_scale(kinds, postings_weights) if postings_weights is not None else None
@@ -233,11 +247,10 @@ class IndexBuilder:
             encoded = [name.encode("utf-8") for name in names]
             save_array(temp, "name_blob", np.frombuffer(b"".join(encoded), dtype=np.uint8), np.uint8)
             save_array(temp, "name_offsets", text_offsets([len(e) for e in encoded]), np.int64)
-            labels = {
-                j: self.labels[name]
-                for j, name in enumerate(names)
-                if name in self.labels and self.labels[name] != name.partition(":")[2]
-            }
+            labelled = {name: label for name, label in self.labels.items() if label != name.partition(":")[2]}
+            if base is not None:
+                labelled.update(base.labels())  # as before, where it was
+            labels = {column[name]: label for name, label in labelled.items() if name in column}
             write_meta(temp, trials, len(names), kinds, labels, postings_weights if posted is not None else None)
             finish_folder(temp, folder)
         finally:
@@ -259,58 +272,72 @@ class IndexBuilder:
         return ancestors
 
     def _sorted_rows(
-        self, temp: Path, ancestors: dict[int, list[tuple[int, str, str]]], renumber: np.ndarray
+        self,
+        temp: Path,
+        ancestors: dict[int, list[tuple[int, str, str]]],
+        renumber: np.ndarray,
+        column: dict[str, int],
     ) -> tuple[list[str], np.ndarray, np.ndarray, tuple[NpyFile, NpyFile]]:
-        """Pass 1: rows in NCT id order with their hierarchy features, columns renumbered and sorted:
-        `indices`, `counts`, titles; returns the sorted trials, the row pointers, each column's df and
-        the (closed) `indices` and `counts` files."""
-        n = len(self.trials)
-        order = sorted(range(n), key=self.trials.__getitem__)
-        row_starts = text_offsets(np.frombuffer(self._row_lengths, dtype=np.int64))
+        """Pass 1: rows in NCT id order (the earlier index's kept rows among them), with their hierarchy
+        features, columns renumbered and sorted: `indices`, `counts`, titles; returns the sorted trials,
+        the row pointers, each column's df and the (closed) `indices` and `counts` files."""
+        base = self._base
+        rows = [(nct, False, i) for i, nct in enumerate(self.trials)]
+        if base is not None:
+            rows += [(nct, True, i) for i, nct in enumerate(base.index.trials) if nct not in base.dropped]
+        rows.sort()
+        spilled = _RowFiles(self.folder / "columns.i32", self.folder / "counts.f32", self._row_lengths)
+        earlier = base.rows() if base is not None else None
+        old_renumber = base.renumbered(column) if base is not None else None
         title_starts = text_offsets(np.frombuffer(self._title_lengths, dtype=np.int64))
         has_ancestors = np.zeros(len(self.vocabulary), dtype=bool)
         has_ancestors[list(ancestors)] = True
         indices_file, counts_file = NpyFile(temp / "indices.npy", np.int32), NpyFile(temp / "counts.npy", np.float32)
         title_file = NpyFile(temp / "title_blob.npy", np.uint8)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        title_lengths = np.zeros(n, dtype=np.int64)
-        df = np.zeros(len(self.vocabulary), dtype=np.int64)
-        with (
-            open(self.folder / "columns.i32", "rb") as columns_in,
-            open(self.folder / "counts.f32", "rb") as counts_in,
-            open(self.folder / "titles.utf8", "rb") as titles_in,
-        ):
-            block_columns: list[np.ndarray] = []
-            block_counts: list[np.ndarray] = []
-            held = 0
-            for position, row in enumerate(order):
-                start, stop = int(row_starts[row]), int(row_starts[row + 1])
-                columns = np.frombuffer(os.pread(columns_in.fileno(), 4 * (stop - start), 4 * start), dtype=np.int32)
-                counts = np.frombuffer(os.pread(counts_in.fileno(), 4 * (stop - start), 4 * start), dtype=np.float32)
-                if ancestors and has_ancestors[columns].any():
-                    columns, counts = self._with_ancestors(columns, counts, ancestors)
-                block_columns.append(columns)
-                block_counts.append(counts)
-                indptr[position + 1] = indptr[position] + len(columns)
-                title_start, title_stop = int(title_starts[row]), int(title_starts[row + 1])
-                title_file.write(
-                    np.frombuffer(os.pread(titles_in.fileno(), title_stop - title_start, title_start), np.uint8)
-                )
-                title_lengths[position] = title_stop - title_start
-                held += len(columns)
-                if held >= ENTRIES_PER_BLOCK or position == n - 1:
-                    lengths = np.array([len(c) for c in block_columns], dtype=np.int64)
-                    renumbered = renumber[np.concatenate(block_columns)]
-                    local_rows = np.repeat(np.arange(len(lengths)), lengths)
-                    sort = np.lexsort((renumbered, local_rows))
-                    indices_file.write(renumbered[sort])
-                    counts_file.write(np.concatenate(block_counts)[sort])
-                    df += np.bincount(renumbered, minlength=len(df))
-                    block_columns, block_counts, held = [], [], 0
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        title_lengths = np.zeros(len(rows), dtype=np.int64)
+        width = len(column)
+        df = np.zeros(width, dtype=np.int64)
+        block_columns: list[np.ndarray] = []
+        block_counts: list[np.ndarray] = []
+        held = 0
+        try:
+            with open(self.folder / "titles.utf8", "rb") as titles_in:
+                for position, (_, is_earlier, row) in enumerate(rows):
+                    if is_earlier:
+                        assert earlier is not None and old_renumber is not None and base is not None
+                        old_columns, counts = earlier.row(row)
+                        columns = old_renumber[old_columns]  # names kept in order: the row stays sorted
+                        title = base.title(row)
+                    else:
+                        vocabulary_columns, counts = spilled.row(row)
+                        if ancestors and has_ancestors[vocabulary_columns].any():
+                            vocabulary_columns, counts = self._with_ancestors(vocabulary_columns, counts, ancestors)
+                        columns = renumber[vocabulary_columns]
+                        sort = np.argsort(columns)
+                        columns, counts = columns[sort], counts[sort]
+                        start, stop = int(title_starts[row]), int(title_starts[row + 1])
+                        title = os.pread(titles_in.fileno(), stop - start, start)
+                    block_columns.append(columns)
+                    block_counts.append(counts)
+                    indptr[position + 1] = indptr[position] + len(columns)
+                    title_file.write(np.frombuffer(title, np.uint8))
+                    title_lengths[position] = len(title)
+                    held += len(columns)
+                    if held >= ENTRIES_PER_BLOCK or position == len(rows) - 1:
+                        block = np.concatenate(block_columns)
+                        indices_file.write(block)
+                        counts_file.write(np.concatenate(block_counts))
+                        df += np.bincount(block, minlength=width)
+                        block_columns, block_counts, held = [], [], 0
+        finally:
+            spilled.close()
+            if earlier is not None:
+                earlier.close()
         for file in (indices_file, counts_file, title_file):
             file.close()
         save_array(temp, "title_offsets", text_offsets(title_lengths), np.int64)
-        return [self.trials[i] for i in order], indptr, df.astype(np.float64), (indices_file, counts_file)
+        return [nct for nct, _, _ in rows], indptr, df.astype(np.float64), (indices_file, counts_file)
 
     def _with_ancestors(
         self, columns: np.ndarray, counts: np.ndarray, ancestors: dict[int, list[tuple[int, str, str]]]
@@ -372,19 +399,95 @@ def _weighed_rows(
     return posted
 
 
+def npy_data_offset(path: Path) -> int:
+    """Where an `.npy` file's values start (after its header)."""
+    with open(path, "rb") as file:
+        major, _ = np.lib.format.read_magic(file)
+        if major == 1:
+            np.lib.format.read_array_header_1_0(file)
+        else:
+            np.lib.format.read_array_header_2_0(file)
+        return file.tell()
+
+
+class _RowFiles:
+    """Rows of (columns as int32, counts as float32) read from two files without mapping them."""
+
+    def __init__(self, columns: Path, counts: Path, row_lengths: array[int] | np.ndarray, start: int = 0) -> None:
+        self._starts = text_offsets(np.asarray(row_lengths, dtype=np.int64))
+        self._columns, self._counts = os.open(columns, os.O_RDONLY), os.open(counts, os.O_RDONLY)
+        self._columns_at = npy_data_offset(columns) if columns.suffix == ".npy" else start
+        self._counts_at = npy_data_offset(counts) if counts.suffix == ".npy" else start
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        start, size = int(self._starts[i]) * 4, int(self._starts[i + 1] - self._starts[i]) * 4
+        columns = np.frombuffer(os.pread(self._columns, size, self._columns_at + start), dtype=np.int32)
+        counts = np.frombuffer(os.pread(self._counts, size, self._counts_at + start), dtype=np.float32)
+        return columns, counts
+
+    def close(self) -> None:
+        os.close(self._columns)
+        os.close(self._counts)
+
+
+class _EarlierIndex:
+    """A saved index whose rows an update keeps (but those of `dropped` trials)."""
+
+    def __init__(self, folder: Path, index: FeatureIndex, dropped: set[str]) -> None:
+        self.folder, self.index, self.dropped = folder, index, dropped
+
+    def rows(self) -> _RowFiles:
+        lengths = np.diff(np.asarray(self.index.vectors.indptr, dtype=np.int64))
+        return _RowFiles(self.folder / "indices.npy", self.folder / "counts.npy", lengths)
+
+    def title(self, row: int) -> bytes:
+        offsets = self.index.titles.offsets
+        return bytes(self.index.titles.blob[int(offsets[row]) : int(offsets[row + 1])])
+
+    def used_names(self) -> list[str]:
+        """The features some kept row has (read a block at a time; the dropped rows' taken off)."""
+        names = self.index.names.strings()
+        indices = self.folder / "indices.npy"
+        offset, total = npy_data_offset(indices), int(self.index.vectors.indptr[-1])
+        used = np.zeros(len(names), dtype=np.int64)
+        for start in range(0, total, ENTRIES_PER_BLOCK):
+            count = min(ENTRIES_PER_BLOCK, total - start)
+            used += np.bincount(np.fromfile(indices, np.int32, count, offset=offset + 4 * start), minlength=len(names))
+        rows = self.rows()
+        try:
+            for i, nct in enumerate(self.index.trials):
+                if nct in self.dropped:
+                    used -= np.bincount(rows.row(i)[0], minlength=len(names))
+        finally:
+            rows.close()
+        return [name for name, count in zip(names, used.tolist(), strict=True) if count > 0]
+
+    def renumbered(self, column: dict[str, int]) -> np.ndarray:
+        """Each earlier column's number among the new names (-1: no kept row has it)."""
+        return np.fromiter(
+            (column.get(name, -1) for name in self.index.names.strings()), np.int32, len(self.index.names)
+        )
+
+    def labels(self) -> dict[str, str]:
+        return {self.index.names[j]: label for j, label in self.index.labels.items()}
+
+
 POSTING = np.dtype([("column", "<i4"), ("row", "<i4"), ("value", "<f8")])
 
 
 def _bucket_bounds(column_postings: np.ndarray, per_bucket: int) -> np.ndarray:
     """First column of each bucket: consecutive columns holding at most `per_bucket` postings (or one
-    column, if it alone holds more)."""
+    column, if it alone holds more), and at most COLUMNS_PER_BUCKET columns, so that a bucket's columns
+    sort as 16-bit numbers (numpy's stable sort of those is a radix sort). At most 65,536 buckets."""
     bounds = [0]
     total = 0
     for column, count in enumerate(column_postings.tolist()):
-        if total + count > per_bucket and column > bounds[-1]:
+        if (total + count > per_bucket and column > bounds[-1]) or column - bounds[-1] >= COLUMNS_PER_BUCKET:
             bounds.append(column)
             total = 0
         total += count
+    if len(bounds) > 1 << 16:
+        raise ValueError(f"{len(bounds)} posting buckets: more than 16-bit bucket numbers hold")
     return np.array(bounds, dtype=np.int64)
 
 
@@ -401,10 +504,13 @@ class _Buckets:
     def add(self, columns: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
         records = np.empty(len(columns), dtype=POSTING)
         records["column"], records["row"], records["value"] = columns, rows, values
-        bucket = np.searchsorted(self.bounds, columns, side="right") - 1
-        order = np.argsort(bucket, kind="stable")
-        edges = np.searchsorted(bucket[order], np.arange(len(self.bounds) + 1))
-        records = records[order]
+        if len(self.bounds) == 1:
+            edges = np.array([0, len(records)])
+        else:  # a stable sort of 16-bit bucket numbers is a radix sort: rows stay ascending in each
+            bucket = (np.searchsorted(self.bounds, columns, side="right") - 1).astype(np.uint16)
+            order = np.argsort(bucket, kind="stable")
+            edges = np.searchsorted(bucket[order], np.arange(len(self.bounds) + 1))
+            records = records[order]
         for b in range(len(self.bounds)):
             if edges[b + 1] > edges[b]:
                 with open(self.paths[b], "ab") as bucket_file:
@@ -414,9 +520,9 @@ class _Buckets:
         """Each bucket sorted by column (stable: rows stay ascending) onto the end of the posting files."""
         rows_file = NpyFile(temp / "postings_indices.npy", np.int32)
         values_file = NpyFile(temp / "postings_data.npy", np.float64)
-        for path in self.paths:
+        for path, first_column in zip(self.paths, self.bounds.tolist(), strict=True):
             records = np.fromfile(path, dtype=POSTING)
-            order = np.argsort(records["column"], kind="stable")
+            order = np.argsort((records["column"] - first_column).astype(np.uint16), kind="stable")
             rows_file.write(records["row"][order])
             values_file.write(records["value"][order])
             path.unlink()
