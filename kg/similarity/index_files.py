@@ -25,7 +25,7 @@ import shutil
 import struct
 import tempfile
 from array import array
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -294,50 +294,61 @@ class IndexBuilder:
         has_ancestors[list(ancestors)] = True
         indices_file, counts_file = NpyFile(temp / "indices.npy", np.int32), NpyFile(temp / "counts.npy", np.float32)
         title_file = NpyFile(temp / "title_blob.npy", np.uint8)
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        title_lengths = np.zeros(len(rows), dtype=np.int64)
-        width = len(column)
-        df = np.zeros(width, dtype=np.int64)
-        block_columns: list[np.ndarray] = []
-        block_counts: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []  # entries a row, then title bytes a row: a few numbers a trial
+        title_lengths: list[np.ndarray] = []
+        df = np.zeros(len(column), dtype=np.int64)
+        block: list[tuple[np.ndarray, np.ndarray, bytes]] = []
         held = 0
+
+        def flush() -> None:
+            nonlocal block, held
+            indices = np.concatenate([columns for columns, _, _ in block])
+            indices_file.write(indices)
+            counts_file.write(np.concatenate([counts for _, counts, _ in block]))
+            title_file.write(np.frombuffer(b"".join(titles for _, _, titles in block), np.uint8))
+            df[:] += np.bincount(indices, minlength=len(df))
+            block, held = [], 0
+
         try:
             with open(self.folder / "titles.utf8", "rb") as titles_in:
-                for position, (_, is_earlier, row) in enumerate(rows):
-                    if is_earlier:
+                for is_earlier, first, stop in _runs(rows, base):
+                    if is_earlier:  # a run of the earlier index's rows, read at once
                         assert earlier is not None and old_renumber is not None and base is not None
-                        old_columns, counts = earlier.row(row)
-                        columns = old_renumber[old_columns]  # names kept in order: the row stays sorted
-                        title = base.title(row)
+                        old_columns, counts = earlier.rows_between(first, stop)
+                        columns = old_renumber[old_columns]  # names kept in order: each row stays sorted
+                        lengths.append(np.diff(earlier.starts[first : stop + 1]))
+                        titles, title_run = base.titles_between(first, stop)
+                        title_lengths.append(title_run)
                     else:
-                        vocabulary_columns, counts = spilled.row(row)
+                        vocabulary_columns, counts = spilled.rows_between(first, stop)
                         if ancestors and has_ancestors[vocabulary_columns].any():
                             vocabulary_columns, counts = self._with_ancestors(vocabulary_columns, counts, ancestors)
                         columns = renumber[vocabulary_columns]
                         sort = np.argsort(columns)
                         columns, counts = columns[sort], counts[sort]
-                        start, stop = int(title_starts[row]), int(title_starts[row + 1])
-                        title = os.pread(titles_in.fileno(), stop - start, start)
-                    block_columns.append(columns)
-                    block_counts.append(counts)
-                    indptr[position + 1] = indptr[position] + len(columns)
-                    title_file.write(np.frombuffer(title, np.uint8))
-                    title_lengths[position] = len(title)
+                        lengths.append(np.array([len(columns)], dtype=np.int64))
+                        title_start, title_stop = int(title_starts[first]), int(title_starts[stop])
+                        titles = os.pread(titles_in.fileno(), title_stop - title_start, title_start)
+                        title_lengths.append(np.array([len(titles)], dtype=np.int64))
+                    block.append((columns, counts, titles))
                     held += len(columns)
-                    if held >= ENTRIES_PER_BLOCK or position == len(rows) - 1:
-                        block = np.concatenate(block_columns)
-                        indices_file.write(block)
-                        counts_file.write(np.concatenate(block_counts))
-                        df += np.bincount(block, minlength=width)
-                        block_columns, block_counts, held = [], [], 0
+                    if held >= ENTRIES_PER_BLOCK:
+                        flush()
+                if block:
+                    flush()
         finally:
             spilled.close()
             if earlier is not None:
                 earlier.close()
         for file in (indices_file, counts_file, title_file):
             file.close()
-        save_array(temp, "title_offsets", text_offsets(title_lengths), np.int64)
-        return [nct for nct, _, _ in rows], indptr, df.astype(np.float64), (indices_file, counts_file)
+        save_array(temp, "title_offsets", text_offsets(_joined(title_lengths)), np.int64)
+        return (
+            [nct for nct, _, _ in rows],
+            text_offsets(_joined(lengths)),
+            df.astype(np.float64),
+            (indices_file, counts_file),
+        )
 
     def _with_ancestors(
         self, columns: np.ndarray, counts: np.ndarray, ancestors: dict[int, list[tuple[int, str, str]]]
@@ -386,17 +397,37 @@ def _weighed_rows(
         values = unit_values(indices, local_indptr, counts_file.read(first, last - first), idf, column_kind, kind_count)
         data_file.write(values)
         if scale is not None:
-            scaled = values.astype(np.float64) * scale[column_kind[indices]]
-            kept = scaled != 0
+            kept = (values != 0) & (scale[column_kind[indices]] != 0)  # what `FeatureIndex.scaled` keeps
             rows = np.repeat(np.arange(start_row, stop_row, dtype=np.int32), np.diff(local_indptr))[kept]
-            buckets.add(indices[kept], rows, scaled[kept])
+            buckets.add(indices[kept], rows, values[kept])
             posted += np.bincount(indices[kept], minlength=len(posted))
         start_row = stop_row
     data_file.close()
     if scale is None:
         return None
-    buckets.write_postings(temp)
+    buckets.write_postings(temp, scale[column_kind])
     return posted
+
+
+def _runs(rows: list[tuple[str, bool, int]], base: _EarlierIndex | None) -> Iterator[tuple[bool, int, int]]:
+    """The rows in order as (from the earlier index?, first row, stop row): the earlier index's rows that
+    follow each other there and here make one run (of at most ENTRIES_PER_BLOCK entries), read at once."""
+    starts = np.asarray(base.index.vectors.indptr, dtype=np.int64) if base is not None else np.zeros(1, np.int64)
+    run: tuple[bool, int, int] | None = None
+    for _, is_earlier, row in rows:
+        if run is not None and is_earlier and run[0] and run[2] == row:
+            if starts[row + 1] - starts[run[1]] <= ENTRIES_PER_BLOCK:
+                run = (True, run[1], row + 1)
+                continue
+        if run is not None:
+            yield run
+        run = (is_earlier, row, row + 1)
+    if run is not None:
+        yield run
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def npy_data_offset(path: Path) -> int:
@@ -419,11 +450,19 @@ class _RowFiles:
         self._columns_at = npy_data_offset(columns) if columns.suffix == ".npy" else start
         self._counts_at = npy_data_offset(counts) if counts.suffix == ".npy" else start
 
-    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        start, size = int(self._starts[i]) * 4, int(self._starts[i + 1] - self._starts[i]) * 4
+    @property
+    def starts(self) -> np.ndarray:
+        return self._starts
+
+    def rows_between(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows `first` to `stop` (excluded), their entries end to end."""
+        start, size = int(self._starts[first]) * 4, int(self._starts[stop] - self._starts[first]) * 4
         columns = np.frombuffer(os.pread(self._columns, size, self._columns_at + start), dtype=np.int32)
         counts = np.frombuffer(os.pread(self._counts, size, self._counts_at + start), dtype=np.float32)
         return columns, counts
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows_between(i, i + 1)
 
     def close(self) -> None:
         os.close(self._columns)
@@ -435,18 +474,20 @@ class _EarlierIndex:
 
     def __init__(self, folder: Path, index: FeatureIndex, dropped: set[str]) -> None:
         self.folder, self.index, self.dropped = folder, index, dropped
+        self.names = index.names.strings()
 
     def rows(self) -> _RowFiles:
         lengths = np.diff(np.asarray(self.index.vectors.indptr, dtype=np.int64))
         return _RowFiles(self.folder / "indices.npy", self.folder / "counts.npy", lengths)
 
-    def title(self, row: int) -> bytes:
-        offsets = self.index.titles.offsets
-        return bytes(self.index.titles.blob[int(offsets[row]) : int(offsets[row + 1])])
+    def titles_between(self, first: int, stop: int) -> tuple[bytes, np.ndarray]:
+        """Rows `first` to `stop` (excluded): their titles end to end, and each one's length in bytes."""
+        offsets = np.asarray(self.index.titles.offsets[first : stop + 1], dtype=np.int64)
+        return bytes(self.index.titles.blob[int(offsets[0]) : int(offsets[-1])]), np.diff(offsets)
 
     def used_names(self) -> list[str]:
         """The features some kept row has (read a block at a time; the dropped rows' taken off)."""
-        names = self.index.names.strings()
+        names = self.names
         indices = self.folder / "indices.npy"
         offset, total = npy_data_offset(indices), int(self.index.vectors.indptr[-1])
         used = np.zeros(len(names), dtype=np.int64)
@@ -464,15 +505,13 @@ class _EarlierIndex:
 
     def renumbered(self, column: dict[str, int]) -> np.ndarray:
         """Each earlier column's number among the new names (-1: no kept row has it)."""
-        return np.fromiter(
-            (column.get(name, -1) for name in self.index.names.strings()), np.int32, len(self.index.names)
-        )
+        return np.fromiter((column.get(name, -1) for name in self.names), np.int32, len(self.names))
 
     def labels(self) -> dict[str, str]:
         return {self.index.names[j]: label for j, label in self.index.labels.items()}
 
 
-POSTING = np.dtype([("column", "<i4"), ("row", "<i4"), ("value", "<f8")])
+POSTING = np.dtype([("column", "<i4"), ("row", "<i4"), ("value", "<f4")])  # the unit vector's value
 
 
 def _bucket_bounds(column_postings: np.ndarray, per_bucket: int) -> np.ndarray:
@@ -516,15 +555,17 @@ class _Buckets:
                 with open(self.paths[b], "ab") as bucket_file:
                     bucket_file.write(records[edges[b] : edges[b + 1]].data)
 
-    def write_postings(self, temp: Path) -> None:
-        """Each bucket sorted by column (stable: rows stay ascending) onto the end of the posting files."""
+    def write_postings(self, temp: Path, column_scale: np.ndarray) -> None:
+        """Each bucket sorted by column (stable: rows stay ascending) onto the end of the posting files,
+        each value scaled by its column's kind (in float64, as `FeatureIndex.scaled` does)."""
         rows_file = NpyFile(temp / "postings_indices.npy", np.int32)
         values_file = NpyFile(temp / "postings_data.npy", np.float64)
         for path, first_column in zip(self.paths, self.bounds.tolist(), strict=True):
             records = np.fromfile(path, dtype=POSTING)
             order = np.argsort((records["column"] - first_column).astype(np.uint16), kind="stable")
             rows_file.write(records["row"][order])
-            values_file.write(records["value"][order])
+            columns = records["column"][order]
+            values_file.write(records["value"][order].astype(np.float64) * column_scale[columns])
             path.unlink()
         rows_file.close()
         values_file.close()
