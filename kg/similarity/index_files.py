@@ -172,7 +172,7 @@ class IndexBuilder:
             folder.mkdir(parents=True)
         self.folder = folder
         self.vocabulary: dict[str, int] = {}
-        self.labels: dict[str, str] = {}  # the first label met, as `read_features` keeps it
+        self.labels: dict[str, str] = {}  # the smallest label met: the same in any order of arrival
         self.trials: list[str] = []
         self._above: dict[str, dict[str, str]] = {}
         self._row_lengths = array("q")
@@ -214,8 +214,8 @@ class IndexBuilder:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def keep(self, folder: Path, earlier: FeatureIndex, replaced: Collection[str]) -> None:
-        """Write the rows of an earlier index (saved in `folder`) with this builder's, but those of
-        `replaced` trials and of trials added here: what `kg build --update` saves. Weights and unit
+        """Have `write` put in the rows of an earlier index (saved in `folder`), but those of `replaced`
+        trials and of trials added here: what `kg build --update` saves. Weights and unit
         vectors are computed again over every row from the raw counts, so the result equals an index
         built from scratch; the earlier rows are read from its files, never re-read from the store."""
         self._base = _EarlierIndex(folder, earlier, set(replaced))
